@@ -1,0 +1,378 @@
+// Package connectjwt is the JWT that Atlassian Connect uses between a host
+// (Bitbucket) and an app: HS256 tokens signed with the installation's
+// shared secret and bound to one request by the query string hash (qsh).
+//
+// The canonical request behind the qsh is computed exactly as Atlassian's
+// atlassian-jwt 2.0.3 does (the library inside atlassian-connect-express),
+// quirks included, since a hash that differs from the app's in any corner
+// case means "Authentication failed: query hash does not match". Signing
+// and signature checks use github.com/golang-jwt/jwt/v5; this package adds
+// the Connect claims, the qsh, and errors that say precisely why a token is
+// refused. Tokens are only ever HS256: "none" and every other algorithm are
+// refused before the signature is looked at.
+package connectjwt
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Claims are the claims of a Connect JWT.
+type Claims struct {
+	Issuer    string         `json:"iss"`
+	Subject   string         `json:"sub,omitempty"`
+	Audience  Audience       `json:"aud,omitempty"`
+	IssuedAt  int64          `json:"iat"`
+	ExpiresAt int64          `json:"exp"`
+	QSH       string         `json:"qsh,omitempty"`
+	Context   map[string]any `json:"context,omitempty"`
+}
+
+// Audience is the aud claim. The JWT spec allows a string or an array and
+// Connect hosts send either; it is always marshalled as an array.
+type Audience []string
+
+// UnmarshalJSON accepts a string, an array of strings or null.
+func (a *Audience) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*a = Audience{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return errors.New("aud must be a string or an array of strings")
+	}
+	*a = many
+	return nil
+}
+
+// MarshalJSON writes the claims in the order ACE's httpClient writes them
+// (iss, iat, exp, qsh, sub) and, like JSON.stringify, without escaping
+// <, > and &, so that Sign reproduces atlassian-jwt's tokens byte for byte.
+func (c Claims) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	fields := []struct {
+		name  string
+		value any
+		skip  bool
+	}{
+		{"iss", c.Issuer, false},
+		{"iat", c.IssuedAt, false},
+		{"exp", c.ExpiresAt, false},
+		{"qsh", c.QSH, c.QSH == ""},
+		{"sub", c.Subject, c.Subject == ""},
+		{"aud", []string(c.Audience), len(c.Audience) == 0},
+		{"context", c.Context, len(c.Context) == 0},
+	}
+	b.WriteByte('{')
+	first := true
+	for _, f := range fields {
+		if f.skip {
+			continue
+		}
+		if !first {
+			b.WriteByte(',')
+		}
+		first = false
+		b.WriteString(`"` + f.name + `":`)
+		if err := writeJSON(&b, f.value); err != nil {
+			return nil, fmt.Errorf("claim %s: %w", f.name, err)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads the claims leniently where JavaScript is lenient
+// (iat and exp may be fractional) and strictly where a wrong type would
+// make the token mean something else (iss, sub and qsh must be strings).
+func (c *Claims) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Issuer    *string         `json:"iss"`
+		Subject   *string         `json:"sub"`
+		Audience  Audience        `json:"aud"`
+		IssuedAt  json.RawMessage `json:"iat"`
+		ExpiresAt json.RawMessage `json:"exp"`
+		QSH       *string         `json:"qsh"`
+		Context   map[string]any  `json:"context"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return fmt.Errorf("claim %s must be a %s, not a JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		return err
+	}
+	iat, err := numericDate("iat", raw.IssuedAt)
+	if err != nil {
+		return err
+	}
+	exp, err := numericDate("exp", raw.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	*c = Claims{Audience: raw.Audience, IssuedAt: iat, ExpiresAt: exp, Context: raw.Context}
+	if raw.Issuer != nil {
+		c.Issuer = *raw.Issuer
+	}
+	if raw.Subject != nil {
+		c.Subject = *raw.Subject
+	}
+	if raw.QSH != nil {
+		c.QSH = *raw.QSH
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	if goKind == "ptr" || goKind == "string" {
+		return "string"
+	}
+	return goKind
+}
+
+// numericDate reads a JWT NumericDate: seconds, possibly fractional.
+func numericDate(name string, raw json.RawMessage) (int64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, nil
+	}
+	var f float64
+	if err := json.Unmarshal(raw, &f); err != nil || math.IsInf(f, 0) || math.Abs(f) > 1<<53 {
+		return 0, fmt.Errorf("claim %s must be a number of seconds, got %s", name, raw)
+	}
+	return int64(f), nil
+}
+
+func writeJSON(b *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	b.Truncate(b.Len() - 1) // Encode's newline
+	return nil
+}
+
+// NewClaims fills iat/exp from now and ttl and computes qsh for the request.
+func NewClaims(iss, sub, method, rawURL, baseURL string, now time.Time, ttl time.Duration) (Claims, error) {
+	qsh, err := QSH(method, rawURL, baseURL)
+	if err != nil {
+		return Claims{}, err
+	}
+	return Claims{
+		Issuer:    iss,
+		Subject:   sub,
+		IssuedAt:  now.Unix(),
+		ExpiresAt: now.Add(ttl).Unix(),
+		QSH:       qsh,
+	}, nil
+}
+
+// header is written by hand, not by golang-jwt (which sorts the keys), to
+// match atlassian-jwt's {"typ":"JWT","alg":"HS256"} byte for byte.
+const header = `{"typ":"JWT","alg":"HS256"}`
+
+// Sign returns the HS256 token for c, signed with secret.
+func Sign(secret string, c Claims) (string, error) {
+	if secret == "" {
+		return "", errors.New("cannot sign: the shared secret is empty")
+	}
+	payload, err := json.Marshal(c)
+	if err != nil {
+		return "", err
+	}
+	signing := base64.RawURLEncoding.EncodeToString([]byte(header)) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	sig, err := jwt.SigningMethodHS256.Sign(signing, []byte(secret))
+	if err != nil {
+		return "", err
+	}
+	return signing + "." + base64.RawURLEncoding.EncodeToString(sig), nil
+}
+
+// Reason classifies why a token was refused.
+type Reason string
+
+// The reasons a token is refused.
+const (
+	ReasonMalformed    Reason = "malformed"
+	ReasonAlgorithm    Reason = "algorithm"
+	ReasonSignature    Reason = "signature"
+	ReasonExpired      Reason = "expired"
+	ReasonQSH          Reason = "qsh"
+	ReasonMissingClaim Reason = "missing-claim"
+)
+
+// Error is why Parse or Verify refused a token. On a qsh mismatch
+// ExpectedCanonical and ExpectedQSH are what this side computed for the
+// request and GotQSH is the token's.
+type Error struct {
+	Reason            Reason
+	Msg               string
+	ExpectedCanonical string
+	ExpectedQSH       string
+	GotQSH            string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func errorf(r Reason, format string, a ...any) *Error {
+	return &Error{Reason: r, Msg: fmt.Sprintf(format, a...)}
+}
+
+// Parse decodes a token without verifying it, for display and for reading
+// iss before choosing the secret. Padding on the segments is tolerated, as
+// atlassian-jwt tolerates it.
+func Parse(token string) (header map[string]any, c Claims, err error) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: it is empty")
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: %d segments separated by '.', a JWT has 3 (header.payload.signature)", len(parts))
+	}
+	hb, err := decodeSegment(parts[0])
+	if err != nil {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: header is not base64url: %v", err)
+	}
+	if err := json.Unmarshal(hb, &header); err != nil || header == nil {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: header is not a JSON object: %s", describeJSONError(err))
+	}
+	pb, err := decodeSegment(parts[1])
+	if err != nil {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: payload is not base64url: %v", err)
+	}
+	if !isJSONObject(pb) {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: payload is not a JSON object")
+	}
+	if err := json.Unmarshal(pb, &c); err != nil {
+		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: %s", describeJSONError(err))
+	}
+	return header, c, nil
+}
+
+func describeJSONError(err error) string {
+	if err == nil {
+		return "null"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func isJSONObject(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{'
+}
+
+func decodeSegment(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// Request is the request a token is checked against: the qsh must be the
+// hash of its canonical request.
+type Request struct{ Method, URL, BaseURL string }
+
+// Verify checks a token as ACE does, in ACE's order: the algorithm is HS256
+// (refusing "none" and everything else), iss is present, the signature
+// matches secret, exp has not passed (no leeway, like ACE), and when req is
+// not nil, qsh matches the request.
+func Verify(token, secret string, req *Request, now time.Time) (Claims, error) {
+	hdr, c, err := Parse(token)
+	if err != nil {
+		return Claims{}, err
+	}
+	alg, _ := hdr["alg"].(string)
+	if alg != "HS256" {
+		if _, ok := hdr["alg"]; !ok {
+			return c, errorf(ReasonAlgorithm, "token header has no alg; Connect tokens are HS256")
+		}
+		return c, errorf(ReasonAlgorithm, "token algorithm %s is refused; Connect tokens are HS256", describeAlg(hdr["alg"]))
+	}
+	if c.Issuer == "" {
+		return c, errorf(ReasonMissingClaim, "token has no iss claim, so there is no way to tell whose shared secret signed it")
+	}
+	if secret == "" {
+		return c, errorf(ReasonSignature, "no shared secret to check the signature with")
+	}
+	p := jwt.NewParser(
+		jwt.WithValidMethods([]string{"HS256"}),
+		// exp is checked below, the way ACE checks it, to say exactly when.
+		jwt.WithoutClaimsValidation(),
+		jwt.WithPaddingAllowed(),
+		jwt.WithStrictDecoding(),
+	)
+	_, err = p.Parse(strings.TrimSpace(token), func(*jwt.Token) (any, error) { return []byte(secret), nil })
+	if err != nil {
+		return c, mapJWTError(err)
+	}
+	if c.ExpiresAt == 0 {
+		return c, errorf(ReasonMissingClaim, "token has no exp claim")
+	}
+	if n := now.Unix(); n > c.ExpiresAt {
+		exp := time.Unix(c.ExpiresAt, 0).UTC()
+		return c, errorf(ReasonExpired, "token expired at %s, %s ago", exp.Format(time.RFC3339), time.Duration(n-c.ExpiresAt)*time.Second)
+	}
+	if req == nil {
+		return c, nil
+	}
+	if c.QSH == "" {
+		return c, errorf(ReasonMissingClaim, "token has no qsh claim, so it is not bound to this request")
+	}
+	canonical, err := CanonicalRequest(req.Method, req.URL, req.BaseURL)
+	if err != nil {
+		return c, errorf(ReasonQSH, "cannot compute the query hash of the request: %v", err)
+	}
+	if want := hashCanonical(canonical); c.QSH != want {
+		e := errorf(ReasonQSH, "query hash does not match: expected canonical request %s (qsh %s), token has qsh %s", canonical, want, c.QSH)
+		if c.QSH == "context-qsh" {
+			e.Msg += " (a context token from AP.context.getToken, which only routes checking context tokens accept)"
+		}
+		e.ExpectedCanonical, e.ExpectedQSH, e.GotQSH = canonical, want, c.QSH
+		return c, e
+	}
+	return c, nil
+}
+
+func describeAlg(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+// mapJWTError turns golang-jwt's errors into ours. The algorithm and the
+// claims were checked before, so what is left is the signature or a
+// segment the library reads more strictly than Parse.
+func mapJWTError(err error) *Error {
+	switch {
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
+		return errorf(ReasonSignature, "signature does not match the shared secret")
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return errorf(ReasonMalformed, "malformed token: %v", err)
+	default:
+		return errorf(ReasonSignature, "signature cannot be verified: %v", err)
+	}
+}
+
+// TokenFromRequest returns the JWT from `Authorization: JWT …` or the `jwt`
+// query parameter, or "". The header wins when both are present; ACE
+// refuses such a request outright, which is the caller's to decide.
+func TokenFromRequest(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "JWT ") {
+		return strings.TrimSpace(h[len("JWT "):])
+	}
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Query().Get("jwt")
+}

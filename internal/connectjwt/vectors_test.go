@@ -1,0 +1,84 @@
+package connectjwt
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// sharedFixtures finds the shared/fixtures directory by walking up from
+// the package: /work/shared beside /work/main here, ../shared beside the
+// clone in CI.
+func sharedFixtures(t testing.TB) string {
+	t.Helper()
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "fixtures")
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no shared/fixtures directory above the package; the shared fixtures must sit beside the clone")
+		}
+		dir = parent
+	}
+}
+
+type qshVector struct {
+	Method    string  `json:"method"`
+	URL       string  `json:"url"`
+	BaseURL   *string `json:"baseUrl"`
+	Canonical string  `json:"canonical"`
+	QSH       string  `json:"qsh"`
+	Note      string  `json:"note,omitempty"`
+}
+
+func loadVectors(t testing.TB, path string) []qshVector {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Vectors []qshVector `json:"vectors"`
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(f.Vectors) == 0 {
+		t.Fatalf("%s has no vectors", path)
+	}
+	return f.Vectors
+}
+
+func checkVectors(t *testing.T, vs []qshVector) {
+	for _, v := range vs {
+		base := ""
+		if v.BaseURL != nil {
+			base = *v.BaseURL
+		}
+		got, err := CanonicalRequest(v.Method, v.URL, base)
+		if err != nil {
+			t.Errorf("CanonicalRequest(%q, %q, %q): %v", v.Method, v.URL, base, err)
+			continue
+		}
+		if got != v.Canonical {
+			t.Errorf("CanonicalRequest(%q, %q, %q)\n got  %q\n want %q", v.Method, v.URL, base, got, v.Canonical)
+		}
+		qsh, err := QSH(v.Method, v.URL, base)
+		if err != nil || qsh != v.QSH {
+			t.Errorf("QSH(%q, %q, %q) = %q, %v; want %q", v.Method, v.URL, base, qsh, err, v.QSH)
+		}
+	}
+}
+
+// TestSharedQSHVectors checks every vector Atlassian's atlassian-jwt
+// computed for the team.
+func TestSharedQSHVectors(t *testing.T) {
+	checkVectors(t, loadVectors(t, filepath.Join(sharedFixtures(t), "qsh-vectors.json")))
+}
