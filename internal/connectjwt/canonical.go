@@ -18,14 +18,18 @@ import (
 // taken apart the way Node's legacy url.parse and querystring.parse do,
 // quirks included, because the app on the other side (ACE) computes the hash
 // that way and a hash that is "more correct" than Atlassian's would not match.
-// The only error is a method that is not an HTTP token.
+// It fails for a method that is not an HTTP token and for the URLs that
+// make Node's url.parse throw.
 func CanonicalRequest(method, rawURL, baseURL string) (string, error) {
 	if !isToken(method) {
 		return "", fmt.Errorf("invalid HTTP method %q", method)
 	}
 	rawURL = sanitizeUTF8(rawURL)
 	baseURL = sanitizeUTF8(baseURL)
-	pathname, query := nodeURLParse(rawURL)
+	pathname, query, err := nodeURLParse(rawURL)
+	if err != nil {
+		return "", err
+	}
 	return strings.ToUpper(method) + "&" + canonicalPath(pathname, jsuriPath(baseURL)) + "&" + canonicalQuery(query), nil
 }
 

@@ -1,6 +1,7 @@
 package connectjwt
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -35,8 +36,11 @@ func urlParseWhitespace(r rune) bool {
 }
 
 // nodeURLParse returns url.parse(raw, true).pathname ("" where Node leaves
-// it null) and the parsed query (nil when there is no '?').
-func nodeURLParse(raw string) (pathname string, query *queryParams) {
+// it null) and the parsed query (nil when there is no '?'). It fails where
+// url.parse throws: user info that is not valid percent-encoding and host
+// names that cannot be one. Node also refuses host names that IDNA
+// rejects (U+FFFF, a bad "xn--" label); those are not checked here.
+func nodeURLParse(raw string) (pathname string, query *queryParams, err error) {
 	rest := strings.TrimFunc(raw, urlParseWhitespace)
 	// Backslashes before the first '?' or '#' become slashes; '@' there and
 	// '#' anywhere rule out the fast path.
@@ -54,9 +58,9 @@ func nodeURLParse(raw string) (pathname string, query *queryParams) {
 	if !hasHash && !hasAt {
 		if p, q, ok := simplePath(rest); ok {
 			if q == "" {
-				return p, nil
+				return p, nil, nil
 			}
-			return p, parseQueryString(q[1:])
+			return p, parseQueryString(q[1:]), nil
 		}
 	}
 
@@ -76,7 +80,9 @@ func nodeURLParse(raw string) (pathname string, query *queryParams) {
 	}
 	hostname := ""
 	if !hostless && (slashes || (proto != "" && !slashedProtocol(proto))) {
-		hostname, rest = splitHost(rest)
+		if hostname, rest, err = splitHost(rest); err != nil {
+			return "", nil, err
+		}
 	}
 	if !hostless {
 		rest = autoEscape(rest)
@@ -111,7 +117,7 @@ func nodeURLParse(raw string) (pathname string, query *queryParams) {
 	if pathname == "" && hostname != "" && slashedProtocol(lowerProto) {
 		pathname = "/"
 	}
-	return pathname, query
+	return pathname, query, nil
 }
 
 // simplePath matches Node's fast path /^(\/\/?(?!\/)[^?\s]*)(\?[^\s]*)?$/.
@@ -177,7 +183,7 @@ func slashedProtocol(p string) bool {
 
 // splitHost takes the authority off rest as url.parse does and returns the
 // hostname and what follows it.
-func splitHost(rest string) (hostname, after string) {
+func splitHost(rest string) (hostname, after string, err error) {
 	hostEnd, atSign, nonHost := -1, -1, -1
 	for i := 0; i < len(rest) && hostEnd == -1; i++ {
 		switch rest[i] {
@@ -200,6 +206,9 @@ func splitHost(rest string) (hostname, after string) {
 	}
 	start := 0
 	if atSign != -1 {
+		if _, ok := decodeURIComponent(rest[:atSign]); !ok {
+			return "", "", fmt.Errorf("invalid URL: user info %q is not valid percent-encoding", rest[:atSign])
+		}
 		start = atSign + 1
 	}
 	var host string
@@ -214,10 +223,13 @@ func splitHost(rest string) (hostname, after string) {
 	}
 	hostname = host
 	if strings.HasPrefix(hostname, "[") && strings.HasSuffix(hostname, "]") {
+		if strings.ContainsRune(hostname, 0) {
+			return "", "", fmt.Errorf("invalid URL: host %q", hostname)
+		}
 		if !strings.HasPrefix(rest, "/") {
 			rest = "/" + rest
 		}
-		return hostname, rest
+		return hostname, rest, nil
 	}
 	// getHostname: the hostname ends at the first character that cannot be
 	// in one, and the remainder becomes part of the path.
@@ -225,7 +237,18 @@ func splitHost(rest string) (hostname, after string) {
 		rest = "/" + hostname[i:] + rest
 		hostname = hostname[:i]
 	}
-	return hostname, rest
+	if hostname != "" && len(hostname) <= 255 {
+		// Node's IDNA conversion stops at a NUL, and what it returns may
+		// not be empty or hold brackets.
+		h := hostname
+		if i := strings.IndexByte(h, 0); i >= 0 {
+			h = h[:i]
+		}
+		if h == "" || strings.ContainsAny(h, "[]") {
+			return "", "", fmt.Errorf("invalid URL: host %q", hostname)
+		}
+	}
+	return hostname, rest, nil
 }
 
 // autoEscape is url.parse's autoEscapeStr.
@@ -459,7 +482,10 @@ func unescapeBuffer(s string) string {
 			i++
 			l := units[i]
 			if l > 0xFF || !isHex(byte(l)) {
+				// '%' and the first digit go out as they are; the
+				// second character is looked at again.
 				out = append(out, '%')
+				c = h
 				i--
 			} else {
 				c = uint16(unhex(byte(h))<<4 | unhex(byte(l)))
