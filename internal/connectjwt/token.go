@@ -59,6 +59,9 @@ func (a *Audience) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the claims in the order ACE's httpClient writes them
 // (iss, iat, exp, qsh, sub) and, like JSON.stringify, without escaping
 // <, > and &, so that Sign reproduces atlassian-jwt's tokens byte for byte.
+// (json.Marshal of Claims escapes them again; Sign calls this directly.)
+// Context keys come out sorted, and U+2028/U+2029 escaped, where
+// JavaScript keeps insertion order and writes them raw.
 func (c Claims) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	fields := []struct {
@@ -96,49 +99,50 @@ func (c Claims) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the claims leniently where JavaScript is lenient
 // (iat and exp may be fractional) and strictly where a wrong type would
 // make the token mean something else (iss, sub and qsh must be strings).
+// Claim names match exactly: encoding/json would also take "ISS" for iss,
+// which ACE would not.
 func (c *Claims) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Issuer    *string         `json:"iss"`
-		Subject   *string         `json:"sub"`
-		Audience  Audience        `json:"aud"`
-		IssuedAt  json.RawMessage `json:"iat"`
-		ExpiresAt json.RawMessage `json:"exp"`
-		QSH       *string         `json:"qsh"`
-		Context   map[string]any  `json:"context"`
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return fmt.Errorf("claim %s must be a %s, not a JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+	var out Claims
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"iss", &out.Issuer}, {"sub", &out.Subject}, {"qsh", &out.QSH}} {
+		if raw, ok := m[f.name]; ok && string(raw) != "null" {
+			if err := json.Unmarshal(raw, f.dst); err != nil {
+				return fmt.Errorf("claim %s must be a string, not %s", f.name, raw)
+			}
 		}
+	}
+	if raw, ok := m["aud"]; ok {
+		if err := json.Unmarshal(raw, &out.Audience); err != nil {
+			return err
+		}
+	}
+	if raw, ok := m["context"]; ok {
+		if err := json.Unmarshal(raw, &out.Context); err != nil {
+			return fmt.Errorf("claim context must be an object, not %s", raw)
+		}
+	}
+	var err error
+	if out.IssuedAt, err = numericDate("iat", m["iat"]); err != nil {
 		return err
 	}
-	iat, err := numericDate("iat", raw.IssuedAt)
-	if err != nil {
+	if out.ExpiresAt, err = numericDate("exp", m["exp"]); err != nil {
 		return err
 	}
-	exp, err := numericDate("exp", raw.ExpiresAt)
-	if err != nil {
-		return err
+	// Empty and absent are the same claim; keep one spelling of it.
+	if len(out.Audience) == 0 {
+		out.Audience = nil
 	}
-	*c = Claims{Audience: raw.Audience, IssuedAt: iat, ExpiresAt: exp, Context: raw.Context}
-	if raw.Issuer != nil {
-		c.Issuer = *raw.Issuer
+	if len(out.Context) == 0 {
+		out.Context = nil
 	}
-	if raw.Subject != nil {
-		c.Subject = *raw.Subject
-	}
-	if raw.QSH != nil {
-		c.QSH = *raw.QSH
-	}
+	*c = out
 	return nil
-}
-
-func jsonKind(goKind string) string {
-	if goKind == "ptr" || goKind == "string" {
-		return "string"
-	}
-	return goKind
 }
 
 // numericDate reads a JWT NumericDate: seconds, possibly fractional.
@@ -187,7 +191,8 @@ func Sign(secret string, c Claims) (string, error) {
 	if secret == "" {
 		return "", errors.New("cannot sign: the shared secret is empty")
 	}
-	payload, err := json.Marshal(c)
+	// Not json.Marshal: it would escape <, > and & in MarshalJSON's output.
+	payload, err := c.MarshalJSON()
 	if err != nil {
 		return "", err
 	}
@@ -231,7 +236,7 @@ func errorf(r Reason, format string, a ...any) *Error {
 
 // Parse decodes a token without verifying it, for display and for reading
 // iss before choosing the secret. Padding on the segments is tolerated, as
-// atlassian-jwt tolerates it.
+// atlassian-jwt tolerates it when decoding.
 func Parse(token string) (header map[string]any, c Claims, err error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
@@ -307,7 +312,8 @@ func Verify(token, secret string, req *Request, now time.Time) (Claims, error) {
 		jwt.WithValidMethods([]string{"HS256"}),
 		// exp is checked below, the way ACE checks it, to say exactly when.
 		jwt.WithoutClaimsValidation(),
-		jwt.WithPaddingAllowed(),
+		// atlassian-jwt compares the signature as a string, so a second
+		// spelling of the same bytes (unused low bits) is not a signature.
 		jwt.WithStrictDecoding(),
 	)
 	_, err = p.Parse(strings.TrimSpace(token), func(*jwt.Token) (any, error) { return []byte(secret), nil })
@@ -358,7 +364,7 @@ func mapJWTError(err error) *Error {
 	case errors.Is(err, jwt.ErrTokenSignatureInvalid):
 		return errorf(ReasonSignature, "signature does not match the shared secret")
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return errorf(ReasonMalformed, "malformed token: %v", err)
+		return errorf(ReasonMalformed, "malformed token: %s", strings.TrimPrefix(err.Error(), jwt.ErrTokenMalformed.Error()+": "))
 	default:
 		return errorf(ReasonSignature, "signature cannot be verified: %v", err)
 	}
