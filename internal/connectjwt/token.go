@@ -238,24 +238,12 @@ func errorf(r Reason, format string, a ...any) *Error {
 // iss before choosing the secret. Padding on the segments is tolerated, as
 // atlassian-jwt tolerates it when decoding.
 func Parse(token string) (header map[string]any, c Claims, err error) {
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: it is empty")
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: %d segments separated by '.', a JWT has 3 (header.payload.signature)", len(parts))
-	}
-	hb, err := decodeSegment(parts[0])
+	hb, pb, err := Segments(token)
 	if err != nil {
-		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: header is not base64url: %v", err)
+		return nil, Claims{}, err
 	}
 	if err := json.Unmarshal(hb, &header); err != nil || header == nil {
 		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: header is not a JSON object: %s", describeJSONError(err))
-	}
-	pb, err := decodeSegment(parts[1])
-	if err != nil {
-		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: payload is not base64url: %v", err)
 	}
 	if !isJSONObject(pb) {
 		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: payload is not a JSON object")
@@ -264,6 +252,26 @@ func Parse(token string) (header map[string]any, c Claims, err error) {
 		return nil, Claims{}, errorf(ReasonMalformed, "malformed token: %s", describeJSONError(err))
 	}
 	return header, c, nil
+}
+
+// Segments returns the decoded header and payload of a token as they were
+// written, for showing them with unknown fields and in their order.
+func Segments(token string) (header, payload []byte, err error) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return nil, nil, errorf(ReasonMalformed, "malformed token: it is empty")
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, nil, errorf(ReasonMalformed, "malformed token: %d segments separated by '.', a JWT has 3 (header.payload.signature)", len(parts))
+	}
+	if header, err = decodeSegment(parts[0]); err != nil {
+		return nil, nil, errorf(ReasonMalformed, "malformed token: header is not base64url: %v", err)
+	}
+	if payload, err = decodeSegment(parts[1]); err != nil {
+		return nil, nil, errorf(ReasonMalformed, "malformed token: payload is not base64url: %v", err)
+	}
+	return header, payload, nil
 }
 
 func describeJSONError(err error) string {
@@ -295,57 +303,97 @@ func Verify(token, secret string, req *Request, now time.Time) (Claims, error) {
 	if err != nil {
 		return Claims{}, err
 	}
-	alg, _ := hdr["alg"].(string)
-	if alg != "HS256" {
-		if _, ok := hdr["alg"]; !ok {
-			return c, errorf(ReasonAlgorithm, "token header has no alg; Connect tokens are HS256")
-		}
-		return c, errorf(ReasonAlgorithm, "token algorithm %s is refused; Connect tokens are HS256", describeAlg(hdr["alg"]))
+	if err := checkAlgorithm(hdr); err != nil {
+		return c, err
 	}
 	if c.Issuer == "" {
 		return c, errorf(ReasonMissingClaim, "token has no iss claim, so there is no way to tell whose shared secret signed it")
 	}
+	if err := VerifySignature(token, secret); err != nil {
+		return c, err
+	}
+	if err := CheckExpiry(c, now); err != nil {
+		return c, err
+	}
+	if req == nil {
+		return c, nil
+	}
+	return c, CheckQSH(c, *req)
+}
+
+func checkAlgorithm(hdr map[string]any) error {
+	alg, ok := hdr["alg"]
+	if !ok {
+		return errorf(ReasonAlgorithm, "token header has no alg; Connect tokens are HS256")
+	}
+	if alg != "HS256" {
+		return errorf(ReasonAlgorithm, "token algorithm %s is refused; Connect tokens are HS256", describeAlg(alg))
+	}
+	return nil
+}
+
+// VerifySignature checks only the algorithm (HS256) and the signature, not
+// the claims: Verify does all of it; this is for reporting each check.
+func VerifySignature(token, secret string) error {
+	hdr, _, err := Parse(token)
+	if err != nil {
+		return err
+	}
+	if err := checkAlgorithm(hdr); err != nil {
+		return err
+	}
 	if secret == "" {
-		return c, errorf(ReasonSignature, "no shared secret to check the signature with")
+		return errorf(ReasonSignature, "no shared secret to check the signature with")
 	}
 	p := jwt.NewParser(
 		jwt.WithValidMethods([]string{"HS256"}),
-		// exp is checked below, the way ACE checks it, to say exactly when.
+		// exp is checked by CheckExpiry, the way ACE checks it, to say
+		// exactly when.
 		jwt.WithoutClaimsValidation(),
 		// atlassian-jwt compares the signature as a string, so a second
 		// spelling of the same bytes (unused low bits) is not a signature.
 		jwt.WithStrictDecoding(),
 	)
-	_, err = p.Parse(strings.TrimSpace(token), func(*jwt.Token) (any, error) { return []byte(secret), nil })
-	if err != nil {
-		return c, mapJWTError(err)
+	if _, err := p.Parse(strings.TrimSpace(token), func(*jwt.Token) (any, error) { return []byte(secret), nil }); err != nil {
+		return mapJWTError(err)
 	}
+	return nil
+}
+
+// CheckExpiry refuses claims without exp or whose exp has passed. Like ACE
+// it counts whole seconds and allows no leeway: a token is good up to and
+// including its exp second.
+func CheckExpiry(c Claims, now time.Time) error {
 	if c.ExpiresAt == 0 {
-		return c, errorf(ReasonMissingClaim, "token has no exp claim")
+		return errorf(ReasonMissingClaim, "token has no exp claim")
 	}
 	if n := now.Unix(); n > c.ExpiresAt {
 		exp := time.Unix(c.ExpiresAt, 0).UTC()
-		return c, errorf(ReasonExpired, "token expired at %s, %s ago", exp.Format(time.RFC3339), time.Duration(n-c.ExpiresAt)*time.Second)
+		return errorf(ReasonExpired, "token expired at %s, %s ago", exp.Format(time.RFC3339), time.Duration(n-c.ExpiresAt)*time.Second)
 	}
-	if req == nil {
-		return c, nil
-	}
+	return nil
+}
+
+// CheckQSH refuses claims whose qsh is missing or is not the hash of req's
+// canonical request; the *Error then carries both sides.
+func CheckQSH(c Claims, req Request) error {
 	if c.QSH == "" {
-		return c, errorf(ReasonMissingClaim, "token has no qsh claim, so it is not bound to this request")
+		return errorf(ReasonMissingClaim, "token has no qsh claim, so it is not bound to this request")
 	}
 	canonical, err := CanonicalRequest(req.Method, req.URL, req.BaseURL)
 	if err != nil {
-		return c, errorf(ReasonQSH, "cannot compute the query hash of the request: %v", err)
+		return errorf(ReasonQSH, "cannot compute the query hash of the request: %v", err)
 	}
-	if want := hashCanonical(canonical); c.QSH != want {
-		e := errorf(ReasonQSH, "query hash does not match: expected canonical request %s (qsh %s), token has qsh %s", canonical, want, c.QSH)
-		if c.QSH == "context-qsh" {
-			e.Msg += " (a context token from AP.context.getToken, which only routes checking context tokens accept)"
-		}
-		e.ExpectedCanonical, e.ExpectedQSH, e.GotQSH = canonical, want, c.QSH
-		return c, e
+	want := hashCanonical(canonical)
+	if c.QSH == want {
+		return nil
 	}
-	return c, nil
+	e := errorf(ReasonQSH, "query hash does not match: expected canonical request %s (qsh %s), token has qsh %s", canonical, want, c.QSH)
+	if c.QSH == "context-qsh" {
+		e.Msg += " (a context token from AP.context.getToken, which only routes checking context tokens accept)"
+	}
+	e.ExpectedCanonical, e.ExpectedQSH, e.GotQSH = canonical, want, c.QSH
+	return e
 }
 
 func describeAlg(v any) string {
