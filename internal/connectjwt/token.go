@@ -263,7 +263,7 @@ func Segments(token string) (header, payload []byte, err error) {
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
-		return nil, nil, errorf(ReasonMalformed, "malformed token: %d segments separated by '.', a JWT has 3 (header.payload.signature)", len(parts))
+		return nil, nil, errorf(ReasonMalformed, "malformed token: a JWT has 3 parts separated by '.' (header.payload.signature), this has %d", len(parts))
 	}
 	if header, err = decodeSegment(parts[0]); err != nil {
 		return nil, nil, errorf(ReasonMalformed, "malformed token: header is not base64url: %v", err)
@@ -369,7 +369,11 @@ func CheckExpiry(c Claims, now time.Time) error {
 	}
 	if n := now.Unix(); n > c.ExpiresAt {
 		exp := time.Unix(c.ExpiresAt, 0).UTC()
-		return errorf(ReasonExpired, "token expired at %s, %s ago", exp.Format(time.RFC3339), time.Duration(n-c.ExpiresAt)*time.Second)
+		ago := fmt.Sprintf("%d days", (n-c.ExpiresAt)/86400)
+		if n-c.ExpiresAt < 1e9 { // what time.Duration can hold, and then some
+			ago = (time.Duration(n-c.ExpiresAt) * time.Second).String()
+		}
+		return errorf(ReasonExpired, "token expired at %s, %s ago", exp.Format(time.RFC3339), ago)
 	}
 	return nil
 }
