@@ -72,7 +72,7 @@ func TestParseSpecialNumbers(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
-		name, in string
+		name, in  string
 		line, col int
 		msg       string
 	}{

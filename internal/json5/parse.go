@@ -49,7 +49,9 @@ type SyntaxError struct {
 	Pos Pos
 }
 
-func (e *SyntaxError) Error() string { return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Column, e.Msg) }
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Column, e.Msg)
+}
 
 // TooLargeError is input larger than Limits.MaxSize; nothing was parsed.
 type TooLargeError struct {
