@@ -1,0 +1,285 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/build"
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/json5"
+)
+
+type validateOptions struct {
+	f *Factory
+
+	Source              string
+	BaseURL             string
+	Format              string
+	Strict              bool
+	Previous            string
+	FailOnScopeIncrease bool
+	PrintSchema         bool
+	Timeout             time.Duration
+
+	// maxSize is the largest descriptor read; tests lower it.
+	maxSize int
+}
+
+// defaultDescriptor is what validate reads without an argument, as ACE
+// does from the app's folder.
+const defaultDescriptor = "atlassian-connect.json"
+
+func newValidateCmd(f *Factory, runF func(*validateOptions) error) *cobra.Command {
+	opts := &validateOptions{f: f, maxSize: json5.DefaultMaxSize}
+	c := &cobra.Command{
+		Use:   "validate [FILE | URL | -]",
+		Short: "Check a descriptor as Bitbucket would, with exact locations",
+		Long: `Check a Bitbucket Cloud Connect descriptor before Bitbucket rejects it at
+install time. FILE defaults to ./atlassian-connect.json (a directory means
+its atlassian-connect.json); an http(s) URL is fetched, - reads standard
+input.
+
+The descriptor is read as JSON5, like atlassian-connect-express reads it.
+{{localBaseUrl}} is replaced by --base-url; without it the placeholder is
+accepted and the checks that need a real URL say they were skipped.
+
+Every finding has a stable rule id, a severity (error, warning, note), the
+JSON pointer and line:column of the value, and a suggestion where there is
+one. --print-schema prints the JSON Schema of the structural rules, for
+editors (connectgen new writes it into projects).
+
+--previous compares the scopes with an older descriptor: when the new one
+asks for more, Bitbucket emails the workspace owners, who must approve the
+new scopes, and installations keep the previous descriptor until then.
+
+Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with
+--strict, or more scopes with --fail-on-scope-increase), 2 usage or input
+errors.`,
+		Example: `  # The descriptor of the app in this folder
+  connectgen validate
+
+  # As the app will serve it, with machine-readable output
+  connectgen validate a-quick-addon/atlassian-connect.json --base-url https://abc.ngrok.app --format json
+
+  # A running app's descriptor
+  connectgen validate http://localhost:3000/atlassian-connect.json
+
+  # In CI: annotations on the pull request, warnings fail too, no new scopes
+  git show origin/main:atlassian-connect.json > /tmp/old.json
+  connectgen validate --format github --strict --previous /tmp/old.json --fail-on-scope-increase
+
+  # The schema, for another validator or an editor
+  connectgen validate --print-schema > atlassian-connect.schema.json`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErrorf("validate takes one FILE, URL or -, got %d arguments: %s", len(args), strings.Join(args, " "))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Source = args[0]
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runValidate(opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.BaseURL, "base-url", "", "the app's base URL, replacing {{localBaseUrl}} as atlassian-connect-express does")
+	fl.StringVar(&opts.Format, "format", "text", "output format: text, json or github (workflow annotations)")
+	fl.BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
+	fl.StringVar(&opts.Previous, "previous", "", "an older descriptor (FILE or URL) to compare scopes with")
+	fl.BoolVar(&opts.FailOnScopeIncrease, "fail-on-scope-increase", false, "exit 1 when the descriptor asks for more scopes than --previous")
+	fl.BoolVar(&opts.PrintSchema, "print-schema", false, "print the descriptor's JSON Schema and exit")
+	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long to wait for a descriptor URL")
+	return c
+}
+
+func runValidate(opts *validateOptions) error {
+	out := opts.f.IO.Out
+	switch opts.Format {
+	case "text", "json", "github":
+	default:
+		return usageErrorf("--format %q is not one of text, json, github", opts.Format)
+	}
+	// With --format json every outcome is JSON on standard output, fatal
+	// errors included, so that a program reading it never has to parse
+	// free text.
+	inputError := func(err error) error {
+		if opts.Format == "json" {
+			if werr := descriptor.WriteJSONError(out, err); werr != nil {
+				return werr
+			}
+			return silentExit(ExitUsage)
+		}
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if opts.PrintSchema {
+		if opts.Source != "" || opts.Previous != "" {
+			return inputError(errors.New("--print-schema takes no descriptor"))
+		}
+		_, err := out.Write(descriptor.Schema())
+		return err
+	}
+	if opts.FailOnScopeIncrease && opts.Previous == "" {
+		return inputError(errors.New("--fail-on-scope-increase needs --previous OLD.json to compare with"))
+	}
+	if opts.Timeout <= 0 {
+		return inputError(fmt.Errorf("--timeout %s must be positive", opts.Timeout))
+	}
+	source := opts.Source
+	if source == "" {
+		source = defaultDescriptor
+	}
+	name, src, err := opts.read(source)
+	if err != nil {
+		return inputError(err)
+	}
+	dopts := descriptor.Options{BaseURL: opts.BaseURL}
+	res := descriptor.Validate(name, src, dopts)
+
+	if opts.Previous != "" {
+		if opts.Previous == "-" && source == "-" {
+			return inputError(errors.New("the descriptor and --previous cannot both be standard input"))
+		}
+		pname, psrc, err := opts.read(opts.Previous)
+		if err != nil {
+			return inputError(fmt.Errorf("--previous: %w", err))
+		}
+		prev := descriptor.Validate(pname, psrc, dopts)
+		if prev.Root() == nil {
+			f := prev.Findings[0]
+			return inputError(fmt.Errorf("--previous %s:%d:%d: %s", pname, f.Line, f.Column, f.Message))
+		}
+		sev := descriptor.SeverityWarning
+		if opts.FailOnScopeIncrease {
+			sev = descriptor.SeverityError
+		}
+		res.AddScopeIncrease(descriptor.CompareScopes(prev, res), sev)
+	}
+
+	results := []*descriptor.Result{res}
+	switch opts.Format {
+	case "json":
+		err = descriptor.WriteJSON(out, results)
+	case "github":
+		err = descriptor.WriteGitHub(out, results)
+	default:
+		color := opts.f.IO.OutTTY && opts.f.Getenv("NO_COLOR") == ""
+		err = descriptor.WriteText(out, results, color)
+	}
+	if err != nil {
+		return err
+	}
+	if res.Errors() > 0 || (opts.Strict && res.Warnings() > 0) {
+		return silentExit(ExitFailure)
+	}
+	return nil
+}
+
+// read returns the display name and content of a descriptor given as a
+// path, a directory holding atlassian-connect.json, an http(s) URL or "-".
+// Input larger than the parser's limit is refused before it is all read.
+func (opts *validateOptions) read(source string) (string, []byte, error) {
+	switch {
+	case source == "-":
+		b, err := readLimited(opts.f.IO.In, opts.maxSize)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading standard input: %w", err)
+		}
+		return "<stdin>", b, nil
+	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
+		b, err := fetchDescriptor(source, opts.Timeout, opts.maxSize)
+		return source, b, err
+	}
+	path := source
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
+		path = filepath.Join(path, defaultDescriptor)
+		fi, err = os.Stat(path)
+	}
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			if source == defaultDescriptor {
+				return "", nil, fmt.Errorf("no %s here; run validate in the app's folder or give the descriptor's path or URL", defaultDescriptor)
+			}
+			return "", nil, fmt.Errorf("%s does not exist", path)
+		}
+		return "", nil, err
+	}
+	if fi.Size() > int64(opts.maxSize) {
+		return "", nil, fmt.Errorf("%s is %s, more than the limit of %s for a descriptor", path, json5.FormatSize(int(fi.Size())), json5.FormatSize(opts.maxSize))
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", nil, err
+	}
+	return path, b, nil
+}
+
+var errTooLarge = errors.New("too large")
+
+// readLimited reads r to the end, failing once it passes limit bytes.
+func readLimited(r io.Reader, limit int) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > limit {
+		return nil, fmt.Errorf("%w: more than the limit of %s for a descriptor", errTooLarge, json5.FormatSize(limit))
+	}
+	return b, nil
+}
+
+// fetchDescriptor GETs a descriptor URL within timeout, refusing a body
+// larger than limit (checked against Content-Length first, then while
+// reading, since servers may not send one).
+func fetchDescriptor(rawURL string, timeout time.Duration, limit int) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s is not a valid URL: %w", rawURL, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "connectgen/"+build.String())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fetchError(rawURL, timeout, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching %s: the server answered %s", rawURL, resp.Status)
+	}
+	if resp.ContentLength > int64(limit) {
+		return nil, fmt.Errorf("fetching %s: the descriptor is %s, more than the limit of %s", rawURL, json5.FormatSize(int(resp.ContentLength)), json5.FormatSize(limit))
+	}
+	b, err := readLimited(resp.Body, limit)
+	if errors.Is(err, errTooLarge) {
+		return nil, fmt.Errorf("fetching %s: the descriptor is %v", rawURL, strings.TrimPrefix(err.Error(), errTooLarge.Error()+": "))
+	}
+	if err != nil {
+		return nil, fetchError(rawURL, timeout, err)
+	}
+	return b, nil
+}
+
+func fetchError(rawURL string, timeout time.Duration, err error) error {
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return fmt.Errorf("fetching %s: no complete answer within %s (raise --timeout to wait longer)", rawURL, timeout)
+	}
+	return fmt.Errorf("fetching %s: %w", rawURL, err)
+}
