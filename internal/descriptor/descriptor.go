@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/json5"
@@ -198,7 +199,7 @@ func Validate(file string, src []byte, opts Options) *Result {
 			Message: fmt.Sprintf("a descriptor is a JSON object, not %s", article(doc.Root.Kind))})
 		return r
 	}
-	v.nonFinite(doc.Root, "")
+	v.nonFinite(doc.Root, nil)
 	v.lifecycle()
 	v.schema()
 	v.rules()
@@ -264,20 +265,29 @@ func (v *validation) substitute(n *json5.Node) {
 }
 
 // nonFinite reports Infinity and NaN: JSON5 allows them, but ACE serves the
-// descriptor through JSON.stringify, which turns them into null.
-func (v *validation) nonFinite(n *json5.Node, ptr string) {
+// descriptor through JSON.stringify, which turns them into null. path holds
+// the pointer tokens to n; the pointer is built only for a finding.
+func (v *validation) nonFinite(n *json5.Node, path []string) {
 	switch n.Kind {
 	case json5.Number:
 		if math.IsInf(n.Float, 0) || math.IsNaN(n.Float) {
+			ptr := ""
+			for _, t := range path {
+				ptr += "/" + t
+			}
 			v.at(n, ptr, "type", SeverityError, fmt.Sprintf("%s is not a JSON number; atlassian-connect-express would serve it as null", n.Raw), "use a finite number")
 		}
 	case json5.Array:
 		for i, e := range n.Elems {
-			v.nonFinite(e, fmt.Sprintf("%s/%d", ptr, i))
+			if e.Kind >= json5.Number && e.Kind != json5.String {
+				v.nonFinite(e, append(path, strconv.Itoa(i)))
+			}
 		}
 	case json5.Object:
 		for _, m := range n.Members {
-			v.nonFinite(m.Value, ptr+"/"+json5.PointerToken(m.Key))
+			if k := m.Value.Kind; k == json5.Number || k == json5.Array || k == json5.Object {
+				v.nonFinite(m.Value, append(path, json5.PointerToken(m.Key)))
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package descriptor
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/json5"
@@ -99,7 +100,7 @@ func (v *validation) rules() {
 	v.modules()
 	if lc := v.r.root.Get("lifecycle"); lc != nil && lc.Kind == json5.Object {
 		for _, m := range lc.Members {
-			v.url(m.Value, "/lifecycle/"+json5.PointerToken(m.Key), "lifecycle."+m.Key, urlSecret)
+			v.url(m.Value, "/lifecycle/"+json5.PointerToken(m.Key), urlSecret)
 		}
 	}
 }
@@ -267,7 +268,7 @@ func eachModule(modules *json5.Node, fn func(moduleRef)) {
 		case json5.Array:
 			for i, e := range m.Value.Elems {
 				if e.Kind == json5.Object {
-					fn(moduleRef{m.Key, fmt.Sprintf("%s/%d", ptr, i), e})
+					fn(moduleRef{m.Key, ptr + "/" + strconv.Itoa(i), e})
 				}
 			}
 		case json5.Object:
@@ -284,15 +285,19 @@ func (v *validation) modules() {
 	if modules == nil || modules.Kind != json5.Object {
 		return
 	}
-	seen := map[string]string{}
+	type firstUse struct {
+		ptr  string
+		line int
+	}
+	seen := map[string]firstUse{}
 	eachModule(modules, func(m moduleRef) {
 		if k := m.node.Get("key"); k != nil {
 			if s, ok := str(k); ok && s != "" {
 				if first, dup := seen[s]; dup {
 					v.at(k, m.ptr+"/key", "module-key-duplicate", SeverityError,
-						fmt.Sprintf("module key %q is already used by %s; module keys must be unique across all modules", s, first), "rename one of them")
+						fmt.Sprintf("module key %q is already used by %s (line %d); module keys must be unique across all modules", s, where(first.ptr), first.line), "rename one of them")
 				} else {
-					seen[s] = fmt.Sprintf("%s (line %d)", where(m.ptr), k.Pos.Line)
+					seen[s] = firstUse{m.ptr, k.Pos.Line}
 				}
 			}
 		}
@@ -308,15 +313,17 @@ func (v *validation) modules() {
 				kind = urlIframe
 			}
 		}
-		v.url(m.node.Get("url"), m.ptr+"/url", where(m.ptr)+".url", kind)
+		if u := m.node.Get("url"); u != nil {
+			v.url(u, m.ptr+"/url", kind)
+		}
 		if icon := m.node.Get("icon"); icon != nil {
-			v.url(icon.Get("url"), m.ptr+"/icon/url", where(m.ptr)+".icon.url", urlLink)
+			v.url(icon.Get("url"), m.ptr+"/icon/url", urlLink)
 		}
 	})
 	if proxy := modules.Get("proxy"); proxy != nil && proxy.Kind == json5.Object {
 		for _, m := range proxy.Members {
 			ptr := "/modules/proxy/" + json5.PointerToken(m.Key)
-			v.url(m.Value.Get("destination"), ptr+"/destination", fmt.Sprintf("proxy %q destination", m.Key), urlSecret)
+			v.url(m.Value.Get("destination"), ptr+"/destination", urlSecret)
 		}
 	}
 	v.webhooks(modules.Get("webhooks"))
@@ -342,7 +349,7 @@ func (v *validation) location(m moduleRef, locs []string) {
 
 // url checks a module or lifecycle URL: well-formed context parameters and,
 // when absolute, https.
-func (v *validation) url(n *json5.Node, ptr, what string, kind int) {
+func (v *validation) url(n *json5.Node, ptr string, kind int) {
 	s, ok := str(n)
 	if !ok || s == "" {
 		return
@@ -355,7 +362,7 @@ func (v *validation) url(n *json5.Node, ptr, what string, kind int) {
 	}
 	if param, problem := contextParamProblem(bare); problem != "" {
 		v.at(n, ptr, "url-context-param", SeverityError,
-			fmt.Sprintf("%s has a malformed context parameter %q: %s", what, param, problem),
+			fmt.Sprintf("%s has a malformed context parameter %q: %s", where(ptr), param, problem),
 			"write context parameters as {name} or {name.name}, e.g. {repository.full_name}; encode a literal brace as %7B or %7D")
 	}
 	if strings.HasPrefix(s, tokenBaseURL) {
@@ -365,15 +372,15 @@ func (v *validation) url(n *json5.Node, ptr, what string, kind int) {
 	switch {
 	case scheme == "" || scheme == "https":
 	case scheme == "http" && isLocalHost(host):
-		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s uses http on %s: fine for local development only", what, host), "use a URL relative to baseUrl")
+		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s uses http on %s: fine for local development only", where(ptr), host), "use a URL relative to baseUrl")
 	case scheme == "http" && kind == urlLink:
-		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s is an http:// link; Bitbucket is served over https", what), fmt.Sprintf("use %q", "https"+s[len("http"):]))
+		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s is an http:// link; Bitbucket is served over https", where(ptr)), fmt.Sprintf("use %q", "https"+s[len("http"):]))
 	case scheme == "http" && kind == urlIframe:
-		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; browsers block http content inside Bitbucket's https pages", what), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
+		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; browsers block http content inside Bitbucket's https pages", where(ptr)), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
 	case scheme == "http":
-		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; signed requests and secrets would travel unencrypted", what), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
+		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; signed requests and secrets would travel unencrypted", where(ptr)), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
 	default:
-		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s uses the scheme %s:; module URLs are https:// or relative to baseUrl", what, scheme), "")
+		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s uses the scheme %s:; module URLs are https:// or relative to baseUrl", where(ptr), scheme), "")
 	}
 }
 

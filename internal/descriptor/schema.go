@@ -130,8 +130,12 @@ func where(ptr string) string {
 	var b strings.Builder
 	for i, t := range toks {
 		t = strings.ReplaceAll(strings.ReplaceAll(t, "~1", "/"), "~0", "~")
-		if _, err := strconv.Atoi(t); err == nil {
+		switch {
+		case isIndex(t):
 			b.WriteString("[" + t + "]")
+			continue
+		case !isName(t):
+			b.WriteString("[" + strconv.Quote(t) + "]")
 			continue
 		}
 		if i > 0 {
@@ -140,6 +144,28 @@ func where(ptr string) string {
 		b.WriteString(t)
 	}
 	return b.String()
+}
+
+func isIndex(t string) bool {
+	if t == "" {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		if !isDigit(t[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isName says whether a key reads well after a dot in a message.
+func isName(t string) bool {
+	for i := 0; i < len(t); i++ {
+		if c := t[i]; !isAlpha(c) && !isDigit(c) && c != '_' && c != '-' && c != '$' {
+			return false
+		}
+	}
+	return t != ""
 }
 
 func (v *validation) schemaFinding(e *jsonschema.ValidationError) {

@@ -124,6 +124,11 @@ type parser struct {
 	// turned into a JSON pointer only when a duplicate key is reported.
 	path []string
 
+	// nodes and members are allocated in slabs: one allocation per 64
+	// values instead of one each (the tree lives and dies as a whole).
+	nodes   []Node
+	members []Member
+
 	// Position tracking: line is the current line, lineStart the offset it
 	// starts at. Columns are counted lazily and incrementally from colOff
 	// (col is the column at colOff), so asking for the position of
@@ -178,6 +183,26 @@ func position(src []byte, off int) Pos {
 		}
 	}
 	return Pos{Offset: off, Line: line, Column: col}
+}
+
+func (p *parser) node(k Kind, pos Pos) *Node {
+	if len(p.nodes) == 0 {
+		p.nodes = make([]Node, 64)
+	}
+	n := &p.nodes[0]
+	p.nodes = p.nodes[1:]
+	n.Kind, n.Pos = k, pos
+	return n
+}
+
+func (p *parser) member(key string, pos Pos, v *Node) *Member {
+	if len(p.members) == 0 {
+		p.members = make([]Member, 64)
+	}
+	m := &p.members[0]
+	p.members = p.members[1:]
+	m.Key, m.KeyPos, m.Value = key, pos, v
+	return m
 }
 
 func (p *parser) errorf(off int, format string, a ...any) *SyntaxError {
@@ -297,7 +322,9 @@ func (p *parser) value() *Node {
 		if !ok {
 			return nil
 		}
-		return &Node{Kind: String, Pos: pos, End: p.i, Str: s}
+		n := p.node(String, pos)
+		n.End, n.Str = p.i, s
+		return n
 	case c == '-' || c == '+' || c == '.' || (c >= '0' && c <= '9'):
 		return p.number()
 	case hasWord(p.src[start:], "Infinity") || hasWord(p.src[start:], "NaN"):
@@ -306,12 +333,14 @@ func (p *parser) value() *Node {
 		word := p.identWord()
 		pos := p.pos(start)
 		switch word {
-		case "true":
-			return &Node{Kind: Bool, Pos: pos, End: p.i, Bool: true}
-		case "false":
-			return &Node{Kind: Bool, Pos: pos, End: p.i}
+		case "true", "false":
+			n := p.node(Bool, pos)
+			n.End, n.Bool = p.i, word == "true"
+			return n
 		case "null":
-			return &Node{Kind: Null, Pos: pos, End: p.i}
+			n := p.node(Null, pos)
+			n.End = p.i
+			return n
 		}
 		p.errorf(start, "unexpected %q: expected a value (strings need quotes)", truncate(word))
 		return nil
@@ -356,7 +385,7 @@ func (p *parser) enter(off int) bool {
 
 func (p *parser) object() *Node {
 	start := p.i
-	n := &Node{Kind: Object, Pos: p.pos(start)}
+	n := p.node(Object, p.pos(start))
 	if !p.enter(start) {
 		return nil
 	}
@@ -425,7 +454,7 @@ func (p *parser) object() *Node {
 		if v == nil {
 			return nil
 		}
-		n.Members = append(n.Members, &Member{Key: key, KeyPos: keyPos, Value: v})
+		n.Members = append(n.Members, p.member(key, keyPos, v))
 		p.skipSpace()
 		if p.err != nil {
 			return nil
@@ -455,7 +484,7 @@ func (p *parser) duplicate(key string, at, first Pos) {
 
 func (p *parser) array() *Node {
 	start := p.i
-	n := &Node{Kind: Array, Pos: p.pos(start)}
+	n := p.node(Array, p.pos(start))
 	if !p.enter(start) {
 		return nil
 	}
@@ -749,7 +778,9 @@ func (p *parser) number() *Node {
 		if neg {
 			f = -f
 		}
-		return &Node{Kind: Number, Pos: pos, End: p.i, Raw: string(src[start:p.i]), Float: f}
+		n := p.node(Number, pos)
+		n.End, n.Raw, n.Float = p.i, string(src[start:p.i]), f
+		return n
 	}
 	rest := src[p.i:]
 	switch {
