@@ -10,6 +10,12 @@
 // and value started, reports syntax errors as line:col and lists duplicate
 // keys (which JSON.parse silently resolves in favour of the last one).
 //
+// It accepts and refuses what json5@2.2.3 (the parser ACE uses) accepts and
+// refuses, which a test checks against that package, with two deliberate
+// differences: input must be UTF-8 (Node would silently turn invalid bytes
+// into U+FFFD; they almost always mean a file saved in another encoding),
+// and "__proto__" is an ordinary key.
+//
 // Parsing is bounded: input larger than Limits.MaxSize and nesting deeper
 // than Limits.MaxDepth end in an error instead of exhausting memory or the
 // stack, and the work is linear in the size of the input.
