@@ -1,0 +1,34 @@
+# connectgen's build. `make test` is what CI runs (.ci/run).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/connectgen/connectgen/internal/build.Version=$(VERSION)
+GO ?= go
+
+.PHONY: build test lint install bench bench-smoke clean
+
+build: ## bin/connectgen
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/connectgen .
+
+# Every test: unit tests, the binary's scripts and the end-to-end tests that
+# install the generated app with npm once and run it on real Node.
+test: lint
+	$(GO) test -count=1 -timeout 45m ./...
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+
+# Side-by-side figures against atlas-connect, ajv-cli, node and the
+# physical floors, measured in one run; writes BENCHMARKS.md. Never a gate.
+bench:
+	$(GO) run ./internal/bench -runs 10 -warmup 1
+
+# One run of every figure, to keep the harness working.
+bench-smoke:
+	$(GO) run ./internal/bench -runs 1 -warmup 0 -out -
+
+install:
+	$(GO) install -ldflags "$(LDFLAGS)" .
+
+clean:
+	rm -rf bin BENCHMARKS.tmp

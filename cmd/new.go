@@ -1,0 +1,355 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/build"
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/scaffold"
+)
+
+type newOptions struct {
+	f *Factory
+
+	Name        string
+	Template    string
+	Key         string
+	AppName     string
+	Description string
+	VendorName  string
+	VendorURL   string
+	Dir         string
+	Force       bool
+	Overwrite   bool
+	Yes         bool
+	DryRun      bool
+
+	// writeDelay slows writing down so that tests can interrupt it; set
+	// only from CONNECTGEN_TEST_WRITE_DELAY.
+	writeDelay time.Duration
+}
+
+// productTemplates are the names atlas-connect knows; only bitbucket is ours.
+var productTemplates = []string{"jira", "confluence", "jira-service-desk"}
+
+const (
+	defaultDescription = "A Bitbucket Cloud Connect app"
+	defaultVendorName  = "Example Vendor"
+	defaultVendorURL   = "https://example.com"
+)
+
+func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
+	opts := &newOptions{f: f}
+	c := &cobra.Command{
+		Use:   "new [NAME]",
+		Short: "Create a new Connect app from a template",
+		Long: `Create a new Bitbucket Cloud Connect app in the directory NAME.
+
+The app is a Node/Express project on atlassian-connect-express with the
+descriptor atlassian-connect.json, ready for npm install. Every value has a
+flag; on a terminal missing values are asked for, --yes takes the defaults.
+
+Nothing is written until every file rendered, and files are moved into
+place only when all of them were written: an error or Ctrl-C leaves no
+half-made project. An existing non-empty directory is refused unless
+--force (write beside existing files, replace none) or --overwrite (also
+replace the template's own files, after a confirmation) is given.`,
+		Example: `  # Create ./a-quick-addon, taking the defaults
+  connectgen new a-quick-addon -t bitbucket --yes
+
+  # Every value from flags, in another parent directory
+  connectgen new pr-stats -t bitbucket --key com.example.pr-stats \
+    --app-name "PR Stats" --description "Pull request statistics" \
+    --vendor-name "Example Inc." --vendor-url https://example.com --dir ~/src
+
+  # See what would be written into an existing project
+  connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageErrorf("new takes one NAME, got %d arguments: %s", len(args), strings.Join(args, " "))
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
+			if d := f.Getenv("CONNECTGEN_TEST_WRITE_DELAY"); d != "" {
+				opts.writeDelay, _ = time.ParseDuration(d)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runNew(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVarP(&opts.Template, "template", "t", "", "template to use: bitbucket")
+	fl.StringVar(&opts.Key, "key", "", "app key (default: derived from NAME)")
+	fl.StringVar(&opts.AppName, "app-name", "", "display name of the app (default: derived from NAME)")
+	fl.StringVar(&opts.Description, "description", "", "description of the app (default \""+defaultDescription+"\")")
+	fl.StringVar(&opts.VendorName, "vendor-name", "", "vendor name (default \""+defaultVendorName+"\")")
+	fl.StringVar(&opts.VendorURL, "vendor-url", "", "vendor URL (default "+defaultVendorURL+")")
+	fl.StringVar(&opts.Dir, "dir", "", "parent directory of the project (default: the working directory)")
+	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory, beside existing files; replace none")
+	fl.BoolVar(&opts.Overwrite, "overwrite", false, "replace the template's own files in an existing directory (asks first)")
+	fl.BoolVarP(&opts.Yes, "yes", "y", false, "take defaults for missing values and confirm --overwrite")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be created, replaced or refused; write nothing")
+	return c
+}
+
+func runNew(ctx context.Context, opts *newOptions) error {
+	f := opts.f
+	if err := opts.complete(); err != nil {
+		return err
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	absDir, err := filepath.Abs(dir)
+	if err != nil {
+		return failf("%v", err)
+	}
+	target := filepath.Join(absDir, opts.Name)
+	data := scaffold.Data{
+		Name: opts.Name, Key: opts.Key, AppName: opts.AppName, Description: opts.Description,
+		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
+		Template: opts.Template, Version: build.String(),
+	}
+	files, err := scaffold.Render(f.Templates, opts.Template, data)
+	if err != nil {
+		return failf("%v", err)
+	}
+	files = append(files, editorFiles()...)
+	mode := scaffold.ModeNew
+	switch {
+	case opts.Overwrite:
+		mode = scaffold.ModeOverwrite
+	case opts.Force:
+		mode = scaffold.ModeForce
+	}
+	plan, err := scaffold.NewPlan(target, files, mode)
+	if err != nil {
+		return failf("%v", err)
+	}
+	display := filepath.Join(dir, opts.Name)
+	if opts.DryRun {
+		printPlan(f, plan, display)
+		if err := plan.Check(); err != nil {
+			return failf("%v", err)
+		}
+		return nil
+	}
+	if err := plan.Check(); err != nil {
+		return failf("%v", err)
+	}
+	if n := plan.Count(scaffold.Replace); n > 0 && !opts.Yes {
+		if !f.IO.CanPrompt() {
+			return usageErrorf("--overwrite would replace %d files in %s; pass --yes to confirm when not running interactively", n, display)
+		}
+		printPlan(f, plan, display)
+		ok, err := f.Prompter.Confirm(fmt.Sprintf("Replace %d files in %s?", n, display), false)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return failf("nothing written")
+		}
+	}
+	w := &scaffold.Writer{}
+	if opts.writeDelay > 0 {
+		w.AfterFile = func(int) { time.Sleep(opts.writeDelay) }
+	}
+	if err := w.Write(ctx, plan); err != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintf(f.IO.ErrOut, "connectgen: interrupted; nothing was written to %s\n", display)
+			return silentExit(ExitInterrupted)
+		}
+		return failf("%v", err)
+	}
+	printCreated(f, plan, display)
+	return nil
+}
+
+// complete checks the values given and fills in the missing ones, from a
+// prompt on a terminal or from the defaults with --yes. Every check runs
+// before anything is rendered or written.
+func (o *newOptions) complete() error {
+	f := o.f
+	interactive := f.IO.CanPrompt() && !o.Yes
+	if o.Overwrite && o.Force {
+		return usageErrorf("--force and --overwrite cannot be used together; --overwrite already writes beside other files")
+	}
+	if o.Name == "" {
+		if !f.IO.CanPrompt() {
+			return usageErrorf("NAME required when not running interactively, for example: connectgen new a-quick-addon -t bitbucket")
+		}
+		v, err := f.Prompter.Input("Project name", "")
+		if err != nil {
+			return err
+		}
+		o.Name = strings.TrimSpace(v)
+	}
+	if err := scaffold.ValidProjectName(o.Name); err != nil {
+		return usageErrorf("%v", err)
+	}
+	available := scaffold.Templates(f.Templates)
+	if o.Template == "" {
+		if !f.IO.CanPrompt() {
+			return usageErrorf("--template required when not running interactively (available: %s)", strings.Join(available, ", "))
+		}
+		v, err := f.Prompter.Select("Template", available, available[0])
+		if err != nil {
+			return err
+		}
+		o.Template = v
+	}
+	if err := checkTemplate(o.Template, available); err != nil {
+		return err
+	}
+	ask := func(dst *string, label, def string, check func(string) error) error {
+		if *dst == "" {
+			if interactive {
+				for {
+					v, err := f.Prompter.Input(label, def)
+					if err != nil {
+						return err
+					}
+					*dst = strings.TrimSpace(v)
+					if check == nil || check(*dst) == nil {
+						break
+					}
+					fmt.Fprintf(f.IO.ErrOut, "  %v\n", check(*dst))
+				}
+			} else {
+				*dst = def
+			}
+		}
+		if check != nil {
+			if err := check(*dst); err != nil {
+				return usageErrorf("%v", err)
+			}
+		}
+		return nil
+	}
+	if err := ask(&o.Key, "App key", scaffold.DeriveKey(o.Name), descriptor.ValidAppKey); err != nil {
+		return err
+	}
+	if err := ask(&o.AppName, "App name", scaffold.DeriveAppName(o.Name), nonEmpty("--app-name")); err != nil {
+		return err
+	}
+	if err := ask(&o.Description, "Description", defaultDescription, nonEmpty("--description")); err != nil {
+		return err
+	}
+	if err := ask(&o.VendorName, "Vendor name", defaultVendorName, nonEmpty("--vendor-name")); err != nil {
+		return err
+	}
+	return ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL)
+}
+
+func checkTemplate(name string, available []string) error {
+	for _, a := range available {
+		if a == name {
+			return nil
+		}
+	}
+	for _, p := range productTemplates {
+		if p == name {
+			return usageErrorf("template %q is not available: connectgen makes Bitbucket Cloud apps only (available: %s)", name, strings.Join(available, ", "))
+		}
+	}
+	return usageErrorf("unknown template %q (available: %s)", name, strings.Join(available, ", "))
+}
+
+func nonEmpty(flag string) func(string) error {
+	return func(s string) error {
+		if s == "" {
+			return fmt.Errorf("%s must not be empty", flag)
+		}
+		return nil
+	}
+}
+
+func validVendorURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("--vendor-url %q is not an absolute http(s) URL, for example https://example.com", s)
+	}
+	return nil
+}
+
+// editorFiles are the descriptor's JSON schema and the VS Code setting that
+// maps it to atlassian-connect.json, so editors check the descriptor as it
+// is typed, by the same structural rules as connectgen validate.
+func editorFiles() []scaffold.File {
+	settings := `{
+  "json.schemas": [
+    {
+      "fileMatch": ["/atlassian-connect.json"],
+      "url": "./.vscode/atlassian-connect.schema.json"
+    }
+  ]
+}
+`
+	return []scaffold.File{
+		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.Schema(), Mode: 0o644},
+		{Path: ".vscode/settings.json", Content: []byte(settings), Mode: 0o644},
+	}
+}
+
+func printPlan(f *Factory, p *scaffold.Plan, display string) {
+	fmt.Fprintf(f.IO.Out, "Dry run for %s (nothing written):\n", display)
+	for _, e := range p.Entries {
+		line := fmt.Sprintf("  %-9s %s", e.Action, e.File.Path)
+		if e.Reason != "" {
+			line += " (" + e.Reason + ")"
+		}
+		fmt.Fprintln(f.IO.Out, line)
+	}
+	if p.Mode == scaffold.ModeNew && len(p.Existing) > 0 {
+		fmt.Fprintf(f.IO.Out, "  %s is not empty: %d entries already there\n", display, len(p.Existing))
+	}
+}
+
+func printCreated(f *Factory, p *scaffold.Plan, display string) {
+	out := f.IO.Out
+	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
+	if n := p.Count(scaffold.Replace); n > 0 {
+		fmt.Fprintf(out, ", %d replaced", n)
+	}
+	if n := p.Count(scaffold.Unchanged); n > 0 {
+		fmt.Fprintf(out, ", %d unchanged", n)
+	}
+	fmt.Fprintln(out, "):")
+	for _, e := range p.Entries {
+		if e.Action == scaffold.Create || e.Action == scaffold.Replace {
+			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
+		}
+	}
+	fmt.Fprintf(out, `
+Next steps:
+  cd %s
+  npm install
+  connectgen run --local                           # the app with a local Bitbucket host
+  connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
+`, shellQuote(display))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

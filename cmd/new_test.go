@@ -1,0 +1,159 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectgen/connectgen/internal/build"
+	"github.com/connectgen/connectgen/templates"
+)
+
+// fakePrompter answers prompts from a script and records the questions.
+type fakePrompter struct {
+	answers []string // one per prompt, in order; "^C" interrupts
+	asked   []string
+}
+
+func (p *fakePrompter) next(q string) (string, error) {
+	p.asked = append(p.asked, q)
+	if len(p.answers) == 0 {
+		return "", errInterrupted
+	}
+	a := p.answers[0]
+	p.answers = p.answers[1:]
+	if a == "^C" {
+		return "", errInterrupted
+	}
+	return a, nil
+}
+
+func (p *fakePrompter) Input(message, def string) (string, error) {
+	a, err := p.next(message)
+	if a == "" {
+		a = def
+	}
+	return a, err
+}
+
+func (p *fakePrompter) Confirm(message string, def bool) (bool, error) {
+	a, err := p.next(message)
+	return a == "y", err
+}
+
+func (p *fakePrompter) Select(message string, options []string, def string) (string, error) {
+	a, err := p.next(message)
+	if a == "" {
+		a = def
+	}
+	return a, err
+}
+
+func testFactory(p Prompter, tty bool) (*Factory, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &Factory{
+		IO:        &IOStreams{In: strings.NewReader(""), Out: out, ErrOut: errOut, InTTY: tty, OutTTY: tty},
+		Prompter:  p,
+		Templates: templates.FS,
+		Now:       func() time.Time { return time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC) },
+		Getenv:    func(string) string { return "" },
+	}, out, errOut
+}
+
+func TestNewInteractive(t *testing.T) {
+	dir := t.TempDir()
+	p := &fakePrompter{answers: []string{"shop", "bitbucket", "", "My Shop", "", "ACME", "https://acme.example"}}
+	f, out, errOut := testFactory(p, true)
+	code := execute(context.Background(), f, []string{"new", "--dir", dir})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "Project name|Template|App key|App name|Description|Vendor name|Vendor URL"
+	if got := strings.Join(p.asked, "|"); got != want {
+		t.Errorf("asked %s, want %s", got, want)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "shop", "atlassian-connect.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{`"key": "shop"`, `"name": "My Shop"`, `"name": "ACME"`, `"url": "https://acme.example"`} {
+		if !strings.Contains(string(b), s) {
+			t.Errorf("descriptor lacks %s:\n%s", s, b)
+		}
+	}
+	if !strings.Contains(out.String(), "Next steps:") {
+		t.Errorf("output: %s", out)
+	}
+}
+
+// A value that breaks a rule is asked for again on a terminal.
+func TestNewInteractiveRetries(t *testing.T) {
+	dir := t.TempDir()
+	p := &fakePrompter{answers: []string{"bad key!", "good.key", "", "", "", ""}}
+	f, _, errOut := testFactory(p, true)
+	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--dir", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if len(p.asked) != 6 || p.asked[0] != "App key" || p.asked[1] != "App key" {
+		t.Errorf("asked %v", p.asked)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "shop", "atlassian-connect.json"))
+	if !strings.Contains(string(b), `"key": "good.key"`) {
+		t.Errorf("descriptor:\n%s", b)
+	}
+}
+
+func TestNewCtrlCAtPrompt(t *testing.T) {
+	dir := t.TempDir()
+	p := &fakePrompter{answers: []string{"shop", "^C"}}
+	f, _, _ := testFactory(p, true)
+	if code := execute(context.Background(), f, []string{"new", "--dir", dir}); code != ExitInterrupted {
+		t.Fatalf("exit %d, want %d", code, ExitInterrupted)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("wrote %v", entries)
+	}
+}
+
+func TestNewOverwriteConfirm(t *testing.T) {
+	dir := t.TempDir()
+	f, _, errOut := testFactory(&fakePrompter{}, false)
+	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--yes", "--dir", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	desc := filepath.Join(dir, "shop", "atlassian-connect.json")
+	os.WriteFile(desc, []byte("{}"), 0o644)
+
+	// Declined: nothing replaced, exit 1.
+	p := &fakePrompter{answers: []string{"n"}}
+	f, _, _ = testFactory(p, true)
+	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--overwrite", "--dir", dir, "--app-name", "S", "--key", "shop", "--description", "d", "--vendor-name", "v", "--vendor-url", "https://v.example"}); code != 1 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(desc); string(b) != "{}" {
+		t.Errorf("replaced after no: %s", b)
+	}
+	// Confirmed.
+	p = &fakePrompter{answers: []string{"y"}}
+	f, _, _ = testFactory(p, true)
+	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--overwrite", "--dir", dir, "--app-name", "S", "--key", "shop", "--description", "d", "--vendor-name", "v", "--vendor-url", "https://v.example"}); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if b, _ := os.ReadFile(desc); !strings.Contains(string(b), `"name": "S"`) {
+		t.Errorf("not replaced: %s", b)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	f, out, _ := testFactory(&fakePrompter{}, false)
+	if code := execute(context.Background(), f, []string{"--version"}); code != 0 {
+		t.Fatal(code)
+	}
+	if got := out.String(); got != "connectgen version "+build.String()+"\n" {
+		t.Errorf("version output %q", got)
+	}
+}

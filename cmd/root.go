@@ -1,0 +1,100 @@
+// Package cmd wires connectgen's commands to cobra. It holds flags, prompts
+// and output only; the work is done by scaffold and the internal packages.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/build"
+)
+
+// Main runs connectgen with the process's arguments and returns its exit code.
+func Main() int {
+	f := newFactory()
+	// The context ends on the first Ctrl-C so that long work (writing a
+	// project, waiting for an app) can stop cleanly. `run` handles its own
+	// signals for the app's process group.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return execute(ctx, f, os.Args[1:])
+}
+
+func execute(ctx context.Context, f *Factory, args []string) int {
+	root := newRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	if ctx.Err() != nil && exitCode(err) == ExitFailure {
+		err = errInterrupted
+	}
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "connectgen: %v\n", err)
+	}
+	if isCobraUsageError(err) {
+		return ExitUsage
+	}
+	return exitCode(err)
+}
+
+// isCobraUsageError recognises the errors cobra itself returns for an
+// unknown command or a wrong number of arguments, which carry no type.
+func isCobraUsageError(err error) bool {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "connectgen",
+		Short: "Create, check, run and host Bitbucket Cloud Connect apps",
+		Long: `connectgen creates Bitbucket Cloud Connect apps from embedded templates, checks
+their descriptors as Bitbucket would, runs them with a public base URL and
+hosts them on this machine with a local Bitbucket that installs, calls and
+webhooks them.
+
+Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
+		Example: `  connectgen new a-quick-addon -t bitbucket
+  connectgen validate a-quick-addon/atlassian-connect.json
+  connectgen run --local --dir a-quick-addon`,
+		Version: build.String(),
+		// Errors are printed once, by execute, with the exit code they map
+		// to; cobra would print them a second time and add the usage text.
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newNewCmd(f, nil),
+		newValidateCmd(f, nil),
+		newRunCmd(f, nil),
+		newSimulateCmd(f, nil),
+		newJWTCmd(f),
+		newInstallLinkCmd(f, nil),
+	)
+	return root
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/connectgen/connectgen/internal/apptest"
+)
+
+// project is a generated app with the shared node_modules linked in.
+func project(e *env, name string) (string, error) {
+	dir := filepath.Join(e.work, name)
+	logf("preparing a generated app in %s (npm install is shared and cached)", dir)
+	return dir, apptest.NewProject(dir)
+}
+
+// startUntilServed starts c in its own process group and returns the time
+// until base/atlassian-connect.json is served with base as its baseUrl, and
+// a function that stops the group and waits for it.
+func startUntilServed(c *exec.Cmd, port int, base string) (time.Duration, func(), error) {
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := c.Start(); err != nil {
+		return 0, nil, err
+	}
+	exited := make(chan struct{})
+	go func() { c.Wait(); close(exited) }()
+	stop := func() {
+		syscall.Kill(-c.Process.Pid, syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	}
+	err := waitServed(fmt.Sprintf("http://127.0.0.1:%d/atlassian-connect.json", port), `"baseUrl":"`+base+`"`, 60*time.Second, exited)
+	d := time.Since(start)
+	if err != nil {
+		stop()
+		return 0, nil, err
+	}
+	return d, stop, nil
+}
+
+// benchRun times `connectgen run --no-install` until the descriptor is
+// served, against `node app.js` started directly with the same environment.
+func benchRun(e *env) error {
+	dir, err := project(e, "run-app")
+	if err != nil {
+		return err
+	}
+	once := func(ours bool) (time.Duration, error) {
+		port, err := apptest.FreePort()
+		if err != nil {
+			return 0, err
+		}
+		base := fmt.Sprintf("http://127.0.0.1:%d", port)
+		var c *exec.Cmd
+		if ours {
+			c = command(dir, e.bin, "run", "--no-install", "--base-url", base, "--port", fmt.Sprint(port))
+		} else {
+			c = command(dir, "node", "app.js")
+			c.Env = append(os.Environ(), "AC_LOCAL_BASE_URL="+base, fmt.Sprintf("PORT=%d", port), "NODE_ENV=development")
+		}
+		d, stop, err := startUntilServed(c, port, base)
+		if err != nil {
+			return 0, err
+		}
+		stop()
+		return d, nil
+	}
+	ours, err := e.measure("connectgen run", func(int) (time.Duration, error) { return once(true) })
+	if err != nil {
+		return err
+	}
+	peer, err := e.measure("node app.js", func(int) (time.Duration, error) { return once(false) })
+	if err != nil {
+		return err
+	}
+	over := ours.median() - peer.median()
+	e.report.add("## run\n\n" + table([]string{"command", "time to a served descriptor", "spread"}, [][]string{
+		{"`connectgen run --no-install --base-url … --port …`", round(ours.median()), ours.spread()},
+		{"`node app.js` with the same environment", round(peer.median()), peer.spread()},
+	}) + fmt.Sprintf("\nconnectgen run takes **%.2f×** the time of node app.js (%s more; target: at most 10%% plus 100 ms, that is %s here). Its extra work is validating the descriptor and checking the port before it starts node.\n",
+		ratio(ours.median(), peer.median()), round(over), round(peer.median()/10+100*time.Millisecond)))
+	return nil
+}
+
+// benchSimulate times the full check run of `connectgen simulate` against
+// a running generated app (its start-up excluded). The floor is the same
+// number of plain GET requests to the app through the same counting proxy.
+func benchSimulate(e *env) error {
+	dir, err := project(e, "simulate-app")
+	if err != nil {
+		return err
+	}
+	appPort, err := apptest.FreePort()
+	if err != nil {
+		return err
+	}
+	var count atomic.Int64
+	target, _ := url.Parse(fmt.Sprintf("http://127.0.0.1:%d", appPort))
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		count.Add(1)
+		proxy.ServeHTTP(w, r)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	public := "http://" + l.Addr().String()
+
+	c := command(dir, "node", "app.js")
+	c.Env = append(os.Environ(), "AC_LOCAL_BASE_URL="+public, fmt.Sprintf("PORT=%d", appPort), "NODE_ENV=development")
+	_, stop, err := startUntilServed(c, appPort, public)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	var requests int64
+	ours, err := e.measure("connectgen simulate", func(int) (time.Duration, error) {
+		before := count.Load()
+		d, _, err := timed(command(dir, e.bin, "simulate", "--app", public))
+		requests = count.Load() - before
+		return d, err
+	})
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Timeout: 5 * time.Second}
+	floor, err := e.measure("plain requests", func(int) (time.Duration, error) {
+		start := time.Now()
+		for i := int64(0); i < requests; i++ {
+			resp, err := client.Get(public + "/atlassian-connect.json")
+			if err != nil {
+				return 0, err
+			}
+			resp.Body.Close()
+		}
+		return time.Since(start), nil
+	})
+	if err != nil {
+		return err
+	}
+	e.report.add("## simulate\n\n" + table([]string{"what", "median", "spread"}, [][]string{
+		{fmt.Sprintf("`connectgen simulate --app …`: every check, %d requests to the app", requests), round(ours.median()), ours.spread()},
+		{fmt.Sprintf("%d plain GETs of the descriptor (floor)", requests), round(floor.median()), floor.spread()},
+	}) + fmt.Sprintf("\nThe full check run takes **%s** (target under 2 s, the app's start-up excluded), **%.1f×** the floor of as many plain requests.\n",
+		round(ours.median()), ratio(ours.median(), floor.median())))
+	return nil
+}

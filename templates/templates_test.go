@@ -1,0 +1,98 @@
+package templates
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+
+	"github.com/connectgen/connectgen/scaffold"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var fixture = scaffold.Data{
+	Name:        "a-quick-addon",
+	Key:         "a-quick-addon",
+	AppName:     "A Quick Addon",
+	Description: "A Bitbucket Cloud Connect app",
+	VendorName:  "Example Vendor",
+	VendorURL:   "https://example.com",
+	Version:     "v0.0.0-golden",
+}
+
+// TestRenderEveryTemplate renders every embedded template, so that nothing
+// fails on a user's machine that a test could have rendered first, and
+// checks that no template delimiter survived into the output.
+func TestRenderEveryTemplate(t *testing.T) {
+	names := scaffold.Templates(FS)
+	if len(names) == 0 {
+		t.Fatal("no templates embedded")
+	}
+	for _, name := range names {
+		data := fixture
+		data.Template = name
+		files, err := scaffold.Render(FS, name, data)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, f := range files {
+			if bytes.Contains(f.Content, []byte("[[")) || bytes.Contains(f.Content, []byte("]]")) {
+				t.Errorf("%s/%s: unrendered [[ or ]] in the output", name, f.Path)
+			}
+			if strings.HasSuffix(f.Path, ".tmpl") {
+				t.Errorf("%s/%s: .tmpl suffix left on an output path", name, f.Path)
+			}
+		}
+	}
+}
+
+// TestGolden compares the rendered bitbucket project with
+// testdata/bitbucket.golden.txtar; go test ./templates -update rewrites it.
+func TestGolden(t *testing.T) {
+	data := fixture
+	data.Template = "bitbucket"
+	files, err := scaffold.Render(FS, "bitbucket", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar := &txtar.Archive{Comment: []byte("The bitbucket template rendered with the fixture values of templates_test.go.\n")}
+	for _, f := range files {
+		ar.Files = append(ar.Files, txtar.File{Name: f.Path, Data: f.Content})
+	}
+	got := txtar.Format(ar)
+	golden := filepath.Join("testdata", "bitbucket.golden.txtar")
+	if *update {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./templates -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		wantAr := txtar.Parse(want)
+		wantFiles := map[string]string{}
+		for _, f := range wantAr.Files {
+			wantFiles[f.Name] = string(f.Data)
+		}
+		for _, f := range ar.Files {
+			if w, ok := wantFiles[f.Name]; !ok {
+				t.Errorf("new file %s", f.Name)
+			} else if w != string(f.Data) {
+				t.Errorf("%s differs from the golden copy", f.Name)
+			}
+			delete(wantFiles, f.Name)
+		}
+		for name := range wantFiles {
+			t.Errorf("file %s is gone", name)
+		}
+		t.Log("if the change is intended, run: go test ./templates -update")
+	}
+}
