@@ -82,6 +82,13 @@ replace the template's own files, after a confirmation) is given.`,
 			if len(args) == 1 {
 				opts.Name = args[0]
 			}
+			// An empty value means "ask or default" inside; given
+			// explicitly on the command line it is a mistake.
+			for _, name := range []string{"key", "app-name", "description", "vendor-name", "vendor-url", "template"} {
+				if fl := c.Flags().Lookup(name); fl != nil && fl.Changed && strings.TrimSpace(fl.Value.String()) == "" {
+					return usageErrorf("--%s must not be empty", name)
+				}
+			}
 			if d := f.Getenv("CONNECTGEN_TEST_WRITE_DELAY"); d != "" {
 				opts.writeDelay, _ = time.ParseDuration(d)
 			}
@@ -241,7 +248,13 @@ func (o *newOptions) complete() error {
 		}
 		return nil
 	}
-	if err := ask(&o.Key, "App key", scaffold.DeriveKey(o.Name), descriptor.ValidAppKey); err != nil {
+	checkKey := func(key string) error {
+		if err := descriptor.ValidAppKey(key); err != nil {
+			return fmt.Errorf("%w; choose the key with --key", err)
+		}
+		return nil
+	}
+	if err := ask(&o.Key, "App key", scaffold.DeriveKey(o.Name), checkKey); err != nil {
 		return err
 	}
 	if err := ask(&o.AppName, "App name", scaffold.DeriveAppName(o.Name), nonEmpty("--app-name")); err != nil {

@@ -89,6 +89,7 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 		return nil, fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
 	}
 	funcs := sprig.HermeticTxtFuncMap()
+	funcs["json"] = jsonString
 	var files []File
 	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -139,4 +140,17 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 		}
 	}
 	return files, nil
+}
+
+// jsonString is the template function json: v as a JSON value, without
+// the HTML escaping of sprig's toJson, so a description such as
+// "<statistics>" reads in the descriptor as the user typed it.
+func jsonString(v any) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }

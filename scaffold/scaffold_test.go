@@ -362,3 +362,24 @@ func TestDerive(t *testing.T) {
 		t.Errorf("DeriveAppName = %s", got)
 	}
 }
+
+// TestRenderJSON checks the json function: quotes and backslashes are
+// escaped, HTML characters are left as typed.
+func TestRenderJSON(t *testing.T) {
+	fsys := fstest.MapFS{"t/x.json.tmpl": {Data: []byte(`{"d": [[ .Description | json ]]}`)}}
+	files, err := Render(fsys, "t", Data{Name: "n", Key: "k", Description: `Pull "request" <stats> & a\b`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if f.Path != "x.json" {
+			continue
+		}
+		want := `{"d": "Pull \"request\" <stats> & a\\b"}`
+		if string(f.Content) != want {
+			t.Errorf("got %s, want %s", f.Content, want)
+		}
+		return
+	}
+	t.Fatal("x.json not rendered")
+}
