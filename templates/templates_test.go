@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/txtar"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/scaffold"
 )
 
@@ -94,5 +95,36 @@ func TestGolden(t *testing.T) {
 			t.Errorf("file %s is gone", name)
 		}
 		t.Log("if the change is intended, run: go test ./templates -update")
+	}
+}
+
+// TestDescriptorValidates checks the generated descriptor with the rules
+// of connectgen validate: no findings once the base URL is known, and only
+// the note that the placeholder skipped the URL rules before.
+func TestDescriptorValidates(t *testing.T) {
+	data := fixture
+	data.Template = "bitbucket"
+	files, err := scaffold.Render(FS, "bitbucket", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		if f.Path == "atlassian-connect.json" {
+			src = f.Content
+		}
+	}
+	if src == nil {
+		t.Fatal("no atlassian-connect.json rendered")
+	}
+	r := descriptor.Validate("atlassian-connect.json", src, descriptor.Options{BaseURL: "https://example.test"})
+	for _, f := range r.Findings {
+		t.Errorf("with a base URL: %s [%s] %s at %s", f.Severity, f.Rule, f.Message, f.Pointer)
+	}
+	r = descriptor.Validate("atlassian-connect.json", src, descriptor.Options{})
+	if r.Errors() != 0 || r.Warnings() != 0 || r.Notes() != 1 || r.Findings[0].Rule != "placeholder" {
+		for _, f := range r.Findings {
+			t.Errorf("without a base URL: %s [%s] %s at %s", f.Severity, f.Rule, f.Message, f.Pointer)
+		}
 	}
 }

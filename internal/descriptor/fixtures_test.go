@@ -44,12 +44,13 @@ func TestFixtures(t *testing.T) {
 		notes    []string
 	}{
 		// Atlassian's template: valid. Its http:// web item link is only a
-		// warning, and "*" without pullrequest/issue/project scopes a note.
+		// warning; "*" with account and repository scopes gets repo:*
+		// events, so no note.
 		{"01-", true, nil, []string{"url-absolute-https@/modules/webItems/0/url"},
-			[]string{"placeholder@/baseUrl", "webhook-wildcard-filtered@/modules/webhooks/0/event"}},
+			[]string{"placeholder@/baseUrl"}},
 		{"02-", true, nil, []string{"url-absolute-https@/modules/webItems/0/url"},
-			[]string{"placeholder@/baseUrl", "webhook-wildcard-filtered@/modules/webhooks/0/event"}},
-		{"03-", true, nil, nil, []string{"placeholder@/baseUrl", "webhook-wildcard-filtered@/modules/webhooks/0/event"}},
+			[]string{"placeholder@/baseUrl"}},
+		{"03-", true, nil, nil, []string{"placeholder@/baseUrl"}},
 		// Valid, with a warning for the undocumented repository context.
 		{"04-", true, nil, []string{"context-unknown@/contexts/1"}, nil},
 		// Singular module keys are not documented module types; it also has
@@ -64,9 +65,9 @@ func TestFixtures(t *testing.T) {
 		{"06-", false, []string{"configurepage-object@/modules/configurePage"}, nil, []string{"placeholder@/baseUrl"}},
 		{"07a-", false, []string{"lifecycle-installed-missing@/lifecycle"}, nil, nil},
 		{"07b-", false, []string{"context-personal@/contexts/0"}, nil, nil},
-		{"08a-", false, []string{"baseurl-https@/baseUrl"}, nil, []string{"webhook-wildcard-filtered@/modules/webhooks/0/event"}},
+		{"08a-", false, []string{"baseurl-https@/baseUrl"}, nil, nil},
 		{"08b-", false, []string{"baseurl-https@/baseUrl", "unknown-property@/links/privacy", "unknown-property@/links/terms"}, nil,
-			[]string{"webhook-wildcard-filtered@/modules/webhooks/0/event"}},
+			nil},
 		{"09-", true, nil, nil, nil},
 		{"10-", true, nil, nil, nil},
 	}

@@ -451,16 +451,22 @@ func (v *validation) webhooks(hooks *json5.Node) {
 			if !declared {
 				continue
 			}
+			// "*" is how most apps subscribe; it is worth a note only when
+			// the scopes let no event through at all, so a deliberate
+			// choice such as account + repository stays quiet.
 			var missing, families []string
+			anyGranted := false
 			for _, f := range eventFamilies {
-				if !granted[f.scope] && !isKnown(missing, f.scope) {
+				if granted[f.scope] {
+					anyGranted = true
+				} else if !isKnown(missing, f.scope) {
 					missing = append(missing, f.scope)
 					families = append(families, f.prefix+"*")
 				}
 			}
-			if len(missing) > 0 {
+			if !anyGranted {
 				v.at(ev, ptr, "webhook-wildcard-filtered", SeverityNote,
-					fmt.Sprintf("event \"*\" delivers only what the scopes allow: without %s the app receives no %s events", quoteList(missing), strings.Join(families, ", ")),
+					fmt.Sprintf("event \"*\" delivers only what the scopes allow, and these allow none: without %s the app receives no %s events", quoteList(missing), strings.Join(families, ", ")),
 					"add the scopes of the events the app needs, or list the events it handles")
 			}
 			continue

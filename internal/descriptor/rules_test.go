@@ -182,7 +182,8 @@ func ruleCases(t *testing.T) []ruleCase {
 		{name: "webhook-scope-missing", src: edit(t, `/modules/webhooks/0/event="issue:created"`), want: []string{"error webhook-scope-missing@/modules/webhooks/0/event"}, message: `needs the scope "issue"`, sugg: `add "issue" to scopes`},
 		{name: "webhook-scope-missing pass: implied scope", src: edit(t, `/scopes=["account", "repository:write", "pullrequest"]`)},
 		{name: "webhook-scope-missing pass: no scopes array is all scopes", src: edit(t, "-/scopes", `/modules/webhooks/0/event="issue:created"`)},
-		{name: "webhook-wildcard-filtered", src: edit(t, `/modules/webhooks/0/event="*"`), want: []string{"note webhook-wildcard-filtered@/modules/webhooks/0/event"}, message: `without "issue", "project" the app receives no issue:*, project:* events`},
+		{name: "webhook-wildcard-filtered", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["email", "snippet"]`), want: []string{"note webhook-wildcard-filtered@/modules/webhooks/0/event"}, message: `these allow none: without "repository", "pullrequest", "issue", "project", "account" the app receives no repo:*, pullrequest:*, issue:*, project:*, user:* events`},
+		{name: "webhook-wildcard pass: some families scoped", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["account", "repository"]`)},
 		{name: "webhook-wildcard pass: all families scoped", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["account", "pullrequest", "issue", "project"]`)},
 
 		{name: "context-personal", src: edit(t, `/contexts=["personal"]`), want: []string{"error context-personal@/contexts/0"}, message: "removed on 2023-01-01"},
