@@ -1,0 +1,180 @@
+// Package hostui is the browser side of connectgen's local Bitbucket host:
+// a small Bitbucket-like page listing a sample workspace and repository
+// with one entry per page module of the app, a view that shows a module in
+// an iframe with a freshly signed URL, and the host's own host script
+// (all.js) that the app's pages load instead of Bitbucket's.
+//
+// The host script answers AP.request over postMessage with the host's REST
+// API (through Backend.Request, which calls it on the app's behalf with the
+// installation's credentials), resizes the iframe, and logs a clear
+// console message for every other AP call instead of failing silently.
+//
+// hostui knows nothing of installs, JWTs or webhooks: a Backend (the local
+// host, internal/hostsim) does that work. Everything the browser loads is
+// embedded; the pages carry a Content-Security-Policy that lets them reach
+// only this server and the app's origin, both on loopback.
+package hostui
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Backend is what the UI needs from the local Bitbucket host. Its methods
+// are called from HTTP handlers, concurrently.
+type Backend interface {
+	// App describes the hosted app and its installation.
+	App() AppInfo
+	// Pages lists the app's page modules in descriptor order.
+	Pages() []Page
+	// SignedURL returns the absolute URL that shows p: the app's base URL
+	// joined with p.URL, context parameters filled with the sample
+	// workspace, repository and user, and a fresh jwt query parameter.
+	SignedURL(p Page) (string, error)
+	// Events lists the webhook events the app can be sent, with "*"
+	// expanded to sample events of the scopes it was granted.
+	Events() []string
+	// SendWebhook posts a signed sample payload for event to the app and
+	// returns its answer. An error means there was no HTTP answer.
+	SendWebhook(ctx context.Context, event string) (WebhookResult, error)
+	// Request answers an AP.request from one of the app's pages with the
+	// host's REST API, called on the app's behalf with the installation's
+	// credentials. An error means there was no HTTP answer.
+	Request(ctx context.Context, r APIRequest) (APIResponse, error)
+	// Reinstall posts the installed lifecycle event again (same client key,
+	// signed with the current shared secret).
+	Reinstall(ctx context.Context) error
+	// Uninstall posts the uninstalled lifecycle event.
+	Uninstall(ctx context.Context) error
+}
+
+// AppInfo describes the hosted app for the page's header and dev panel.
+type AppInfo struct {
+	Name      string // the descriptor's name
+	Key       string // the descriptor's key
+	BaseURL   string // the app's base URL; must be on loopback
+	ClientKey string // the installation's client key
+	Installed bool
+
+	// The sample context the host fills module URLs with, shown on the page.
+	Workspace  string // workspace slug, e.g. "sample-workspace"
+	Repository string // repository full name, e.g. "sample-workspace/sample-repo"
+	User       string // display name of the signed-in sample user
+}
+
+// Page module kinds, as the descriptor names their module lists (singular).
+const (
+	KindRepoPage      = "repoPage"
+	KindWebItem       = "webItem"
+	KindWebPanel      = "webPanel"
+	KindFileView      = "fileView"
+	KindWebCard       = "webCard"
+	KindGeneralPage   = "generalPage"
+	KindAdminPage     = "adminPage"
+	KindConfigurePage = "configurePage"
+	KindProfileTab    = "profileTab"
+)
+
+// Page is one page module of the descriptor.
+type Page struct {
+	Kind     string // one of the Kind constants
+	Key      string // the module's key
+	Name     string // the module's name.value
+	Location string // the module's location, if it has one
+	URL      string // the module's URL template, e.g. /page?repoPath={repository.full_name}
+}
+
+// WebhookResult is the app's answer to a webhook.
+type WebhookResult struct {
+	Status int
+	Body   string
+}
+
+// APIRequest is a request an app page made with AP.request. Path is
+// relative to the host's REST API root and may carry a query (/2.0/user,
+// /2.0/repositories/ws/repo?fields=name); it never has a scheme or host.
+type APIRequest struct {
+	Method      string
+	Path        string
+	ContentType string // of Body, empty without a body
+	Body        []byte
+}
+
+// APIResponse is the REST API's answer to an APIRequest.
+type APIResponse struct {
+	Status      int
+	ContentType string
+	Body        []byte
+}
+
+// kinds orders and names the page module kinds on the host page.
+var kinds = []struct{ kind, label, area string }{
+	{KindRepoPage, "Repository pages", "Repository"},
+	{KindWebItem, "Web items", "Repository"},
+	{KindWebPanel, "Web panels", "Repository"},
+	{KindFileView, "File views", "Repository"},
+	{KindWebCard, "Web cards", "Repository"},
+	{KindGeneralPage, "General pages", "Workspace"},
+	{KindAdminPage, "Admin pages", "Workspace"},
+	{KindConfigurePage, "Configure pages", "Workspace"},
+	{KindProfileTab, "Profile tabs", "Profile"},
+}
+
+// kindLabel returns the singular, human name of a kind.
+func kindLabel(kind string) string {
+	for _, k := range kinds {
+		if k.kind == kind {
+			return strings.TrimSuffix(k.label, "s")
+		}
+	}
+	return kind
+}
+
+// IsLoopback reports whether host (a host or host:port) names this
+// machine's loopback interface.
+func IsLoopback(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// loopbackOrigin returns the origin (scheme://host[:port]) of an http(s)
+// URL on loopback, or an error saying why the URL is refused.
+func loopbackOrigin(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", errors.New("not an http(s) URL")
+	}
+	if !IsLoopback(u.Host) {
+		return "", errors.New("the local host shows only apps on loopback (127.0.0.1, localhost, ::1)")
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// checkAPIPath refuses AP.request URLs that are not plain paths of the
+// host's REST API, so a page cannot make the host call elsewhere.
+func checkAPIPath(p string) error {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\x00") {
+		return errors.New("AP.request needs a path of the Bitbucket API, such as /2.0/user")
+	}
+	u, err := url.Parse(p)
+	if err != nil {
+		return err
+	}
+	if u.Scheme != "" || u.Host != "" || u.User != nil {
+		return errors.New("AP.request needs a path of the Bitbucket API, not an absolute URL")
+	}
+	return nil
+}
