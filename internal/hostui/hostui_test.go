@@ -196,6 +196,20 @@ func newBrowser(t *testing.T) *browsertest.Browser {
 	return browsertest.New(t)
 }
 
+// openModule clicks the sidebar entry of the module key and returns the
+// app's frame once the module view and the frame's document have loaded.
+func openModule(b *browsertest.Browser, key string) *cdp.Node {
+	var frames []*cdp.Node
+	b.Run(60*time.Second,
+		chromedp.Click(fmt.Sprintf(`.sidebar a[data-key=%q]`, key), chromedp.ByQuery),
+		chromedp.WaitVisible("#app-frame", chromedp.ByQuery),
+		// The load event waits for the frame's document.
+		chromedp.Poll(`document.readyState === 'complete'`, nil, chromedp.WithPollingInterval(50*time.Millisecond)),
+		chromedp.Nodes("#app-frame", &frames, chromedp.ByQuery),
+	)
+	return frames[0]
+}
+
 // frameText waits until the element id in the app frame shows something
 // other than "loading…" and returns it.
 func frameText(b *browsertest.Browser, frame *cdp.Node, id string) string {
@@ -236,13 +250,7 @@ func TestHostPageInBrowser(t *testing.T) {
 	b.Screenshot("host-page")
 
 	// Opening the repo page shows the app in a frame with a signed URL.
-	var frames []*cdp.Node
-	b.Run(30*time.Second,
-		chromedp.Click(`.sidebar a[data-key="example-repo-page"]`, chromedp.ByQuery),
-		chromedp.WaitVisible("#app-frame", chromedp.ByQuery),
-		chromedp.Nodes("#app-frame", &frames, chromedp.ByQuery),
-	)
-	frame := frames[0]
+	frame := openModule(b, "example-repo-page")
 	if got := frameText(b, frame, "client-display-name"); got != "Fake <User>" {
 		t.Errorf("AP.request display name = %q", got)
 	}
