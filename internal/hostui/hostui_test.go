@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -75,8 +76,9 @@ func (f *fakeBackend) Request(ctx context.Context, r APIRequest) (APIResponse, e
 	f.mu.Lock()
 	f.requests = append(f.requests, r)
 	f.mu.Unlock()
+	path, _, _ := strings.Cut(r.Path, "?")
 	switch {
-	case r.Method == "GET" && r.Path == "/2.0/user":
+	case r.Method == "GET" && path == "/2.0/user":
 		return APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"display_name":"Fake <User>"}`)}, nil
 	case r.Method == "GET" && r.Path == "/2.0/repositories/sample-workspace/sample-repo?fields=name":
 		return APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"name":"sample-repo"}`)}, nil
@@ -146,8 +148,34 @@ AP.require('request', function (request) {
 AP.navigator.go('site', {});
 `
 
+// adminPage sizes its frame itself and frames a page of another origin
+// that tries to talk to the host as if it were the app.
+const adminPage = `<!doctype html>
+<html><head><meta charset="utf-8"><script src="%s/atlassian-connect/all.js"></script>
+<script src="/admin.js"></script></head>
+<body><p>sentinel: <span id="sentinel">loading…</span></p>
+<iframe src="%s/evil" style="height:40px"></iframe></body></html>`
+
+const adminJS = `
+AP.resize('100%', '345px');
+window.addEventListener('message', function (ev) {
+  if (ev.data !== 'evil-done') { return; }
+  AP.request('/2.0/user?sentinel=1', {success: function (d) {
+    document.getElementById('sentinel').textContent = JSON.parse(d).display_name;
+  }});
+});
+`
+
+// evilPage posts an AP request straight to the host page, then tells the
+// app frame it has done so.
+const evilPage = `<!doctype html><html><body>evil<script>
+window.top.postMessage({channel: 'connectgen-ap', type: 'request', id: 1, method: 'GET', url: '/2.0/user?evil=1'}, '*');
+window.parent.postMessage('evil-done', '*');
+</script></body></html>`
+
 type fakeApp struct {
 	srv     *httptest.Server
+	evil    *httptest.Server
 	hostURL string
 	mu      sync.Mutex
 	queries []url.Values
@@ -155,9 +183,23 @@ type fakeApp struct {
 
 func startFakeApp(t *testing.T) *fakeApp {
 	a := &fakeApp{}
+	a.evil = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, evilPage)
+	}))
+	t.Cleanup(a.evil.Close)
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
-		case "/page", "/admin":
+		case "/admin":
+			a.mu.Lock()
+			host := a.hostURL
+			a.mu.Unlock()
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, adminPage, host, a.evil.URL)
+		case "/admin.js":
+			w.Header().Set("Content-Type", "text/javascript")
+			io.WriteString(w, adminJS)
+		case "/page":
 			a.mu.Lock()
 			a.queries = append(a.queries, r.URL.Query())
 			host := a.hostURL
@@ -317,6 +359,30 @@ func TestHostPageInBrowser(t *testing.T) {
 	}
 	b.Screenshot("webhook-sent")
 
+	// The admin page sets its frame's size; the host ignores a frame of
+	// another origin that posts AP messages to it, and goes on answering
+	// the app.
+	frame = openModule(b, "admin")
+	if got := frameText(b, frame, "sentinel"); got != "Fake <User>" {
+		t.Errorf("AP.request after the foreign message = %q", got)
+	}
+	var size string
+	b.Run(30*time.Second, chromedp.Evaluate(`(function () {
+		var r = document.getElementById('app-frame').getBoundingClientRect();
+		var box = document.querySelector('.frame-box').getBoundingClientRect();
+		return Math.round(r.height) + 'x' + (Math.abs(r.width - box.width) <= 2);
+	})()`, &size))
+	if size != "345xtrue" {
+		t.Errorf("frame size after AP.resize('100%%', '345px') = %s, want 345 high and full width", size)
+	}
+	var ignored bool
+	for _, line := range b.Console() {
+		ignored = ignored || strings.Contains(line, "ignored an AP message from "+app.evil.URL)
+	}
+	if !ignored {
+		t.Errorf("no console message for the foreign frame's message; console:\n%s", strings.Join(b.Console(), "\n"))
+	}
+
 	// Uninstall, then re-install.
 	var state1, state2 string
 	b.Run(30*time.Second,
@@ -349,8 +415,11 @@ func TestHostPageInBrowser(t *testing.T) {
 			t.Errorf("an absolute AP.request URL reached the backend: %s", p)
 		}
 	}
-	if len(paths) != 4 {
-		t.Errorf("backend requests = %v, want 4", paths)
+	// The first page's requests run concurrently: compare them as a set.
+	sort.Strings(paths)
+	want := "GET /2.0/missing,GET /2.0/repositories/sample-workspace/sample-repo?fields=name,GET /2.0/user,GET /2.0/user?sentinel=1,POST /2.0/echo"
+	if got := strings.Join(paths, ","); got != want {
+		t.Errorf("backend requests = %s\nwant %s", got, want)
 	}
 
 	var sawScript bool
