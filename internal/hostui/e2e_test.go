@@ -250,17 +250,12 @@ func TestGeneratedAppInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The host listens first, so the app can be started with its script URL.
-	var backend struct {
-		sync.Mutex
-		b Backend
-	}
-	host := httptest.NewServer(Handler(lateBackend{get: func() Backend { backend.Lock(); defer backend.Unlock(); return backend.b }}))
+	var backend Deferred
+	host := httptest.NewServer(Handler(&backend))
 	t.Cleanup(host.Close)
 	appURL := apptest.StartApp(t, dir, "NODE_ENV=test", "AC_HOST_SCRIPT_URL="+host.URL+HostScriptPath)
 	th := newTestHost(t, appURL)
-	backend.Lock()
-	backend.b = th
-	backend.Unlock()
+	backend.Set(th)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := th.install(ctx, false); err != nil {
@@ -313,20 +308,3 @@ func TestGeneratedAppInBrowser(t *testing.T) {
 		}
 	}
 }
-
-// lateBackend lets the host start before its backend exists, since the
-// app must know the host's script URL before the backend can know the app.
-type lateBackend struct{ get func() Backend }
-
-func (l lateBackend) App() AppInfo                     { return l.get().App() }
-func (l lateBackend) Pages() []Page                    { return l.get().Pages() }
-func (l lateBackend) SignedURL(p Page) (string, error) { return l.get().SignedURL(p) }
-func (l lateBackend) Events() []string                 { return l.get().Events() }
-func (l lateBackend) SendWebhook(ctx context.Context, e string) (WebhookResult, error) {
-	return l.get().SendWebhook(ctx, e)
-}
-func (l lateBackend) Request(ctx context.Context, r APIRequest) (APIResponse, error) {
-	return l.get().Request(ctx, r)
-}
-func (l lateBackend) Reinstall(ctx context.Context) error { return l.get().Reinstall(ctx) }
-func (l lateBackend) Uninstall(ctx context.Context) error { return l.get().Uninstall(ctx) }

@@ -48,6 +48,7 @@ func (f *fakeBackend) Pages() []Page {
 		{Kind: KindWebItem, Key: "example-web-item", Name: "Example", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
 		{Kind: KindRepoPage, Key: "example-repo-page", Name: "Example Page", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
 		{Kind: KindAdminPage, Key: "admin", Name: "Admin <b>page</b>", URL: "/admin"},
+		{Kind: KindGeneralPage, Key: "plain", Name: "Plain", URL: "/plain"},
 	}
 }
 
@@ -196,6 +197,9 @@ func startFakeApp(t *testing.T) *fakeApp {
 			a.mu.Unlock()
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprintf(w, adminPage, host, a.evil.URL)
+		case "/plain":
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, "<!doctype html><p>A page that does not load the host script.</p>")
 		case "/admin.js":
 			w.Header().Set("Content-Type", "text/javascript")
 			io.WriteString(w, adminJS)
@@ -286,7 +290,7 @@ func TestHostPageInBrowser(t *testing.T) {
 	}
 	// Sections come in Bitbucket's order (repo pages before web items),
 	// and a module name is text, not markup.
-	if want := "repoPage:Example Page,webItem:Example,adminPage:Admin <b>page</b>"; links != want {
+	if want := "repoPage:Example Page,webItem:Example,generalPage:Plain,adminPage:Admin <b>page</b>"; links != want {
 		t.Errorf("sidebar modules = %q, want %q", links, want)
 	}
 	b.Screenshot("host-page")
@@ -381,6 +385,18 @@ func TestHostPageInBrowser(t *testing.T) {
 	}
 	if !ignored {
 		t.Errorf("no console message for the foreign frame's message; console:\n%s", strings.Join(b.Console(), "\n"))
+	}
+
+	// A page that does not load the host's script gets a hint naming
+	// AC_HOST_SCRIPT_URL.
+	openModule(b, "plain")
+	var hint string
+	b.Run(30*time.Second,
+		chromedp.Poll(`!document.getElementById('frame-hint').hidden`, nil, chromedp.WithPollingInterval(100*time.Millisecond)),
+		chromedp.Text("#frame-hint", &hint, chromedp.ByQuery),
+	)
+	if !strings.Contains(hint, "AC_HOST_SCRIPT_URL="+host.URL+HostScriptPath) {
+		t.Errorf("hint = %q", hint)
 	}
 
 	// Uninstall, then re-install.

@@ -272,6 +272,9 @@
   });
 
   if (!problem) {
+    // Tells the host page this frame runs its script (it shows a hint when
+    // a frame never does).
+    post({ type: 'init' });
     if (typeof ResizeObserver === 'function') {
       var ro = new ResizeObserver(scheduleHeight);
       ro.observe(document.documentElement);

@@ -83,7 +83,11 @@
         ': only frames of the app at ' + (origin || '(no loopback app)') + ' are answered');
       return;
     }
+    frame.setAttribute('data-connected', 'true');
+    hideHint();
     switch (m.type) {
+      case 'init':
+        break;
       case 'request':
         onRequest(ev.source, origin, m);
         break;
@@ -107,6 +111,31 @@
         console.warn('[connectgen local host] ignored an unknown AP message type ' + JSON.stringify(m.type));
     }
   });
+
+  // A frame whose page never speaks AP did not load this host's script:
+  // most likely the app runs without AC_HOST_SCRIPT_URL and loaded
+  // Bitbucket's. Say so on the page rather than leave AP.request hanging.
+  var HINT_DELAY_MS = 3000;
+
+  function hideHint() {
+    var hint = document.getElementById('frame-hint');
+    if (hint) {
+      hint.hidden = true;
+    }
+  }
+
+  document.addEventListener('load', function (ev) {
+    var frame = ev.target;
+    if (!frame || frame.tagName !== 'IFRAME' || !frame.hasAttribute('data-app-frame')) {
+      return;
+    }
+    setTimeout(function () {
+      var hint = document.getElementById('frame-hint');
+      if (hint && frame.getAttribute('data-connected') !== 'true') {
+        hint.hidden = false;
+      }
+    }, HINT_DELAY_MS);
+  }, true);
 
   function show(out, ok, text) {
     out.className = 'result ' + (ok ? 'ok' : 'fail');
