@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/connectgen/connectgen/internal/browsertest"
@@ -239,7 +240,27 @@ func newBrowser(t *testing.T) *browsertest.Browser {
 		}
 		t.Logf("removing %s: %v", root, err)
 	})
-	return browsertest.New(t)
+	b := browsertest.New(t)
+	// An uncaught exception in the host's scripts or the app's would
+	// otherwise only show as a value that never arrives.
+	var mu sync.Mutex
+	var exceptions []string
+	chromedp.ListenTarget(b.Context(), func(ev any) {
+		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
+			mu.Lock()
+			exceptions = append(exceptions, e.ExceptionDetails.Error())
+			mu.Unlock()
+		}
+	})
+	b.Run(10*time.Second, runtime.Enable())
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, e := range exceptions {
+			t.Errorf("uncaught exception in the browser: %s", e)
+		}
+	})
+	return b
 }
 
 // openModule clicks the sidebar entry of the module key and returns the
