@@ -1,0 +1,262 @@
+package hostsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+)
+
+// Descriptor is what the host reads from the app's descriptor.
+type Descriptor struct {
+	Key       string   `json:"key"`
+	Name      string   `json:"name"`
+	BaseURL   string   `json:"baseUrl"`
+	Scopes    []string `json:"scopes"`
+	Lifecycle struct {
+		Installed   string `json:"installed"`
+		Uninstalled string `json:"uninstalled"`
+	} `json:"lifecycle"`
+	Webhooks []Webhook `json:"-"`
+	Modules  []Module  `json:"-"`
+	// ScopesDeclared is false when the descriptor has no scopes array,
+	// which Bitbucket reads as "all scopes".
+	ScopesDeclared bool `json:"-"`
+	// Source is the descriptor as served.
+	Source []byte `json:"-"`
+	// Validation is the result of connectgen's descriptor rules.
+	Validation *descriptor.Result `json:"-"`
+}
+
+// Webhook is one entry of modules.webhooks.
+type Webhook struct {
+	Event string `json:"event"`
+	URL   string `json:"url"`
+}
+
+// Module is one page module of the descriptor: a module the user sees in
+// an iframe (or, for web items, opens) and that Bitbucket loads with a
+// signed URL.
+type Module struct {
+	Kind     string `json:"kind"` // the descriptor's list name, singular: repoPage, webItem, …
+	Key      string `json:"key"`
+	Name     string `json:"name"`
+	Location string `json:"location,omitempty"`
+	URL      string `json:"url"` // as in the descriptor, context parameters unfilled
+}
+
+// pageKinds are the module lists whose entries have a URL the host loads,
+// in the order Modules lists them. configurePage is a single object.
+var pageKinds = []struct{ list, kind string }{
+	{"webItems", "webItem"},
+	{"repoPages", "repoPage"},
+	{"webPanels", "webPanel"},
+	{"adminPages", "adminPage"},
+	{"configurePage", "configurePage"},
+	{"generalPages", "generalPage"},
+	{"profileTabs", "profileTab"},
+	{"webCards", "webCard"},
+	{"fileViews", "fileView"},
+}
+
+// FetchDescriptor fetches the app's descriptor, validates it with
+// connectgen's descriptor rules (base URL = the app URL, so http on
+// loopback is only a warning) and keeps it for the other methods. A
+// descriptor with errors is returned and kept together with an error, so
+// callers can show the findings.
+func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
+	u := h.appURL + "/atlassian-connect.json"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, &UnreachableError{URL: u, Err: err}
+	}
+	defer resp.Body.Close()
+	body, err := readLimited(resp.Body, h.opts.MaxBody)
+	if err != nil {
+		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	h.logf("GET %s -> %d", u, resp.StatusCode)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s answered %s, want 200 with the descriptor", u, resp.Status)
+	}
+	d, err := parseDescriptor(u, body, h.appURL)
+	if d != nil {
+		h.mu.Lock()
+		h.desc = d
+		h.mu.Unlock()
+	}
+	return d, err
+}
+
+// parseDescriptor validates and decodes a descriptor.
+func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, error) {
+	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL})
+	d := &Descriptor{Source: src, Validation: res}
+	// ACE serves JSON; a descriptor that is only JSON5 is already an
+	// error finding, and without JSON there is nothing to install.
+	if err := json.Unmarshal(src, d); err != nil {
+		return nil, fmt.Errorf("the descriptor is not JSON: %v", err)
+	}
+	d.Scopes, d.ScopesDeclared = res.Scopes()
+	var raw struct {
+		Modules map[string]json.RawMessage `json:"modules"`
+	}
+	json.Unmarshal(src, &raw)
+	var hooks []Webhook
+	if json.Unmarshal(raw.Modules["webhooks"], &hooks) == nil {
+		for _, w := range hooks {
+			if w.Event != "" && w.URL != "" {
+				d.Webhooks = append(d.Webhooks, w)
+			}
+		}
+	}
+	for _, pk := range pageKinds {
+		m := raw.Modules[pk.list]
+		if len(m) == 0 {
+			continue
+		}
+		var entries []json.RawMessage
+		if pk.list == "configurePage" {
+			entries = []json.RawMessage{m}
+		} else if json.Unmarshal(m, &entries) != nil {
+			continue
+		}
+		for _, e := range entries {
+			var mod struct {
+				Key      string `json:"key"`
+				URL      string `json:"url"`
+				Location string `json:"location"`
+				Name     struct {
+					Value string `json:"value"`
+				} `json:"name"`
+			}
+			if json.Unmarshal(e, &mod) != nil || mod.URL == "" {
+				continue
+			}
+			d.Modules = append(d.Modules, Module{Kind: pk.kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
+		}
+	}
+	if n := res.Errors(); n > 0 {
+		return d, fmt.Errorf("the descriptor has %d error(s)", n)
+	}
+	if d.Key == "" {
+		return d, errors.New("the descriptor has no key")
+	}
+	return d, nil
+}
+
+// Modules lists the app's page modules (web items, repo pages, web panels,
+// admin pages, the configure page, general pages, profile tabs, web cards,
+// file views), by kind in that order and then in descriptor order. It is
+// empty until the descriptor was fetched.
+func (h *Host) Modules() []Module {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.desc == nil {
+		return nil
+	}
+	return append([]Module(nil), h.desc.Modules...)
+}
+
+// appPath returns the path (and query) of rawURL relative to the
+// descriptor's baseUrl: relative URLs as they are, absolute ones only when
+// they lie under baseUrl. ok is false for a URL elsewhere (a web item
+// linking out), which the host does not load.
+func appPath(rawURL, baseURL string) (string, bool) {
+	if strings.HasPrefix(rawURL, "/") && !strings.HasPrefix(rawURL, "//") {
+		return rawURL, true
+	}
+	if !strings.Contains(rawURL, "://") && !strings.HasPrefix(rawURL, "//") {
+		// "page?x=1" is relative to baseUrl too.
+		return "/" + rawURL, true
+	}
+	base := strings.TrimRight(baseURL, "/")
+	if base != "" && strings.HasPrefix(rawURL, base) {
+		rest := rawURL[len(base):]
+		if rest == "" || rest[0] == '/' || rest[0] == '?' {
+			if !strings.HasPrefix(rest, "/") {
+				rest = "/" + rest
+			}
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+var contextParam = regexp.MustCompile(`\{([A-Za-z0-9_.]+)\}`)
+
+// fillURL replaces the context parameters of a module URL with the sample
+// values, escaped for where they stand (path or query). override, when
+// not nil, gives the value for a query parameter whose value holds a
+// context parameter. unknown lists the parameters the host has no value
+// for; Bitbucket leaves such parameters empty, and so does the host.
+func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (filled string, unknown []string) {
+	values := h.data.contextValues()
+	path, query, hasQuery := strings.Cut(tmpl, "?")
+	fill := func(s string, esc func(string) string) string {
+		return contextParam.ReplaceAllStringFunc(s, func(m string) string {
+			name := m[1 : len(m)-1]
+			v, ok := values[name]
+			if !ok {
+				unknown = append(unknown, name)
+			}
+			return esc(v)
+		})
+	}
+	out := fill(path, url.PathEscape)
+	if !hasQuery {
+		return out, unknown
+	}
+	pairs := strings.Split(query, "&")
+	for i, p := range pairs {
+		k, v, hasEq := strings.Cut(p, "=")
+		if !hasEq {
+			pairs[i] = fill(k, url.QueryEscape)
+			continue
+		}
+		if override != nil && contextParam.MatchString(v) {
+			if ov, ok := override(k); ok {
+				pairs[i] = k + "=" + url.QueryEscape(ov)
+				continue
+			}
+		}
+		pairs[i] = k + "=" + fill(v, url.QueryEscape)
+	}
+	return out + "?" + strings.Join(pairs, "&"), unknown
+}
+
+// readLimited reads at most max bytes and fails beyond.
+func readLimited(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("the answer is larger than %d bytes", max)
+	}
+	return b, nil
+}
+
+// UnreachableError means the app gave no HTTP answer at all.
+type UnreachableError struct {
+	URL string
+	Err error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach the app at %s: %v", e.URL, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }

@@ -1,0 +1,58 @@
+package hostsim
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/connectgen/connectgen/internal/apptest"
+)
+
+// TestGeneratedAppPassesEveryCheck runs the checks against the generated
+// app on real Node and real atlassian-connect-express.
+func TestGeneratedAppPassesEveryCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the generated Node app")
+	}
+	dir := t.TempDir()
+	if err := apptest.NewProject(dir); err != nil {
+		t.Fatal(err)
+	}
+	appURL := apptest.StartApp(t, dir)
+	var log bytes.Buffer
+	h, err := New(Options{AppURL: appURL, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	r := h.RunChecks(ctx)
+	t.Logf("RunChecks took %s", time.Since(start))
+	var out bytes.Buffer
+	r.WriteTextVerbose(&out)
+	t.Logf("report:\n%s", out.String())
+	if !r.OK() {
+		t.Fatalf("checks failed: %v\nlog:\n%s", r.Failed(), log.String())
+	}
+	if len(r.Checks) != 7 {
+		t.Fatalf("got %d checks, want 7", len(r.Checks))
+	}
+	// The page called GET /2.0/user with a valid app token: check 5 must
+	// have judged real calls, not none.
+	var userCalls int
+	for _, c := range h.Calls() {
+		if c.Path == "/2.0/user" && c.OK && c.Status == 200 {
+			userCalls++
+		}
+	}
+	if userCalls == 0 {
+		t.Errorf("the app never called GET /2.0/user successfully; calls: %+v", h.Calls())
+	}
+	if !strings.Contains(r.Check(CheckWebhooks).Reason, "2 signed webhook") {
+		t.Errorf("webhooks: want repo:push and user:account_property_changed sent, got %q", r.Check(CheckWebhooks).Reason)
+	}
+}

@@ -1,0 +1,240 @@
+// Package hostsim is connectgen's local Bitbucket host: it does to a
+// Connect app what Bitbucket Cloud does (fetch the descriptor, install,
+// sign iframe URLs and webhooks, uninstall) and serves a small Bitbucket
+// REST API on a loopback port that answers only the app's correctly signed
+// calls. RunChecks drives all of it and reports whether the app answers
+// correctly and securely.
+//
+// Bitbucket stopped installing new Connect apps in February 2026, so this
+// host is the only place a developer can see a new app work end to end;
+// it is also how connectgen's own tests prove that the generated app works
+// with real atlassian-connect-express (ACE).
+//
+// The host keeps one installation at a time. Every request it sends the app
+// is bounded by Options.Timeout and every answer it reads by
+// Options.MaxBody, so a misbehaving app cannot hang or flood it. Requests
+// to the app do not follow redirects: Bitbucket's lifecycle and webhook
+// calls do not, and a redirect must not lead the simulator off the machine.
+//
+// All JWT work (signing, verification, qsh) is internal/connectjwt's.
+package hostsim
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults for Options.
+const (
+	DefaultAppURL  = "http://127.0.0.1:3000"
+	DefaultTimeout = 10 * time.Second
+	DefaultMaxBody = 1 << 20
+	// TokenTTL is how long the tokens the host signs are valid, as
+	// Bitbucket's (and ACE's) three minutes.
+	TokenTTL = 3 * time.Minute
+)
+
+// Options configure a Host. The zero value of every field has a sensible
+// default.
+type Options struct {
+	// AppURL is the app's base URL; the descriptor is at
+	// AppURL/atlassian-connect.json. Module and lifecycle URLs are sent
+	// to AppURL joined with their path relative to the descriptor's
+	// baseUrl, so a descriptor naming a tunnel still reaches the local app.
+	AppURL string
+	// Client sends the requests to the app. By default a client with
+	// Timeout that does not follow redirects.
+	Client *http.Client
+	// Timeout bounds each request to the app (default DefaultTimeout).
+	Timeout time.Duration
+	// MaxBody bounds each answer read from the app and each request body
+	// the REST API reads (default DefaultMaxBody bytes).
+	MaxBody int64
+	// Now is the clock for signing and verifying tokens (default
+	// time.Now).
+	Now func() time.Time
+	// Log receives one line per request the host sends or answers
+	// (default: discarded).
+	Log io.Writer
+	// APIAddr is where the REST API listens (default 127.0.0.1:0, a
+	// free loopback port).
+	APIAddr string
+	// ClientKey is the installation's client key (default a fresh
+	// "connection:NNNNNNN", as Bitbucket gives unregistered apps).
+	ClientKey string
+}
+
+// Installation is what the host sent the app in the installed lifecycle
+// event.
+type Installation struct {
+	AppKey       string    `json:"appKey"`
+	ClientKey    string    `json:"clientKey"`
+	SharedSecret string    `json:"sharedSecret"`
+	BaseURL      string    `json:"baseUrl"`
+	BaseAPIURL   string    `json:"baseApiUrl"`
+	InstalledAt  time.Time `json:"installedAt"`
+}
+
+// Host is a running local Bitbucket host for one app. Its methods may be
+// called concurrently.
+type Host struct {
+	opts   Options
+	appURL string // without a trailing slash
+	client *http.Client
+	now    func() time.Time
+	log    io.Writer
+
+	ln     net.Listener
+	srv    *http.Server
+	apiURL string
+	data   *sampleData
+
+	mu        sync.Mutex
+	clientKey string
+	desc      *Descriptor
+	inst      *Installation // nil when not installed
+	calls     []Call
+}
+
+// New starts the host's REST API on a loopback port and returns the host.
+// Nothing is sent to the app until a method asks for it. Close stops it.
+func New(opts Options) (*Host, error) {
+	if opts.AppURL == "" {
+		opts.AppURL = DefaultAppURL
+	}
+	u, err := url.Parse(opts.AppURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("app URL %q is not an absolute http(s) URL", opts.AppURL)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("app URL %q must not have a query or fragment", opts.AppURL)
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	if opts.APIAddr == "" {
+		opts.APIAddr = "127.0.0.1:0"
+	}
+	client := opts.Client
+	if client == nil {
+		client = &http.Client{
+			Timeout: opts.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error {
+				return http.ErrUseLastResponse
+			},
+		}
+	}
+	ck := opts.ClientKey
+	if ck == "" {
+		n, err := rand.Int(rand.Reader, big.NewInt(9_000_000))
+		if err != nil {
+			return nil, err
+		}
+		ck = fmt.Sprintf("connection:%d", 1_000_000+n.Int64())
+	}
+	ln, err := net.Listen("tcp", opts.APIAddr)
+	if err != nil {
+		return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
+	}
+	h := &Host{
+		opts:      opts,
+		appURL:    strings.TrimRight(opts.AppURL, "/"),
+		client:    client,
+		now:       opts.Now,
+		log:       opts.Log,
+		ln:        ln,
+		apiURL:    "http://" + ln.Addr().String(),
+		clientKey: ck,
+	}
+	h.data = newSampleData(h.apiURL)
+	h.srv = &http.Server{
+		Handler:           h.apiHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+	}
+	go h.srv.Serve(ln)
+	return h, nil
+}
+
+// APIURL is the base URL of the host's REST API (http://127.0.0.1:PORT),
+// sent to the app as baseUrl and baseApiUrl.
+func (h *Host) APIURL() string { return h.apiURL }
+
+// AppURL is the app's base URL the host talks to.
+func (h *Host) AppURL() string { return h.appURL }
+
+// ClientKey is the client key of the host's installation.
+func (h *Host) ClientKey() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.clientKey
+}
+
+// Installation returns the current installation, if the app is installed.
+func (h *Host) Installation() (Installation, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.inst == nil {
+		return Installation{}, false
+	}
+	return *h.inst, true
+}
+
+// Descriptor returns the descriptor fetched last, or nil.
+func (h *Host) Descriptor() *Descriptor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.desc
+}
+
+// Sample returns the sample workspace, repository and user the REST API
+// serves and module URLs are filled with.
+func (h *Host) Sample() Sample { return h.data.public() }
+
+// Close stops the REST API.
+func (h *Host) Close() error {
+	err := h.srv.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+func (h *Host) logf(format string, a ...any) {
+	fmt.Fprintf(h.log, "hostsim: "+format+"\n", a...)
+}
+
+// randomSecret returns n characters from [A-Za-z0-9], as Bitbucket's shared
+// secrets look.
+func randomSecret(n int) (string, error) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	max := big.NewInt(int64(len(alphabet)))
+	for i := range b {
+		k, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b[i] = alphabet[k.Int64()]
+	}
+	return string(b), nil
+}
