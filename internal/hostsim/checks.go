@@ -95,11 +95,11 @@ func (h *Host) RunChecks(ctx context.Context) *Report {
 	h.checkWebhooks(ctx, add(CheckWebhooks), d)
 	h.checkPages(ctx, add(CheckPages), d)
 	c5 := add(CheckAppCalls)
-	h.checkSecurity(ctx, add(CheckSecurity), d)
+	open := h.checkSecurity(ctx, add(CheckSecurity), d)
 	// The app's calls are judged before the uninstall: after it, a call is
 	// refused for want of an installation, which is check 7's business.
 	h.checkAppCalls(c5, h.Calls()[callsBefore:])
-	h.checkUninstall(ctx, add(CheckUninstall), d)
+	h.checkUninstall(ctx, add(CheckUninstall), d, open)
 	return r
 }
 
@@ -360,11 +360,15 @@ func (h *Host) hit(ctx context.Context, r route, tok tokenFunc) (Answer, error) 
 	return h.send(ctx, r.method, r.path, http.Header{"Accept": {"text/html"}}, nil, how, tok)
 }
 
-func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) {
+// checkSecurity returns the routes that accepted a request without a
+// token: they authenticate nothing, which check 6 reports, so check 7 does
+// not try them again.
+func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open map[string]bool) {
+	open = map[string]bool{}
 	_, inst, err := h.installed()
 	if err != nil {
 		c.Reason = err.Error()
-		return
+		return open
 	}
 	var failed []string
 	fail := func(s string) { failed = append(failed, s) }
@@ -384,6 +388,9 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) {
 				c.Details = append(c.Details, fmt.Sprintf("%s with %s: no answer (%v), counted as refused", rt.name, f.name, err))
 			case a.OK():
 				fail(fmt.Sprintf("%s accepted a request with %s (%d)", rt.name, f.name, a.Status))
+				if tok == nil {
+					open[rt.name] = true
+				}
 			default:
 				c.Details = append(c.Details, fmt.Sprintf("%s with %s: refused (%d)", rt.name, f.name, a.Status))
 			}
@@ -441,10 +448,11 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) {
 	c.Details = append(failed, c.Details...)
 	if len(failed) > 0 {
 		c.Reason = fmt.Sprintf("%d problem(s): %s", len(failed), strings.Join(failed, "; "))
-		return
+		return open
 	}
 	c.Passed = true
 	c.Reason = fmt.Sprintf("%d forged request(s) to %d route(s) refused; reinstall needs the current secret; %d page(s) escape <script>", tried, len(routes), xssTried)
+	return open
 }
 
 func pathOnly(p string) string {
@@ -455,7 +463,7 @@ func pathOnly(p string) string {
 	return u.Path
 }
 
-func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor) {
+func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor, open map[string]bool) {
 	_, inst, err := h.installed()
 	if err != nil {
 		c.Reason = err.Error()
@@ -470,21 +478,36 @@ func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor) {
 		return
 	}
 	c.Details = append(c.Details, "uninstall signed with the shared secret: accepted")
-	routes := h.authRoutes(d)
+	var routes []route
+	for _, rt := range h.authRoutes(d) {
+		if open[rt.name] {
+			c.Details = append(c.Details, fmt.Sprintf("%s not tried: it accepts requests without a token (check 6)", rt.name))
+			continue
+		}
+		routes = append(routes, rt)
+	}
 	if len(routes) == 0 {
 		c.Passed = true
 		c.Reason = "uninstalled; the app has no authenticated route to try afterwards"
 		return
 	}
-	rt := routes[0]
-	a, err := h.hit(ctx, rt, h.hostToken(inst, h.now()))
-	switch {
-	case err != nil:
-		c.Reason = fmt.Sprintf("after the uninstall, %s: %v", rt.name, err)
-	case a.OK():
-		c.Reason = fmt.Sprintf("after the uninstall, %s still accepted a request signed for %s (%d)", rt.name, inst.ClientKey, a.Status)
-	default:
-		c.Passed = true
-		c.Reason = fmt.Sprintf("uninstalled; afterwards %s refused a request signed for %s (%d)", rt.name, inst.ClientKey, a.Status)
+	var failed []string
+	for _, rt := range routes {
+		a, err := h.hit(ctx, rt, h.hostToken(inst, h.now()))
+		switch {
+		case err != nil:
+			c.Details = append(c.Details, fmt.Sprintf("%s after the uninstall: no answer (%v), counted as refused", rt.name, err))
+		case a.OK():
+			failed = append(failed, fmt.Sprintf("after the uninstall, %s still accepted a request signed for %s (%d)", rt.name, inst.ClientKey, a.Status))
+		default:
+			c.Details = append(c.Details, fmt.Sprintf("%s after the uninstall: refused (%d)", rt.name, a.Status))
+		}
 	}
+	c.Details = append(failed, c.Details...)
+	if len(failed) > 0 {
+		c.Reason = strings.Join(failed, "; ")
+		return
+	}
+	c.Passed = true
+	c.Reason = fmt.Sprintf("uninstalled; afterwards %d route(s) refused requests signed for %s", len(routes), inst.ClientKey)
 }
