@@ -1,0 +1,67 @@
+package hostui
+
+import (
+	"context"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
+)
+
+// HostBackend is the Backend of a local host from internal/hostsim. The
+// host should have fetched the app's descriptor (FetchDescriptor or
+// Install) before the pages are opened: until then the app has no modules.
+func HostBackend(h *hostsim.Host) Backend { return hostBackend{h} }
+
+type hostBackend struct{ h *hostsim.Host }
+
+func (b hostBackend) App() AppInfo {
+	s := b.h.Sample()
+	app := AppInfo{
+		BaseURL:    b.h.AppURL(),
+		ClientKey:  b.h.ClientKey(),
+		Workspace:  s.Workspace,
+		Repository: s.Repository,
+		User:       s.UserName,
+	}
+	if d := b.h.Descriptor(); d != nil {
+		app.Name, app.Key = d.Name, d.Key
+	}
+	_, app.Installed = b.h.Installation()
+	return app
+}
+
+func (b hostBackend) Pages() []Page {
+	mods := b.h.Modules()
+	pages := make([]Page, 0, len(mods))
+	for _, m := range mods {
+		pages = append(pages, Page{Kind: m.Kind, Key: m.Key, Name: m.Name, Location: m.Location, URL: m.URL})
+	}
+	return pages
+}
+
+func (b hostBackend) SignedURL(p Page) (string, error) { return b.h.SignedURL(p.URL) }
+
+func (b hostBackend) Events() []string { return b.h.Events() }
+
+func (b hostBackend) SendWebhook(ctx context.Context, event string) (WebhookResult, error) {
+	status, body, err := b.h.SendWebhook(ctx, event)
+	return WebhookResult{Status: status, Body: body}, err
+}
+
+func (b hostBackend) Request(ctx context.Context, r APIRequest) (APIResponse, error) {
+	resp, err := b.h.Request(ctx, r.Method, r.Path, r.ContentType, r.Body)
+	return APIResponse{Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body}, err
+}
+
+// Reinstall sends the installed event again, signed with the current
+// secret; after an uninstall there is no installation to repeat, so the
+// button installs afresh (same client key, new secret), as a user
+// installing the app again from Bitbucket would.
+func (b hostBackend) Reinstall(ctx context.Context) error {
+	if _, ok := b.h.Installation(); !ok {
+		_, err := b.h.Install(ctx)
+		return err
+	}
+	return b.h.Reinstall(ctx)
+}
+
+func (b hostBackend) Uninstall(ctx context.Context) error { return b.h.Uninstall(ctx) }
