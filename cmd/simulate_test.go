@@ -1,0 +1,133 @@
+package cmd
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
+)
+
+// init adds simulate's script commands to the runner's; script_test.go
+// collects them from extraScriptCmds.
+func init() {
+	extraScriptCmds = append(extraScriptCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"startapp": startAppCmd,
+	})
+}
+
+// startAppCmd is `startapp DIR|brokenapp`: it starts `node app.js` in DIR
+// (or hostsim's deliberately broken app) on a free loopback port, waits
+// for its descriptor, sets $APP_URL and stops the app when the script ends.
+func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: startapp DIR|brokenapp")
+	}
+	dir := ts.MkAbs(args[0])
+	if args[0] == "brokenapp" {
+		d, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", "brokenapp"))
+		ts.Check(err)
+		dir = d
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	appURL := fmt.Sprintf("http://127.0.0.1:%d", port)
+	cmd := exec.Command("node", "app.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "AC_LOCAL_BASE_URL="+appURL, "NODE_ENV=development", "HOME="+ts.Getenv("HOME"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	ts.Check(cmd.Start())
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	ts.Defer(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+	})
+	client := &http.Client{Timeout: 2 * time.Second}
+	for i := 0; i < 600; i++ {
+		select {
+		case <-exited:
+			ts.Fatalf("the app exited before serving its descriptor:\n%s", out.String())
+		default:
+		}
+		if resp, err := client.Get(appURL + "/atlassian-connect.json"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				ts.Setenv("APP_URL", appURL)
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ts.Fatalf("the app did not serve its descriptor within 60s")
+}
+
+func TestSimulateFlags(t *testing.T) {
+	tests := []struct {
+		args    []string
+		want    simulateOptions
+		wantErr string
+	}{
+		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
+		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v"},
+			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
+		{args: []string{"extra"}, wantErr: "unknown command"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+			var got *simulateOptions
+			c := newSimulateCmd(f, func(o *simulateOptions) error { got = o; return nil })
+			c.SetArgs(tt.args)
+			c.SetOut(&bytes.Buffer{})
+			c.SetErr(&bytes.Buffer{})
+			err := c.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.f, got.ctx = nil, nil
+			if *got != tt.want {
+				t.Errorf("options %+v, want %+v", *got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunSimulateUsageErrors(t *testing.T) {
+	for _, o := range []simulateOptions{
+		{AppURL: "http://127.0.0.1:3000", Format: "xml", Timeout: time.Second, MaxBody: 1},
+		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: 0, MaxBody: 1},
+		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 0},
+		{AppURL: "ftp://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 1},
+	} {
+		o.f = &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Now: time.Now}
+		if err := runSimulate(&o); exitCode(err) != ExitUsage {
+			t.Errorf("%+v: error %v (exit %d), want a usage error", o, err, exitCode(err))
+		}
+	}
+}
