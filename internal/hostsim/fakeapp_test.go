@@ -1,0 +1,313 @@
+package hostsim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/connectgen/connectgen/internal/connectjwt"
+)
+
+// defects switch on one mistake each in fakeApp.
+type defects struct {
+	webhookNoAuth      bool // webhooks accept anything
+	skipQSH            bool // tokens are not checked against the request
+	unescaped          bool // the page echoes repoPath raw
+	badOutbound        bool // the app's API call is signed with a wrong secret
+	unsignedReinstall  bool // a reinstall without a token replaces the installation
+	keepAfterUninstall bool // the uninstall is answered but nothing is forgotten
+	pageText           bool // the page answers text/plain
+	webhook500         bool // webhooks fail
+	installFails       bool // /installed answers 500
+	noAPICall          bool // the page calls nothing
+	hugeDescriptor     bool // the descriptor is larger than any limit
+}
+
+// fakeApp is a Connect app written in Go on a real loopback server: with
+// no defects it does everything right, using internal/connectjwt to check
+// tokens as ACE does.
+type fakeApp struct {
+	t   *testing.T
+	d   defects
+	url string
+
+	mu       sync.Mutex
+	installs map[string]map[string]any
+	bodies   []map[string]any // lifecycle bodies received
+	auths    []string         // their Authorization headers
+	hooks    []*http.Request
+	hookBody []map[string]any
+	apiErrs  []string
+}
+
+const fakeKey = "fake-app"
+
+func startFakeApp(t *testing.T, d defects) *fakeApp {
+	t.Helper()
+	a := &fakeApp{t: t, d: d, installs: map[string]map[string]any{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.url = "http://" + ln.Addr().String()
+	srv := &http.Server{Handler: a}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return a
+}
+
+func (a *fakeApp) descriptor() map[string]any {
+	return map[string]any{
+		"key": fakeKey, "name": "Fake App", "description": "A fake app",
+		"baseUrl":        a.url,
+		"authentication": map[string]any{"type": "jwt"},
+		"lifecycle":      map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
+		"modules": map[string]any{
+			"webhooks": []any{map[string]any{"event": "*", "url": "/webhook"}},
+			"repoPages": []any{map[string]any{
+				"key": "fake-page", "name": map[string]any{"value": "Fake"},
+				"url": "/page?repoPath={repository.full_name}", "location": "org.bitbucket.repository.navigation",
+			}},
+		},
+		"scopes":   []any{"account", "repository"},
+		"contexts": []any{"account"},
+	}
+}
+
+func (a *fakeApp) verify(r *http.Request, token string) (map[string]any, error) {
+	_, c, err := connectjwt.Parse(token)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	inst := a.installs[c.Issuer]
+	a.mu.Unlock()
+	if inst == nil {
+		return nil, errors.New("unknown client")
+	}
+	var req *connectjwt.Request
+	if !a.d.skipQSH {
+		req = &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}
+	}
+	_, err = connectjwt.Verify(token, inst["sharedSecret"].(string), req, time.Now())
+	return inst, err
+}
+
+func headerJWT(r *http.Request) string {
+	t, _ := strings.CutPrefix(r.Header.Get("Authorization"), "JWT ")
+	return t
+}
+
+func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/atlassian-connect.json":
+		w.Header().Set("Content-Type", "application/json")
+		if a.d.hugeDescriptor {
+			w.Write([]byte(`{"key": "` + strings.Repeat("x", 2<<20) + `"}`))
+			return
+		}
+		json.NewEncoder(w).Encode(a.descriptor())
+	case "/installed":
+		if a.d.installFails {
+			http.Error(w, "store is down", 500)
+			return
+		}
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		a.mu.Lock()
+		a.bodies = append(a.bodies, body)
+		a.auths = append(a.auths, r.Header.Get("Authorization"))
+		_, known := a.installs[fmt.Sprint(body["clientKey"])]
+		a.mu.Unlock()
+		if known && !a.d.unsignedReinstall {
+			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				http.Error(w, err.Error(), 401)
+				return
+			}
+		}
+		a.mu.Lock()
+		a.installs[fmt.Sprint(body["clientKey"])] = body
+		a.mu.Unlock()
+		w.WriteHeader(204)
+	case "/uninstalled":
+		inst, err := a.verify(r, headerJWT(r))
+		if err != nil {
+			http.Error(w, err.Error(), 401)
+			return
+		}
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		a.mu.Lock()
+		a.bodies = append(a.bodies, body)
+		a.auths = append(a.auths, r.Header.Get("Authorization"))
+		if !a.d.keepAfterUninstall {
+			delete(a.installs, fmt.Sprint(inst["clientKey"]))
+		}
+		a.mu.Unlock()
+		w.WriteHeader(204)
+	case "/webhook":
+		if !a.d.webhookNoAuth {
+			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				http.Error(w, err.Error(), 401)
+				return
+			}
+		}
+		var body map[string]any
+		json.NewDecoder(r.Body).Decode(&body)
+		a.mu.Lock()
+		a.hooks = append(a.hooks, r)
+		a.hookBody = append(a.hookBody, body)
+		a.mu.Unlock()
+		if a.d.webhook500 {
+			http.Error(w, "boom", 500)
+			return
+		}
+		w.WriteHeader(204)
+	case "/page":
+		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
+		if err != nil {
+			http.Error(w, err.Error(), 401)
+			return
+		}
+		name := "?"
+		if !a.d.noAPICall {
+			name = a.callAPI(inst)
+		}
+		repo := r.URL.Query().Get("repoPath")
+		if !a.d.unescaped {
+			repo = html.EscapeString(repo)
+		}
+		ct := "text/html; charset=utf-8"
+		if a.d.pageText {
+			ct = "text/plain"
+		}
+		w.Header().Set("Content-Type", ct)
+		fmt.Fprintf(w, "<!DOCTYPE html><p>%s</p><p>%s</p>", html.EscapeString(name), repo)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// callAPI calls GET /2.0/user as ACE's httpClient does.
+func (a *fakeApp) callAPI(inst map[string]any) string {
+	secret := inst["sharedSecret"].(string)
+	if a.d.badOutbound {
+		secret = "not-the-shared-secret"
+	}
+	c, err := connectjwt.NewClaims(fakeKey, fmt.Sprint(inst["clientKey"]), "GET", "/2.0/user", "", time.Now(), 3*time.Minute)
+	if err != nil {
+		a.t.Error(err)
+		return ""
+	}
+	tok, _ := connectjwt.Sign(secret, c)
+	req, _ := http.NewRequest("GET", fmt.Sprint(inst["baseApiUrl"])+"/2.0/user", nil)
+	req.Header.Set("Authorization", "JWT "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		a.t.Error(err)
+		return ""
+	}
+	defer resp.Body.Close()
+	var u struct {
+		DisplayName string `json:"display_name"`
+	}
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&u)
+	return u.DisplayName
+}
+
+func newHost(t *testing.T, appURL string, mod func(*Options)) *Host {
+	t.Helper()
+	o := Options{AppURL: appURL, Timeout: 5 * time.Second}
+	if mod != nil {
+		mod(&o)
+	}
+	h, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// TestChecksCatchEachDefect runs the checks against the fake app with one
+// defect at a time: exactly the check responsible must fail, saying why.
+func TestChecksCatchEachDefect(t *testing.T) {
+	tests := []struct {
+		name   string
+		d      defects
+		failed []int
+		reason string // in the first failed check's reason
+	}{
+		{"correct", defects{}, nil, ""},
+		{"webhook without auth", defects{webhookNoAuth: true}, []int{CheckSecurity}, "webhook /webhook accepted a request with no token (204)"},
+		{"qsh skipped", defects{skipQSH: true}, []int{CheckSecurity}, "webhook /webhook accepted a request with a qsh for another URL (204); page /page?repoPath=sample-workspace%2Fsample-repo accepted a request with a qsh for another URL (200)"},
+		{"unescaped", defects{unescaped: true}, []int{CheckSecurity}, "page /page echoed repoPath unescaped"},
+		{"bad outbound", defects{badOutbound: true}, []int{CheckAppCalls}, "GET /2.0/user: the token is not valid"},
+		{"unsigned reinstall", defects{unsignedReinstall: true}, []int{CheckSecurity}, "without a token was accepted (204)"},
+		{"kept after uninstall", defects{keepAfterUninstall: true}, []int{CheckUninstall}, "after the uninstall, webhook /webhook still accepted a request signed for"},
+		{"page not html", defects{pageText: true}, []int{CheckPages}, `Content-Type "text/plain", want text/html`},
+		{"webhook 500", defects{webhook500: true}, []int{CheckWebhooks}, `repo:push to `},
+		{"install fails", defects{installFails: true}, []int{CheckInstall, CheckWebhooks, CheckPages, CheckAppCalls, CheckSecurity, CheckUninstall}, `answered 500 "store is down"`},
+		{"huge descriptor", defects{hugeDescriptor: true}, []int{1, 2, 3, 4, 5, 6, 7}, "larger than 1048576 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := startFakeApp(t, tt.d)
+			h := newHost(t, app.url, nil)
+			r := h.RunChecks(context.Background())
+			var sb strings.Builder
+			r.WriteTextVerbose(&sb)
+			if fmt.Sprint(r.Failed()) != fmt.Sprint(tt.failed) {
+				t.Fatalf("failed %v, want %v\n%s", r.Failed(), tt.failed, sb.String())
+			}
+			if len(r.Checks) != 7 {
+				t.Fatalf("%d checks, want 7", len(r.Checks))
+			}
+			if tt.failed == nil {
+				if !r.OK() {
+					t.Fatal("not OK")
+				}
+				return
+			}
+			if r.OK() {
+				t.Fatal("OK with failed checks")
+			}
+			if got := r.Check(tt.failed[0]).Reason; !strings.Contains(got, tt.reason) {
+				t.Errorf("check %d reason %q, want it to contain %q\n%s", tt.failed[0], got, tt.reason, sb.String())
+			}
+			for _, id := range tt.failed[1:] {
+				if c := r.Check(id); !c.Skipped || !strings.HasPrefix(c.Reason, "skipped: ") {
+					t.Errorf("check %d after a failed prerequisite: %+v, want skipped", id, c)
+				}
+			}
+		})
+	}
+}
+
+func TestCorrectAppCallsAreJudged(t *testing.T) {
+	app := startFakeApp(t, defects{})
+	h := newHost(t, app.url, nil)
+	r := h.RunChecks(context.Background())
+	if !r.OK() {
+		t.Fatalf("failed %v", r.Failed())
+	}
+	// Two page loads with a valid token (check 4 and the escaping test):
+	// both API calls are valid.
+	if got := r.Check(CheckAppCalls).Reason; got != "all 2 call(s) to the REST API carried a valid app token" {
+		t.Errorf("check 5: %q", got)
+	}
+	noCall := startFakeApp(t, defects{noAPICall: true})
+	r = newHost(t, noCall.url, nil).RunChecks(context.Background())
+	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "the app made no calls to the REST API during the checks" {
+		t.Errorf("check 5 without calls: %+v", got)
+	}
+}
