@@ -45,6 +45,11 @@ const xssMarker = `<script>connectgen_xss()</script>`
 // calls, security, uninstall. A check that cannot run because an earlier
 // one failed is reported as skipped (not passed). The app ends up
 // uninstalled when the run gets that far.
+//
+// The security check forges tokens against the webhook and page routes
+// only: a forged uninstall that the app accepted would delete the
+// installation the remaining checks need. The lifecycle routes are tested
+// by the unsigned reinstall (check 6) and by check 7.
 func (h *Host) RunChecks(ctx context.Context) *Report {
 	start := time.Now()
 	r := &Report{AppURL: h.appURL, APIURL: h.apiURL}
@@ -163,6 +168,11 @@ func (h *Host) checkWebhooks(ctx context.Context, c *Check, d *Descriptor) {
 	c.Reason = fmt.Sprintf("%d signed webhook(s) accepted", n)
 }
 
+// maxPages bounds the distinct page URLs the checks load, so that a
+// descriptor with thousands of modules cannot turn a run into tens of
+// thousands of requests (each page is requested about ten times).
+const maxPages = 50
+
 // page is one distinct page URL of the app's modules.
 type page struct {
 	modules []string // kind key
@@ -183,6 +193,10 @@ func (h *Host) pages(d *Descriptor) (pages []*page, notes []string) {
 			notes = append(notes, fmt.Sprintf("%s %s: no sample value for {%s}; filled with \"\" as Bitbucket does", m.Kind, m.Key, strings.Join(unknown, "}, {")))
 		}
 		pg := byPath[p]
+		if pg == nil && len(pages) == maxPages {
+			notes = append(notes, fmt.Sprintf("%s %s: not loaded; only the first %d distinct page URLs are", m.Kind, m.Key, maxPages))
+			continue
+		}
 		if pg == nil {
 			pg = &page{tmpl: m.URL, path: p}
 			byPath[p] = pg

@@ -13,9 +13,6 @@ import (
 // TestGeneratedAppPassesEveryCheck runs the checks against the generated
 // app on real Node and real atlassian-connect-express.
 func TestGeneratedAppPassesEveryCheck(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts the generated Node app")
-	}
 	dir := t.TempDir()
 	if err := apptest.NewProject(dir); err != nil {
 		t.Fatal(err)
