@@ -79,6 +79,7 @@ reached or a usage error.`,
 	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
 	fl.Int64Var(&opts.MaxBody, "max-body", hostsim.DefaultMaxBody, "the largest answer read from the app, in bytes")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every request of every check, and log the host's traffic to standard error")
+	addSimulateServe(c, opts) // --serve, --listen and `simulate webhook`: simulate_serve.go
 	return c
 }
 
