@@ -30,6 +30,7 @@ type defects struct {
 	installFails       bool // /installed answers 500
 	noAPICall          bool // the page calls nothing
 	hugeDescriptor     bool // the descriptor is larger than any limit
+	manyPages          bool // 60 repo pages with distinct URLs
 }
 
 // fakeApp is a Connect app written in Go on a real loopback server: with
@@ -66,17 +67,26 @@ func startFakeApp(t *testing.T, d defects) *fakeApp {
 }
 
 func (a *fakeApp) descriptor() map[string]any {
+	pages := []any{map[string]any{
+		"key": "fake-page", "name": map[string]any{"value": "Fake"},
+		"url": "/page?repoPath={repository.full_name}", "location": "org.bitbucket.repository.navigation",
+	}}
+	if a.d.manyPages {
+		for i := range 59 {
+			pages = append(pages, map[string]any{
+				"key": fmt.Sprintf("fake-page-%d", i), "name": map[string]any{"value": "Fake"},
+				"url": fmt.Sprintf("/page?repoPath={repository.full_name}&n=%d", i), "location": "org.bitbucket.repository.navigation",
+			})
+		}
+	}
 	return map[string]any{
 		"key": fakeKey, "name": "Fake App", "description": "A fake app",
 		"baseUrl":        a.url,
 		"authentication": map[string]any{"type": "jwt"},
 		"lifecycle":      map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
 		"modules": map[string]any{
-			"webhooks": []any{map[string]any{"event": "*", "url": "/webhook"}},
-			"repoPages": []any{map[string]any{
-				"key": "fake-page", "name": map[string]any{"value": "Fake"},
-				"url": "/page?repoPath={repository.full_name}", "location": "org.bitbucket.repository.navigation",
-			}},
+			"webhooks":  []any{map[string]any{"event": "*", "url": "/webhook"}},
+			"repoPages": pages,
 		},
 		"scopes":   []any{"account", "repository"},
 		"contexts": []any{"account"},
@@ -290,6 +300,24 @@ func TestChecksCatchEachDefect(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestManyPagesAreBounded(t *testing.T) {
+	app := startFakeApp(t, defects{manyPages: true})
+	r := newHost(t, app.url, nil).RunChecks(context.Background())
+	c := r.Check(CheckPages)
+	if !r.OK() || c.Reason != "50 page(s) of 60 module(s) answered 2xx HTML" {
+		t.Fatalf("failed %v; check 4: %q", r.Failed(), c.Reason)
+	}
+	notes := 0
+	for _, d := range c.Details {
+		if strings.Contains(d, "not loaded; only the first 50 distinct page URLs are") {
+			notes++
+		}
+	}
+	if notes != 10 {
+		t.Errorf("%d notes about pages not loaded, want 10", notes)
 	}
 }
 
