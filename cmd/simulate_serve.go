@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -116,7 +117,7 @@ func serveLocalHost(ctx context.Context, f *Factory, ln net.Listener, h *hostsim
 		fmt.Fprintf(out, "  %-14s %-28s %s%s\n", p.Kind, p.Key, base, hostui.ModuleURL(p))
 	}
 	if events := b.Events(); len(events) > 0 {
-		fmt.Fprintf(out, "  webhooks: %v (send them from the page, or: connectgen simulate webhook EVENT)\n", events)
+		fmt.Fprintf(out, "  webhooks: %s (send them from the page, or: connectgen simulate webhook EVENT)\n", strings.Join(events, ", "))
 	}
 	script := hostScriptURL(ln)
 	for _, p := range pages {
@@ -226,7 +227,7 @@ func runSimulateWebhook(opts *simulateWebhookOptions) error {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
-		return failf("%s: %v (the app's webhooks: %v)", opts.Event, err, h.Events())
+		return failf("%s: %v (the app's webhooks: %s)", opts.Event, err, strings.Join(h.Events(), ", "))
 	}
 	fmt.Fprintf(opts.f.IO.Out, "%s: %d %s\n", opts.Event, status, http.StatusText(status))
 	if body != "" {
