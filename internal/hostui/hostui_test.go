@@ -148,6 +148,7 @@ AP.require('request', function (request) {
     .then(function (r) { set('post-result', r.xhr.status + ' ' + r.body + ' ' + r.xhr.getResponseHeader('Content-Type')); });
 });
 AP.navigator.go('site', {});
+AP.require('messages', function (messages) { messages.info('title', 'body'); });
 `
 
 // adminPage sizes its frame itself and frames a page of another origin
@@ -362,6 +363,18 @@ func TestHostPageInBrowser(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no console message for AP.navigator.go; console:\n%s", strings.Join(b.Console(), "\n"))
+	}
+	for _, want := range []string{
+		`AP.require(\"messages\") is not supported by the local Bitbucket host`,
+		`AP.require(\"messages\").info() is not supported`,
+	} {
+		found = false
+		for _, line := range b.Console() {
+			found = found || strings.Contains(line, want)
+		}
+		if !found {
+			t.Errorf("no console message %s; console:\n%s", want, strings.Join(b.Console(), "\n"))
+		}
 	}
 
 	// Send a webhook from the dev panel and see the app's answer.
