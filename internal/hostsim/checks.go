@@ -44,7 +44,8 @@ const xssMarker = `<script>connectgen_xss()</script>`
 // the seven checks: descriptor, install, webhooks, pages, the app's own
 // calls, security, uninstall. A check that cannot run because an earlier
 // one failed is reported as skipped (not passed). The app ends up
-// uninstalled when the run gets that far.
+// uninstalled when the run gets that far; call Install afterwards to leave
+// it installed (same client key, a new secret), as `run --local` wants.
 //
 // The security check forges tokens against the webhook and page routes
 // only: a forged uninstall that the app accepted would delete the
@@ -362,7 +363,7 @@ func (h *Host) authRoutes(d *Descriptor) []route {
 }
 
 // hit sends r with the token tok makes ("" = no token).
-func (h *Host) hit(ctx context.Context, r route, tok tokenFunc) (Answer, error) {
+func (h *Host) hit(ctx context.Context, r route, tok tokenFunc) (answer, error) {
 	how := r.how
 	if tok == nil {
 		how = authNone

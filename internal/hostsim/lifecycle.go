@@ -13,8 +13,8 @@ import (
 	"github.com/connectgen/connectgen/internal/connectjwt"
 )
 
-// Answer is the app's answer to one request the host sent.
-type Answer struct {
+// answer is the app's answer to one request the host sent.
+type answer struct {
 	Method string
 	URL    string // as sent, without the jwt query parameter's value
 	Status int
@@ -24,10 +24,10 @@ type Answer struct {
 }
 
 // OK says whether the answer is 2xx.
-func (a Answer) OK() bool { return a.Status >= 200 && a.Status < 300 }
+func (a answer) OK() bool { return a.Status >= 200 && a.Status < 300 }
 
 // summary is the answer's status and the start of its body, for reasons.
-func (a Answer) summary() string {
+func (a answer) summary() string {
 	body := strings.Join(strings.Fields(string(a.Body)), " ")
 	if len(body) > 120 {
 		body = body[:120] + "…"
@@ -53,13 +53,13 @@ type tokenFunc func(method, rawURL string) (string, error)
 
 // send sends a request to the app at path (relative to its base URL) and
 // reads the answer within the limits.
-func (h *Host) send(ctx context.Context, method, path string, header http.Header, body []byte, how auth, tok tokenFunc) (Answer, error) {
+func (h *Host) send(ctx context.Context, method, path string, header http.Header, body []byte, how auth, tok tokenFunc) (answer, error) {
 	u := h.appURL + path
 	shown := u
 	if how == authQuery {
 		t, err := tok(method, u)
 		if err != nil {
-			return Answer{}, err
+			return answer{}, err
 		}
 		sep := "?"
 		if strings.Contains(u, "?") {
@@ -80,7 +80,7 @@ func (h *Host) send(ctx context.Context, method, path string, header http.Header
 		req, err = http.NewRequestWithContext(ctx, method, u, nil)
 	}
 	if err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	for k, v := range header {
 		req.Header[k] = v
@@ -91,17 +91,17 @@ func (h *Host) send(ctx context.Context, method, path string, header http.Header
 	if how == authHeader {
 		t, err := tok(method, h.appURL+path)
 		if err != nil {
-			return Answer{}, err
+			return answer{}, err
 		}
 		req.Header.Set("Authorization", "JWT "+t)
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
-		return Answer{Method: method, URL: shown}, &UnreachableError{URL: shown, Err: err}
+		return answer{Method: method, URL: shown}, &UnreachableError{URL: shown, Err: err}
 	}
 	defer resp.Body.Close()
 	b, err := readLimited(resp.Body, h.opts.MaxBody)
-	a := Answer{Method: method, URL: shown, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: b}
+	a := answer{Method: method, URL: shown, Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: b}
 	h.logf("%s %s -> %d", method, shown, resp.StatusCode)
 	if err != nil {
 		return a, fmt.Errorf("%s %s: %w", method, shown, err)
@@ -217,10 +217,10 @@ func (h *Host) Reinstall(ctx context.Context) error {
 	return nil
 }
 
-func (h *Host) reinstall(ctx context.Context, signed bool) (Answer, error) {
+func (h *Host) reinstall(ctx context.Context, signed bool) (answer, error) {
 	d, inst, err := h.installed()
 	if err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	return h.postLifecycle(ctx, d, inst, "installed", signed)
 }
@@ -246,10 +246,10 @@ func (h *Host) Uninstall(ctx context.Context) error {
 	return nil
 }
 
-func (h *Host) postLifecycle(ctx context.Context, d *Descriptor, inst Installation, event string, signed bool) (Answer, error) {
+func (h *Host) postLifecycle(ctx context.Context, d *Descriptor, inst Installation, event string, signed bool) (answer, error) {
 	p, err := h.lifecyclePath(d, event)
 	if err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	how := authNone
 	if signed {

@@ -128,18 +128,18 @@ func (h *Host) SendWebhook(ctx context.Context, event string) (status int, body 
 	return a.Status, string(a.Body), nil
 }
 
-func (h *Host) sendWebhook(ctx context.Context, event string, tok tokenFunc) (Answer, error) {
+func (h *Host) sendWebhook(ctx context.Context, event string, tok tokenFunc) (answer, error) {
 	d, inst, err := h.installed()
 	if err != nil {
-		return Answer{}, err
+		return answer{}, err
 	}
 	w, ok := hookFor(d, event)
 	if !ok {
-		return Answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
+		return answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
 	}
 	p, ok := appPath(w.URL, d.BaseURL)
 	if !ok {
-		return Answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
+		return answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
 	}
 	if tok == nil {
 		tok = h.hostToken(inst, h.now())
