@@ -1,0 +1,236 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/runner"
+)
+
+type runOptions struct {
+	f   *Factory
+	ctx context.Context
+
+	Dir        string
+	BaseURL    string
+	Port       int
+	NgrokAPI   string
+	NoValidate bool
+	NoInstall  bool
+	Watch      bool
+	Grace      time.Duration
+	Local      bool
+}
+
+func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
+	opts := &runOptions{f: f}
+	c := &cobra.Command{
+		Use:   "run",
+		Short: "Start the app with its public base URL, and stop it cleanly",
+		Long: `Start the app in this folder (or --dir) the way Bitbucket needs it: with
+AC_LOCAL_BASE_URL set to its public https address, after checking what would
+make it fail.
+
+Before starting, run checks that the folder has package.json and
+atlassian-connect.json, validates the descriptor as connectgen validate does
+(errors stop the start; --no-validate skips), checks that the port is free
+(and says which process holds it), and runs npm install when node_modules is
+missing or older than package.json or the lock file (--no-install skips).
+
+The base URL is --base-url, else the https tunnel to the app's port that
+ngrok's local API (--ngrok-api) lists, else run stops and says how to start
+one. It must be https; http is allowed only for localhost and 127.0.0.1.
+--local uses http://127.0.0.1:PORT and, once the app is ready, runs the
+local Bitbucket host's checks against it (as connectgen simulate) while the
+app keeps running.
+
+The port is --port, else the development port in config.json, else 3000.
+The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
+(development unless set) in a process group of its own. When it serves its
+descriptor with the expected baseUrl, run prints the descriptor URL and the
+install link.
+
+The first Ctrl-C (or SIGTERM) goes to the app and everything it started; a
+second one, or --grace after the first, kills them. No process of the app
+outlives run, and the port is free when it returns. --watch restarts the app
+when a file of the project changes (not node_modules, store.db or dotfiles),
+but only when the descriptor validates; otherwise the running app is kept
+and the findings are printed.
+
+Exit codes: the app's exit code (128+N when signal N ended it); 1 when the
+descriptor has errors, the port is taken or npm install failed; 2 when the
+folder is not an app or there is no base URL.`,
+		Example: `  # With an ngrok tunnel already running (ngrok http 3000)
+  connectgen run
+
+  # Any https tunnel, given explicitly
+  connectgen run --base-url https://abc.trycloudflare.com --port 3000
+
+  # Restart on every change, in another folder
+  connectgen run --watch --dir a-quick-addon --base-url https://abc.ngrok.app
+
+  # On this machine, checked by the local Bitbucket host
+  connectgen run --local`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ctx = c.Context()
+			if runF != nil {
+				return runF(opts)
+			}
+			return runRun(opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Dir, "dir", ".", "the app's folder")
+	fl.StringVar(&opts.BaseURL, "base-url", "", "the app's public https base URL (default: the ngrok tunnel to --port)")
+	fl.IntVar(&opts.Port, "port", 0, "the port the app listens on (default: config.json's development port, else 3000)")
+	fl.StringVar(&opts.NgrokAPI, "ngrok-api", runner.DefaultNgrokAPI, "where ngrok's local API answers")
+	fl.BoolVar(&opts.NoValidate, "no-validate", false, "start even when the descriptor has errors")
+	fl.BoolVar(&opts.NoInstall, "no-install", false, "do not run npm install, even when node_modules is missing or stale")
+	fl.BoolVar(&opts.Watch, "watch", false, "restart the app when a file of the project changes")
+	fl.DurationVar(&opts.Grace, "grace", runner.DefaultGrace, "how long the app gets to stop before it is killed")
+	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local Bitbucket host")
+	return c
+}
+
+func runRun(opts *runOptions) error {
+	ctx := opts.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ios := opts.f.IO
+	if opts.Port < 0 || opts.Port > 65535 {
+		return usageErrorf("--port %d is not a port number (1-65535)", opts.Port)
+	}
+	if opts.Grace <= 0 {
+		return usageErrorf("--grace %s must be positive", opts.Grace)
+	}
+	if opts.Local && opts.BaseURL != "" {
+		return usageErrorf("--local serves on http://127.0.0.1:PORT; it cannot be combined with --base-url")
+	}
+	proj, err := runner.Detect(opts.Dir)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	port := opts.Port
+	if port == 0 {
+		port = runner.DefaultPort
+		if p, ok := runner.ConfigPort(proj.Dir); ok {
+			port = p
+		}
+	}
+
+	var base string
+	switch {
+	case opts.Local:
+		base = fmt.Sprintf("http://127.0.0.1:%d", port)
+	case opts.BaseURL != "":
+		if base, err = runner.NormalizeBaseURL(opts.BaseURL); err != nil {
+			return usageErrorf("--base-url: %v", err)
+		}
+	default:
+		if base, err = runner.FindNgrokTunnel(ctx, opts.NgrokAPI, port); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		fmt.Fprintf(ios.Out, "connectgen: using the ngrok tunnel %s -> port %d\n", base, port)
+	}
+
+	env := os.Environ()
+	color := ios.OutTTY && opts.f.Getenv("NO_COLOR") == ""
+	if !opts.NoValidate {
+		res, err := runner.CheckDescriptor(proj, base, runner.NodeEnv(env))
+		if err != nil {
+			return failf("%v", err)
+		}
+		if err := runner.WriteFindings(ios.Out, res, color); err != nil {
+			return err
+		}
+		if res.Errors() > 0 {
+			return failf("the descriptor has errors; fix them, or start anyway with --no-validate")
+		}
+	}
+	if err := runner.CheckPort(port); err != nil {
+		return failf("%v", err)
+	}
+	if !opts.NoInstall {
+		if need, reason := runner.NeedsInstall(proj.Dir); need {
+			fmt.Fprintf(ios.ErrOut, "connectgen: %s\n", reason)
+			if err := runner.Install(ctx, proj.Dir, ios.ErrOut, ios.OutTTY); err != nil {
+				if ctx.Err() != nil {
+					return errInterrupted
+				}
+				return failf("%v", err)
+			}
+		}
+	}
+
+	// run receives the signals itself, to forward the first one to the
+	// app's group and kill it on the second; the command's context ends
+	// on the first as well, so it is not passed on.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	cfg := runner.Config{
+		Project: proj,
+		Port:    port,
+		BaseURL: base,
+		Env:     env,
+		Grace:   opts.Grace,
+		Watch:   opts.Watch,
+		// --no-validate applies to restarts too.
+		NoValidate: opts.NoValidate,
+		Color:      color,
+		Out:        ios.Out,
+		ErrOut:     ios.ErrOut,
+		Signals:    sigs,
+	}
+	if opts.Local {
+		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base) }
+	}
+	code, err := runner.Run(context.WithoutCancel(ctx), cfg)
+	var se *runner.StartError
+	if errors.As(err, &se) {
+		if code == 0 {
+			code = ExitFailure
+		}
+		return &ExitError{Code: code, Err: err}
+	}
+	if err != nil {
+		return failf("%v", err)
+	}
+	if code != 0 {
+		return silentExit(code)
+	}
+	return nil
+}
+
+// simulateLocal runs the local Bitbucket host's checks against the app
+// that just became ready and prints the report; the app keeps running.
+func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL string) {
+	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
+	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now})
+	if err != nil {
+		fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+		return
+	}
+	defer h.Close()
+	r := h.RunChecks(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	r.WriteText(out)
+	if r.OK() {
+		fmt.Fprintln(out, "connectgen: the app passed the local host's checks and keeps running; Ctrl-C stops it")
+	} else {
+		fmt.Fprintln(out, "connectgen: the app failed some of the local host's checks (above); it keeps running; Ctrl-C stops it")
+	}
+}
