@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/runner"
 )
@@ -150,6 +152,12 @@ func runRun(opts *runOptions) error {
 		res, err := runner.CheckDescriptor(proj, base, runner.NodeEnv(env))
 		if err != nil {
 			return failf("%v", err)
+		}
+		if opts.Local {
+			// The http warning is the point of --local, not news.
+			res.Findings = slices.DeleteFunc(res.Findings, func(f descriptor.Finding) bool {
+				return f.Rule == "baseurl-https" && f.Severity == descriptor.SeverityWarning
+			})
 		}
 		if err := runner.WriteFindings(ios.Out, res, color); err != nil {
 			return err
