@@ -34,7 +34,7 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 	cmd := exec.Command("sh", "-c", execScript(script))
 	cmd.Dir = dir
 	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = procAttrGroup()
 	// Pipes of our own rather than exec's copying: exec.Cmd.Wait waits for
 	// its copies to finish, which a grandchild holding stdout would delay
 	// past the leader's exit.
@@ -89,7 +89,7 @@ func execScript(script string) string {
 
 // signal sends sig to the whole process group.
 func (a *app) signal(sig syscall.Signal) {
-	syscall.Kill(-a.pgid, sig)
+	signalGroup(a.pgid, sig)
 }
 
 // exitCode is the leader's exit code, 128+N when a signal ended it, as a
@@ -208,9 +208,7 @@ func (t *tail) String() string {
 	return strings.Join(lines, "\n")
 }
 
-func procAttrGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
-
-func killGroup(pgid int) error { return syscall.Kill(-pgid, syscall.SIGKILL) }
+func killGroup(pgid int) error { return signalGroup(pgid, syscall.SIGKILL) }
 
 // lockedWriter serialises writes from the app's output copies and
 // connectgen's own messages, so lines do not interleave mid-line when the
