@@ -88,6 +88,10 @@ func Install(ctx context.Context, dir string, w io.Writer, tty bool) error {
 		}
 		return &InstallError{Dir: dir, Err: err, Tail: lastLines(out.String(), 15)}
 	}
+	// npm may write package-lock.json after node_modules; mark the
+	// install as the newest so that the next run does not install again.
+	now := time.Now()
+	os.Chtimes(filepath.Join(dir, "node_modules"), now, now)
 	fmt.Fprintf(w, "connectgen: npm dependencies installed in %s\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
