@@ -52,8 +52,9 @@ The base URL is --base-url, else the https tunnel to the app's port that
 ngrok's local API (--ngrok-api) lists, else run stops and says how to start
 one. It must be https; http is allowed only for localhost and 127.0.0.1.
 --local uses http://127.0.0.1:PORT and, once the app is ready, runs the
-local Bitbucket host's checks against it (as connectgen simulate) while the
-app keeps running.
+local Bitbucket host's checks against it (as connectgen simulate), prints
+the report and installs the app in that host again, which keeps answering
+the app's REST calls while it runs.
 
 The port is --port, else the development port in config.json, else 3000.
 The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
@@ -222,7 +223,9 @@ func runRun(opts *runOptions) error {
 }
 
 // simulateLocal runs the local Bitbucket host's checks against the app
-// that just became ready and prints the report; the app keeps running.
+// that just became ready and prints the report. The checks end with an
+// uninstall; the app is then installed again and the host's REST API kept
+// answering it until the app stops, so the running app has a host to call.
 func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL string) {
 	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
 	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now})
@@ -236,9 +239,19 @@ func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, app
 		return
 	}
 	r.WriteText(out)
-	if r.OK() {
-		fmt.Fprintln(out, "connectgen: the app passed the local host's checks and keeps running; Ctrl-C stops it")
-	} else {
-		fmt.Fprintln(out, "connectgen: the app failed some of the local host's checks (above); it keeps running; Ctrl-C stops it")
+	verdict := "passed the local host's checks"
+	if !r.OK() {
+		verdict = "failed some of the local host's checks (above)"
 	}
+	inst, err := h.Install(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(out, "connectgen: the app %s; installing it again in the local host failed: %v; it keeps running; Ctrl-C stops it\n", verdict, err)
+		return
+	}
+	fmt.Fprintf(out, "connectgen: the app %s and keeps running, installed in the local host as %s (REST API %s); Ctrl-C stops it\n",
+		verdict, inst.ClientKey, h.APIURL())
+	<-ctx.Done()
 }
