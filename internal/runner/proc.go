@@ -103,19 +103,21 @@ func (a *app) exitCode() int {
 
 // finish ends what is left of the process group once the leader has
 // exited: processes the app started and left behind get SIGTERM, and
-// SIGKILL at deadline (or at once when kill delivers or is closed). It returns when no
-// process of the group is left, so the port is free and nothing of the app
-// outlives connectgen.
-func (a *app) finish(deadline time.Time, kill <-chan os.Signal) {
+// SIGKILL at deadline (or at once when kill delivers or is closed). It
+// returns when no process of the group is left, so the port is free and
+// nothing of the app outlives connectgen. interrupted says whether kill
+// delivered a signal meanwhile.
+func (a *app) finish(deadline time.Time, kill <-chan os.Signal) (interrupted bool) {
 	<-a.exited
-	termed, killed := false, false
-	for i := 0; ; i++ {
+	termed, killed, sinceKill := false, false, 0
+	for {
 		reapGroup(a.pgid)
 		if !groupAlive(a.pgid) {
 			break
 		}
 		select {
-		case <-kill:
+		case _, ok := <-kill:
+			interrupted = interrupted || ok
 			deadline = time.Time{}
 		default:
 		}
@@ -128,8 +130,11 @@ func (a *app) finish(deadline time.Time, kill <-chan os.Signal) {
 			termed = true
 		}
 		time.Sleep(20 * time.Millisecond)
-		if killed && i > 500 {
-			break // 10 s after SIGKILL: something the kernel will not end
+		if killed {
+			sinceKill++
+			if sinceKill > 500 {
+				break // 10 s after SIGKILL: a process the kernel will not end (stuck in I/O)
+			}
 		}
 	}
 	// The pipes close with the last process; a process that escaped the
@@ -140,6 +145,7 @@ func (a *app) finish(deadline time.Time, kill <-chan os.Signal) {
 	case <-done:
 	case <-time.After(2 * time.Second):
 	}
+	return interrupted
 }
 
 // stop asks the app to end (sig to the group), kills the group at the

@@ -189,12 +189,12 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 			s.announce()
 		case <-exited:
 			code := s.app.exitCode()
-			s.app.finish(s.deadline(), cfg.Signals)
+			interrupted := s.app.finish(s.deadline(), cfg.Signals)
 			s.stopReady()
 			wasReady, lastLines := s.ready, s.app.tail.String()
 			s.app = nil
 			switch {
-			case s.stopping:
+			case s.stopping || interrupted:
 				return code, nil
 			case !wasReady && !s.restarted:
 				return code, &StartError{Code: code, Tail: lastLines}

@@ -477,3 +477,58 @@ func TestRunWatch(t *testing.T) {
 	r.wait()
 	r.assertGone()
 }
+
+func (r *run) get(path string) {
+	r.t.Helper()
+	resp, err := http.Get(r.cfg.LocalURL() + path)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+func TestRunAppExitsAfterReady(t *testing.T) {
+	p := fakeProject(t)
+	r := startRun(t, p, nil)
+	r.waitReady()
+	r.get("/exit?code=5")
+	code, err := r.wait()
+	if code != 5 || err != nil {
+		t.Errorf("Run = %d, %v; want the app's 5, nil", code, err)
+	}
+	if !strings.Contains(r.out.String(), "connectgen: the app exited with code 5\n") {
+		t.Errorf("output lacks the exit line:\n%s", r.out)
+	}
+	r.assertGone()
+}
+
+func TestRunWatchAfterCrash(t *testing.T) {
+	p := fakeProject(t)
+	r := startRun(t, p, func(c *Config) {
+		c.Watch = true
+		c.Debounce = 100 * time.Millisecond
+	})
+	r.waitReady()
+	r.get("/exit?code=5")
+	r.waitOutput("connectgen: the app exited with code 5; waiting for a change to start it again (Ctrl-C to quit)")
+	if ps := appProcesses(p.Dir); len(ps) > 0 {
+		t.Errorf("processes left after the crash: %v", ps)
+	}
+	// A change starts it again.
+	if err := os.WriteFile(filepath.Join(p.Dir, "notes.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r.waitReady()
+	if !strings.Contains(r.out.String(), "connectgen: notes.txt changed; restarting the app") {
+		t.Errorf("no restart line:\n%s", r.out)
+	}
+	r.get("/exit?code=6")
+	r.waitOutput("exited with code 6; waiting for a change")
+	// With no app running, a signal ends run at once: 128+N.
+	r.sigs <- syscall.SIGTERM
+	if code, err := r.wait(); code != 128+int(syscall.SIGTERM) || err != nil {
+		t.Errorf("Run = %d, %v; want %d", code, err, 128+int(syscall.SIGTERM))
+	}
+	r.assertGone()
+}

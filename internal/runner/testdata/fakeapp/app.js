@@ -7,6 +7,8 @@
 //   stubborn     ignores SIGTERM and SIGINT
 //   child        starts a child process that ignores SIGTERM and SIGINT
 //   wrongbase    serves another baseUrl than AC_LOCAL_BASE_URL
+// In every mode, GET /exit?code=N makes it exit with code N (a crash
+// after it was ready).
 // Every start appends "start PID NODE_ENV" to the file FAKE_LOG, so tests
 // can count restarts.
 const fs = require('node:fs');
@@ -47,6 +49,13 @@ function serve() {
       const desc = fs.readFileSync(path.join(__dirname, 'atlassian-connect.json'), 'utf8');
       res.setHeader('Content-Type', 'application/json');
       res.end(desc.split('{{localBaseUrl}}').join(base));
+      return;
+    }
+    const exit = /^\/exit\?code=(\d+)$/.exec(req.url);
+    if (exit) {
+      res.end('bye');
+      console.error(`fakeapp: exiting with code ${exit[1]}`);
+      setImmediate(() => process.exit(Number(exit[1])));
       return;
     }
     res.statusCode = 404;
