@@ -42,7 +42,7 @@ func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
 AC_LOCAL_BASE_URL set to its public https address, after checking what would
 make it fail.
 
-Before starting, run checks that the folder has package.json and
+Before it starts the app, run checks that the folder has package.json and
 atlassian-connect.json, validates the descriptor as connectgen validate does
 (errors stop the start; --no-validate skips), checks that the port is free
 (and says which process holds it), and runs npm install when node_modules is

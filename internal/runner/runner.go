@@ -447,12 +447,14 @@ func ReadyMessage(baseURL, localURL string, watch bool) string {
 	if strings.HasPrefix(baseURL, "https://") {
 		fmt.Fprintf(&b, "  install link:    %s\n", InstallLink(desc))
 		b.WriteString(`
-To install it as an unregistered app, open the install link while signed in
-to Bitbucket and choose a workspace. To register it, open the workspace's
+To install it as an unregistered app, open the install link (or the app's
+own page, ` + baseURL + `/, with its install button) while signed in to
+Bitbucket and choose a workspace. To register it, open the workspace's
 settings, Develop apps, Register app, and give the descriptor URL; then
-install it with connectgen install-link --app-key KEY. Bitbucket Cloud
-stopped installing new Connect apps on 2 February 2026: where it refuses,
-try the app with the local Bitbucket host (connectgen run --local).
+install it with the link of connectgen install-link --addon-key KEY.
+Bitbucket Cloud stopped installing new Connect apps on 2 February 2026:
+where it refuses, try the app with the local Bitbucket host
+(connectgen run --local).
 `)
 	} else {
 		b.WriteString(`  install link:    none: Bitbucket installs only apps with an https
