@@ -38,18 +38,25 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 	// Pipes of our own rather than exec's copying: exec.Cmd.Wait waits for
 	// its copies to finish, which a grandchild holding stdout would delay
 	// past the leader's exit.
-	var closeAfter []*os.File
+	// The write ends are the child's; closing ours after the start (or a
+	// failure) lets the copies end at the child's last close.
+	var writeEnds []*os.File
+	closeWriteEnds := func() {
+		for _, w := range writeEnds {
+			w.Close()
+		}
+	}
 	for _, s := range []struct {
 		dst *io.Writer
 		w   io.Writer
 	}{{&cmd.Stdout, out}, {&cmd.Stderr, errOut}} {
 		r, w, err := os.Pipe()
 		if err != nil {
+			closeWriteEnds()
 			return nil, err
 		}
-		f := w
-		*s.dst = f
-		closeAfter = append(closeAfter, w)
+		*s.dst = w
+		writeEnds = append(writeEnds, w)
 		a.copied.Add(1)
 		go func(r *os.File, dst io.Writer) {
 			defer a.copied.Done()
@@ -58,9 +65,7 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 		}(r, s.w)
 	}
 	err := cmd.Start()
-	for _, w := range closeAfter {
-		w.Close()
-	}
+	closeWriteEnds()
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +83,8 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 // app.js") instead of waiting for it as a child: dash does not do that by
 // itself, and a shell in between would die of the first signal and report
 // its own exit code instead of the app's. Scripts with shell syntax are
-// left to the shell.
+// left to the shell; the group still gets every signal, but the exit code
+// is then the shell's.
 func execScript(script string) string {
 	first, _, _ := strings.Cut(strings.TrimSpace(script), " ")
 	if strings.ContainsAny(script, ";&|()<>`$\n\\'\"*?[]{}~#") || strings.Contains(first, "=") || first == "exec" {
