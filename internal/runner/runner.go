@@ -68,8 +68,10 @@ type Config struct {
 	// subscribes with signal.Notify so the runner sees each one once.
 	Signals <-chan os.Signal
 	// OnReady runs each time the app (re)starts and serves its
-	// descriptor; ctx ends when that app is being stopped. out is Out,
-	// shared safely with the app's output.
+	// descriptor; ctx ends when that app is about to be stopped, and the
+	// app is signalled only once OnReady returned (or after 10 s), so that
+	// OnReady can still talk to it on the way out. out is Out, shared
+	// safely with the app's output.
 	OnReady func(ctx context.Context, out io.Writer)
 }
 
@@ -233,15 +235,17 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 
 // supervisor is the state of Run.
 type supervisor struct {
-	cfg       Config
-	app       *app
-	ready     bool
-	readyC    chan struct{}
-	cancel    context.CancelFunc // ends the current readiness poll and OnReady
-	stopping  bool
-	stopAt    time.Time
-	graceC    <-chan time.Time
-	restarted bool
+	cfg    Config
+	app    *app
+	ready  bool
+	readyC chan struct{}
+	cancel context.CancelFunc // ends the current readiness poll and OnReady
+	// onReadyDone is closed when the current app's OnReady returned.
+	onReadyDone chan struct{}
+	stopping    bool
+	stopAt      time.Time
+	graceC      <-chan time.Time
+	restarted   bool
 }
 
 func (s *supervisor) start() error {
@@ -251,6 +255,7 @@ func (s *supervisor) start() error {
 	}
 	s.app = a
 	s.ready = false
+	s.onReadyDone = nil
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.readyC = make(chan struct{}, 1)
@@ -272,6 +277,28 @@ func (s *supervisor) deadline() time.Time {
 	return time.Now().Add(s.cfg.Grace)
 }
 
+// settleTimeout bounds how long a stop waits for OnReady to finish.
+const settleTimeout = 10 * time.Second
+
+// settle ends OnReady's work for the current app and waits for it before
+// the app is stopped, so that work that needs the app (the local host
+// uninstalling it) finds it still answering. It waits at most
+// settleTimeout, and returns early with again set when another signal
+// arrives meanwhile.
+func (s *supervisor) settle() (again bool) {
+	s.stopReady()
+	if s.onReadyDone == nil {
+		return false
+	}
+	select {
+	case <-s.onReadyDone:
+	case <-s.cfg.Signals:
+		return true
+	case <-time.After(settleTimeout):
+	}
+	return false
+}
+
 // interrupt handles a signal: the first goes to the app's group, a second
 // one kills it. end is true when there is no app left to wait for.
 func (s *supervisor) interrupt(sig os.Signal) (code int, end bool) {
@@ -288,11 +315,15 @@ func (s *supervisor) interrupt(sig os.Signal) (code int, end bool) {
 		return 0, false
 	}
 	s.stopping = true
+	again := s.settle()
 	s.stopAt = time.Now()
 	s.graceC = time.After(s.cfg.Grace)
-	s.stopReady()
 	fmt.Fprintf(s.cfg.Out, "connectgen: stopping the app (%s; again to kill it at once)\n", signalName(ssig))
 	s.app.signal(ssig)
+	if again {
+		fmt.Fprintln(s.cfg.Out, "connectgen: killing the app")
+		s.app.signal(syscall.SIGKILL)
+	}
 	return 0, false
 }
 
@@ -317,9 +348,12 @@ func (s *supervisor) restart(rel string) (code int, end bool, err error) {
 	}
 	fmt.Fprintf(s.cfg.Out, "connectgen: %s changed; restarting the app\n", rel)
 	if s.app != nil {
-		s.stopReady()
 		interrupted := make(chan os.Signal, 1)
 		kill := make(chan os.Signal)
+		if s.settle() {
+			interrupted <- syscall.SIGTERM
+			close(kill)
+		}
 		// A signal while the old app stops means quit: kill it at once and
 		// do not start the new one.
 		stopped := make(chan int, 1)
@@ -431,7 +465,12 @@ func (s *supervisor) announce() {
 		ctx, cancel := context.WithCancel(context.Background())
 		prev := s.cancel
 		s.cancel = func() { cancel(); prev() }
-		go s.cfg.OnReady(ctx, s.cfg.Out)
+		done := make(chan struct{})
+		s.onReadyDone = done
+		go func() {
+			defer close(done)
+			s.cfg.OnReady(ctx, s.cfg.Out)
+		}()
 	}
 }
 

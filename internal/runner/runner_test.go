@@ -532,3 +532,42 @@ func TestRunWatchAfterCrash(t *testing.T) {
 	}
 	r.assertGone()
 }
+
+// TestRunOnReadyFinishesBeforeStop checks that the app still answers
+// OnReady's last requests after the signal: the local host uninstalls the
+// app there.
+func TestRunOnReadyFinishesBeforeStop(t *testing.T) {
+	p := fakeProject(t)
+	last := make(chan error, 1)
+	ready := make(chan struct{}, 1)
+	r := startRun(t, p, func(c *Config) {
+		c.OnReady = func(ctx context.Context, out io.Writer) {
+			ready <- struct{}{}
+			<-ctx.Done()
+			resp, err := http.Get(c.LocalURL() + "/atlassian-connect.json")
+			if err == nil {
+				resp.Body.Close()
+				fmt.Fprintf(out, "on the way out: %s\n", resp.Status)
+			}
+			last <- err
+		}
+	})
+	select {
+	case <-ready:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("not ready within 60s:\n%s", r.out)
+	}
+	r.sigs <- syscall.SIGINT
+	code, err := r.wait()
+	if code != 130 || err != nil {
+		t.Errorf("Run = %d, %v; want 130", code, err)
+	}
+	if err := <-last; err != nil {
+		t.Errorf("the app no longer answered OnReady on the way out: %v", err)
+	}
+	out := r.out.String()
+	if i, j := strings.Index(out, "on the way out: 200 OK"), strings.Index(out, "stopping the app"); i < 0 || j < i {
+		t.Errorf("OnReady's request did not come before the stop:\n%s", out)
+	}
+	r.assertGone()
+}
