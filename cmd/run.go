@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"slices"
+	"sync"
 	"syscall"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/hostui"
 	"github.com/connectgen/connectgen/internal/runner"
 )
 
@@ -31,6 +34,8 @@ type runOptions struct {
 	Watch      bool
 	Grace      time.Duration
 	Local      bool
+	Serve      bool
+	Listen     string
 }
 
 func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
@@ -54,7 +59,11 @@ one. It must be https; http is allowed only for localhost and 127.0.0.1.
 --local uses http://127.0.0.1:PORT and, once the app is ready, runs the
 local Bitbucket host's checks against it (as connectgen simulate), prints
 the report and installs the app in that host again, which keeps answering
-the app's REST calls while it runs.
+the app's REST calls while it runs. With --serve it runs no checks but
+installs the app in the local host and serves the host's browser page
+(--listen, loopback only) until the app stops, as connectgen simulate
+--serve does; the app is started with AC_HOST_SCRIPT_URL pointing at the
+host's all.js, and uninstalled before it is stopped.
 
 The port is --port, else the development port in config.json, else 3000.
 The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
@@ -82,7 +91,10 @@ folder is not an app or there is no base URL.`,
   connectgen run --watch --dir a-quick-addon --base-url https://abc.ngrok.app
 
   # On this machine, checked by the local Bitbucket host
-  connectgen run --local`,
+  connectgen run --local
+
+  # On this machine, clicked through in a browser at http://127.0.0.1:3939/
+  connectgen run --local --serve --watch`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
@@ -102,6 +114,8 @@ folder is not an app or there is no base URL.`,
 	fl.BoolVar(&opts.Watch, "watch", false, "restart the app when a file of the project changes")
 	fl.DurationVar(&opts.Grace, "grace", runner.DefaultGrace, "how long the app gets to stop before it is killed")
 	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local Bitbucket host")
+	fl.BoolVar(&opts.Serve, "serve", false, "with --local, keep the local Bitbucket host running with its browser page instead of running the checks")
+	fl.StringVar(&opts.Listen, "listen", DefaultHostAddr, "with --serve, the loopback address of the host's page")
 	return c
 }
 
@@ -119,6 +133,12 @@ func runRun(opts *runOptions) error {
 	}
 	if opts.Local && opts.BaseURL != "" {
 		return usageErrorf("--local serves on http://127.0.0.1:PORT; it cannot be combined with --base-url")
+	}
+	if opts.Serve && !opts.Local {
+		return usageErrorf("--serve needs --local: the local Bitbucket host reaches the app on this machine")
+	}
+	if opts.Listen != DefaultHostAddr && !opts.Serve {
+		return usageErrorf("--listen is the address of the host's page, which only --serve starts")
 	}
 	proj, err := runner.Detect(opts.Dir)
 	if err != nil {
@@ -170,6 +190,16 @@ func runRun(opts *runOptions) error {
 	if err := runner.CheckPort(port); err != nil {
 		return failf("%v", err)
 	}
+	// The host's page must listen before the app starts: the app is told
+	// where the host's all.js is (AC_HOST_SCRIPT_URL).
+	var hostLn net.Listener
+	if opts.Serve {
+		if hostLn, err = hostui.Listen(opts.Listen); err != nil {
+			return usageErrorf("--listen: %v", err)
+		}
+		defer hostLn.Close()
+		env = append(env, "AC_HOST_SCRIPT_URL="+hostScriptURL(hostLn))
+	}
 	if !opts.NoInstall {
 		if need, reason := runner.NeedsInstall(proj.Dir); need {
 			fmt.Fprintf(ios.ErrOut, "connectgen: %s\n", reason)
@@ -202,7 +232,10 @@ func runRun(opts *runOptions) error {
 		ErrOut:     ios.ErrOut,
 		Signals:    sigs,
 	}
-	if opts.Local {
+	switch {
+	case opts.Serve:
+		cfg.OnReady = serveLocal(opts.f, hostLn, opts.Listen, base)
+	case opts.Local:
 		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base) }
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)
@@ -254,4 +287,38 @@ func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, app
 	fmt.Fprintf(out, "connectgen: the app %s and keeps running, installed in the local host as %s (REST API %s); Ctrl-C stops it\n",
 		verdict, inst.ClientKey, h.APIURL())
 	<-ctx.Done()
+}
+
+// serveLocal returns the OnReady of `run --local --serve`: each time the
+// app is ready it is installed in a new local host whose browser page is
+// served until the app is stopped or restarted, then uninstalled (the
+// runner waits for that before it stops the app). The first start uses ln,
+// opened before the app started; a restart listens on addr again, since
+// the previous page's shutdown closed its listener.
+func serveLocal(f *Factory, ln net.Listener, addr, appURL string) func(context.Context, io.Writer) {
+	var mu sync.Mutex
+	first := ln
+	return func(ctx context.Context, out io.Writer) {
+		mu.Lock()
+		l := first
+		first = nil
+		mu.Unlock()
+		if l == nil {
+			var err error
+			if l, err = hostui.Listen(addr); err != nil {
+				fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+				return
+			}
+		}
+		defer l.Close()
+		h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: f.Now})
+		if err != nil {
+			fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+			return
+		}
+		defer h.Close()
+		if err := serveLocalHost(ctx, f, l, h); err != nil && err != errInterrupted {
+			fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+		}
+	}
 }

@@ -193,11 +193,11 @@ func TestRunFlags(t *testing.T) {
 		want    runOptions
 		wantErr string
 	}{
-		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace}},
+		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: DefaultHostAddr}},
 		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
-			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local"},
+			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
 			want: runOptions{Dir: "app", BaseURL: "https://x.example.com", Port: 4000, NgrokAPI: "http://127.0.0.1:1",
-				NoValidate: true, NoInstall: true, Watch: true, Grace: 2 * time.Second, Local: true}},
+				NoValidate: true, NoInstall: true, Watch: true, Grace: 2 * time.Second, Local: true, Serve: true, Listen: "127.0.0.1:4001"}},
 		{args: []string{"extra"}, wantErr: "unknown command"},
 	}
 	for _, tt := range tests {
@@ -248,6 +248,7 @@ func TestRunErrorsBeforeStart(t *testing.T) {
 		{"bad port", runOptions{Dir: app, Port: 70000}, ExitUsage, "--port 70000 is not a port number"},
 		{"bad grace", runOptions{Dir: app, Grace: -1}, ExitUsage, "--grace -1ns must be positive"},
 		{"local and base URL", runOptions{Dir: app, Local: true, BaseURL: "https://x.example.com"}, ExitUsage, "cannot be combined with --base-url"},
+		{"serve without local", runOptions{Dir: app, Serve: true, BaseURL: "https://x.example.com"}, ExitUsage, "--serve needs --local"},
 		{"http base URL", runOptions{Dir: app, BaseURL: "http://x.example.com"}, ExitUsage, "--base-url: base URL \"http://x.example.com\" uses http"},
 		{"no tunnel", runOptions{Dir: app, Port: 3999, NgrokAPI: noNgrok}, ExitUsage, "no ngrok agent answers at " + noNgrok},
 		{"invalid descriptor", runOptions{Dir: app, BaseURL: "https://x.example.com"}, ExitFailure, "the descriptor has errors; fix them, or start anyway with --no-validate"},
@@ -256,6 +257,9 @@ func TestRunErrorsBeforeStart(t *testing.T) {
 			o := tc.opts
 			if o.Grace == 0 {
 				o.Grace = time.Second
+			}
+			if o.Listen == "" {
+				o.Listen = DefaultHostAddr
 			}
 			f, out, _ := testFactory(nil, false)
 			o.f = f
