@@ -26,7 +26,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -35,6 +34,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/installlink"
 )
 
 // DefaultGrace is how long the app gets to stop before it is killed.
@@ -483,8 +483,10 @@ func ReadyMessage(baseURL, localURL string, watch bool) string {
 	if baseURL != localURL {
 		fmt.Fprintf(&b, "  on this machine: %s\n", localURL)
 	}
-	if strings.HasPrefix(baseURL, "https://") {
-		fmt.Fprintf(&b, "  install link:    %s\n", InstallLink(desc))
+	// Without a redirect_uri the user stays on Bitbucket after the
+	// install: not every app has a page to come back to.
+	if link, err := installlink.Build(installlink.Options{DescriptorURI: desc}); err == nil {
+		fmt.Fprintf(&b, "  install link:    %s\n", link)
 		b.WriteString(`
 To install it as an unregistered app, open the install link (or the app's
 own page, ` + baseURL + `/, with its install button) while signed in to
@@ -507,13 +509,6 @@ where it refuses, try the app with the local Bitbucket host
 		b.WriteString("Ctrl-C stops the app.\n")
 	}
 	return b.String()
-}
-
-// InstallLink is the install link of an unregistered app whose descriptor
-// is at descriptorURL (spec §4): no redirect_uri, so the user returns to
-// Bitbucket. TODO(lead): use internal/installlink once it lands.
-func InstallLink(descriptorURL string) string {
-	return "https://bitbucket.org/site/addons/authorize?descriptor_uri=" + url.QueryEscape(descriptorURL)
 }
 
 func signalName(s syscall.Signal) string {
