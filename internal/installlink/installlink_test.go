@@ -135,3 +135,55 @@ func TestMarkdown(t *testing.T) {
 		t.Errorf("default text: %q", got)
 	}
 }
+
+// FuzzBuild: whatever Build accepts is a link to the authorize page whose
+// query decodes back to exactly the values given, with a redirect on the
+// base URL's host; whatever it refuses names a rule.
+func FuzzBuild(f *testing.F) {
+	f.Add("a-quick-addon", "", "https://app.example.com/welcome", "https://app.example.com")
+	f.Add("", "https://app.example.com/d.json?x=1&y=a b", "", "")
+	f.Add("", "https://a.example.com/x", "https://a.example.com.evil.net/w", "https://a.example.com")
+	f.Add("k", "", "https://a.example.com/%zz", "https://a.example.com/")
+	f.Fuzz(func(t *testing.T, key, desc, redirect, base string) {
+		link, err := Build(Options{AddonKey: key, DescriptorURI: desc, RedirectURI: redirect, BaseURL: base})
+		if err != nil {
+			vs := Violations(err)
+			if len(vs) == 0 || link != "" {
+				t.Fatalf("error %v with link %q and violations %v", err, link, vs)
+			}
+			for _, v := range vs {
+				if v.Rule == "" || !strings.Contains(v.Error(), "(rule "+string(v.Rule)+")") {
+					t.Fatalf("violation %v names no rule", v)
+				}
+			}
+			return
+		}
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatalf("link %q does not parse: %v", link, err)
+		}
+		if u.Scheme+"://"+u.Host+u.Path != AuthorizeURL || u.Fragment != "" {
+			t.Fatalf("link %q is not the authorize page", link)
+		}
+		q, err := url.ParseQuery(u.RawQuery)
+		if err != nil {
+			t.Fatalf("query of %q: %v", link, err)
+		}
+		if q.Get("addon_key") != key || q.Get("descriptor_uri") != desc || q.Get("redirect_uri") != redirect {
+			t.Fatalf("query %v does not give back %q %q %q", q, key, desc, redirect)
+		}
+		if (key == "") == (desc == "") {
+			t.Fatalf("accepted key %q and descriptor %q", key, desc)
+		}
+		if desc != "" && !strings.HasPrefix(strings.ToLower(desc), "https://") {
+			t.Fatalf("accepted descriptor %q", desc)
+		}
+		if redirect != "" {
+			r, _ := url.Parse(redirect)
+			b, _ := url.Parse(base)
+			if r == nil || b == nil || !strings.EqualFold(r.Host, b.Host) || strings.ContainsAny(redirect+base, "{}") {
+				t.Fatalf("accepted redirect %q for base %q", redirect, base)
+			}
+		}
+	})
+}
