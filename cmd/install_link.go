@@ -38,7 +38,8 @@ an HTML button or a Markdown link.
 A registered app is named by its key (--addon-key); an unregistered one by
 the https address of its descriptor (--descriptor-uri). In a generated
 project (atlassian-connect.json in this folder or --dir) with --base-url,
-the descriptor URI defaults to <base-url>/atlassian-connect.json.
+the descriptor URI defaults to <base-url>/atlassian-connect.json (likewise
+with the descriptor's own baseUrl when it is a real URL).
 
 --redirect-uri is where Bitbucket sends the user after the install, with
 clientKey (or error and error_description) added; without it the user
@@ -51,8 +52,11 @@ absolute-uri, descriptor-https, no-uri-template, redirect-under-baseurl).
 
 --format html prints a button styled with Atlaskit's reduced UI pack; bundle
 @atlaskit/css-reset and @atlaskit/reduced-ui-pack with the site rather than
-loading them from a CDN. Bitbucket Cloud stopped installing new Connect apps
-on 2 February 2026; the link still works for apps it already knows.
+loading them from a CDN.
+
+Bitbucket Cloud stopped registering and installing new Connect apps on
+2 February 2026; apps registered before then keep working. To try a new app,
+use the local Bitbucket host (connectgen run --local --serve).
 
 Exit codes: 0 the link was printed, 2 a rule is broken or a flag is wrong.`,
 		Example: `  # A registered app, sending the user back to its welcome page
