@@ -358,3 +358,32 @@ func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+// TestBrowserLandingRegistered: with APP_REGISTERED=true the button names
+// the app by its key, as Bitbucket requires of registered apps since 2020.
+func TestBrowserLandingRegistered(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a-quick-addon")
+	if err := NewProject(dir); err != nil {
+		t.Fatal(err)
+	}
+	const base = "https://registered.example.test"
+	local := StartApp(t, dir, "AC_LOCAL_BASE_URL="+base, "APP_REGISTERED=true")
+	b := browsertest.New(t)
+	if s := navigate(t, b, local+"/"); s != http.StatusOK {
+		t.Fatalf("status %d", s)
+	}
+	var href string
+	var ok bool
+	b.Run(20*time.Second, chromedp.AttributeValue("a#install-button", "href", &href, &ok, chromedp.ByQuery))
+	b.Screenshot("landing-registered")
+	want, err := installlink.Build(installlink.Options{AddonKey: Values.Key, RedirectURI: base + "/welcome", BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if href != want {
+		t.Errorf("install button links to\n %q\nwant\n %q", href, want)
+	}
+	if ext := b.ExternalRequests(); len(ext) > 0 {
+		t.Errorf("the page made requests outside this machine: %v", ext)
+	}
+}
