@@ -116,7 +116,7 @@ func (b *Browser) Context() context.Context { return b.ctx }
 func (b *Browser) Screenshot(name string) string {
 	b.t.Helper()
 	var png []byte
-	b.Run(20*time.Second, chromedp.FullScreenshot(&png, 90))
+	b.Run(20*time.Second, chromedp.FullScreenshot(&png, 100))
 	p := filepath.Join(b.Dir, name+".png")
 	if err := os.WriteFile(p, png, 0o644); err != nil {
 		b.t.Fatal(err)
