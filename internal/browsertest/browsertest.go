@@ -55,6 +55,14 @@ func New(t testing.TB) *Browser {
 	if err != nil {
 		t.Fatalf("Chromium not found; install it with: apt-get install chromium chromium-driver (or set CHROMIUM)")
 	}
+	// Chromium's helper processes may still write to the profile for a
+	// moment after the browser is gone, so it is not a t.TempDir (whose
+	// cleanup fails on a directory that changes under it); removeProfile
+	// retries for a bounded time instead.
+	profile, err := os.MkdirTemp("", "browsertest-profile-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
@@ -62,7 +70,7 @@ func New(t testing.TB) *Browser {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -76,6 +84,7 @@ func New(t testing.TB) *Browser {
 	t.Cleanup(func() {
 		cancelCtx()
 		cancelAlloc()
+		removeProfile(t, profile)
 	})
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch e := ev.(type) {
@@ -163,4 +172,17 @@ func (b *Browser) ExternalRequests() []string {
 		out = append(out, r)
 	}
 	return out
+}
+
+// removeProfile removes Chromium's profile directory, retrying while
+// Chromium's last helper processes finish writing to it.
+func removeProfile(t testing.TB, dir string) {
+	var err error
+	for i := 0; i < 50; i++ {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("could not remove the browser profile %s: %v", dir, err)
 }
