@@ -37,10 +37,14 @@ func execute(ctx context.Context, f *Factory, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	if ctx.Err() != nil && exitCode(err) == ExitFailure {
+	// A failure caused by Ctrl-C is reported as an interruption, unless
+	// the command chose its exit code itself (silentExit), as run does
+	// when it passes the app's exit code through.
+	var ee *ExitError
+	chosen := errors.As(err, &ee) && ee.Err == nil
+	if ctx.Err() != nil && exitCode(err) == ExitFailure && !chosen {
 		err = errInterrupted
 	}
-	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "connectgen: %v\n", err)
 	}
