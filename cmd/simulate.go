@@ -99,19 +99,9 @@ func runSimulate(opts *simulateOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	var log io.Writer
-	if opts.Verbose {
-		log = opts.f.IO.ErrOut
-	}
-	h, err := hostsim.New(hostsim.Options{
-		AppURL:  opts.AppURL,
-		Timeout: opts.Timeout,
-		MaxBody: opts.MaxBody,
-		Now:     opts.f.Now,
-		Log:     log,
-	})
+	h, err := newSimulateHost(opts)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return err
 	}
 	defer h.Close()
 
@@ -143,4 +133,24 @@ func runSimulate(opts *simulateOptions) error {
 		return silentExit(ExitFailure)
 	}
 	return nil
+}
+
+// newSimulateHost starts the local host for the app in opts, with the
+// log on standard error when --verbose is given.
+func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+	var log io.Writer
+	if opts.Verbose {
+		log = opts.f.IO.ErrOut
+	}
+	h, err := hostsim.New(hostsim.Options{
+		AppURL:  opts.AppURL,
+		Timeout: opts.Timeout,
+		MaxBody: opts.MaxBody,
+		Now:     opts.f.Now,
+		Log:     log,
+	})
+	if err != nil {
+		return nil, usageErrorf("%v", err)
+	}
+	return h, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -70,19 +69,9 @@ func runSimulateServe(opts *simulateOptions, so *simulateServeOptions) error {
 		return usageErrorf("--listen: %v", err)
 	}
 	defer ln.Close()
-	var log io.Writer
-	if opts.Verbose {
-		log = opts.f.IO.ErrOut
-	}
-	h, err := hostsim.New(hostsim.Options{
-		AppURL:  opts.AppURL,
-		Timeout: opts.Timeout,
-		MaxBody: opts.MaxBody,
-		Now:     opts.f.Now,
-		Log:     log,
-	})
+	h, err := newSimulateHost(opts)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return err
 	}
 	defer h.Close()
 	return serveLocalHost(ctx, opts.f, ln, h)
