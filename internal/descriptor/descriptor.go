@@ -7,8 +7,8 @@
 // rules here come from Bitbucket's module documentation and real
 // descriptors (see the spec, §2). The structural rules live in a JSON
 // Schema that connectgen writes and embeds (Schema; also written into
-// generated projects for editors), checked with
-// github.com/santhosh-tekuri/jsonschema/v6; the rules a schema cannot
+// generated projects for editors), checked by a validator for the
+// keywords that schema uses (jsonschema.go); the rules a schema cannot
 // express (scopes, webhook events and their scopes, locations, URLs,
 // unique module keys) are Go code. Every finding has a stable rule id, a
 // severity, a JSON pointer and the line and column of the key or value it

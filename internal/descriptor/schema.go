@@ -1,110 +1,39 @@
 package descriptor
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
-
 	"github.com/connectgen/connectgen/internal/json5"
 )
 
-const schemaID = "https://connectgen.invalid/schemas/bitbucket-connect-descriptor.json"
-
 var (
 	compileOnce sync.Once
-	compiled    *jsonschema.Schema
-	// schemaDoc is the schema as plain values, to look up which properties
-	// an object allows when one it does not allow is found.
-	schemaDoc map[string]any
-	printer   = message.NewPrinter(language.English)
+	compiled    *schemaNode
 )
 
-func compiledSchema() *jsonschema.Schema {
+// compiledSchema is the embedded schema, compiled on first use.
+func compiledSchema() *schemaNode {
 	compileOnce.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+		s, err := compileSchema(schemaJSON)
 		if err != nil {
-			panic("descriptor: embedded schema is not JSON: " + err.Error())
-		}
-		c := jsonschema.NewCompiler()
-		if err := c.AddResource(schemaID, doc); err != nil {
 			panic("descriptor: embedded schema: " + err.Error())
 		}
-		compiled = c.MustCompile(schemaID)
-		if err := json.Unmarshal(schemaJSON, &schemaDoc); err != nil {
-			panic("descriptor: embedded schema: " + err.Error())
-		}
+		compiled = s
 	})
 	return compiled
-}
-
-// instance converts the tree into the values jsonschema validates.
-// Numbers become float64 (json.Number would make the library parse
-// enormous literals with math/big); Infinity and NaN, already reported,
-// become 0 so that they are not reported twice.
-func instance(n *json5.Node) any {
-	switch n.Kind {
-	case json5.Bool:
-		return n.Bool
-	case json5.Number:
-		if n.Float-n.Float != 0 {
-			return 0.0
-		}
-		return n.Float
-	case json5.String:
-		return n.Str
-	case json5.Array:
-		a := make([]any, len(n.Elems))
-		for i, e := range n.Elems {
-			a[i] = instance(e)
-		}
-		return a
-	case json5.Object:
-		m := make(map[string]any, len(n.Members))
-		for _, mem := range n.Members {
-			m[mem.Key] = instance(mem.Value)
-		}
-		return m
-	}
-	return nil
 }
 
 // schema checks the structural rules and maps each schema error to a
 // finding with a rule id, located at the offending key or value.
 func (v *validation) schema() {
-	inst := instance(v.r.root).(map[string]any)
-	// ACE deletes apiMigrations from Bitbucket descriptors before serving
-	// them, so Bitbucket never sees it.
-	delete(inst, "apiMigrations")
-	err := compiledSchema().Validate(inst)
-	var ve *jsonschema.ValidationError
-	if !errors.As(err, &ve) {
-		return
-	}
-	var leaves []*jsonschema.ValidationError
-	collectLeaves(ve, &leaves)
-	for _, e := range leaves {
+	var errs []schemaError
+	compiledSchema().validate(v.r.root, nil, &errs)
+	for _, e := range errs {
 		v.schemaFinding(e)
-	}
-}
-
-func collectLeaves(e *jsonschema.ValidationError, out *[]*jsonschema.ValidationError) {
-	if len(e.Causes) == 0 {
-		*out = append(*out, e)
-		return
-	}
-	for _, c := range e.Causes {
-		collectLeaves(c, out)
 	}
 }
 
@@ -168,26 +97,25 @@ func isName(t string) bool {
 	return t != ""
 }
 
-func (v *validation) schemaFinding(e *jsonschema.ValidationError) {
+func (v *validation) schemaFinding(e schemaError) {
 	root := v.r.root
-	ptr := pointerOf(e.InstanceLocation)
+	ptr := pointerOf(e.path)
 	node := root.Lookup(ptr)
 	last := ""
-	if n := len(e.InstanceLocation); n > 0 {
-		last = e.InstanceLocation[n-1]
+	if n := len(e.path); n > 0 {
+		last = e.path[n-1]
 	}
-	inModules := len(e.InstanceLocation) > 1 && e.InstanceLocation[0] == "modules"
-	switch k := e.ErrorKind.(type) {
-	case *kind.Required:
-		for _, name := range k.Missing {
+	inModules := len(e.path) > 1 && e.path[0] == "modules"
+	switch e.kind {
+	case errRequired:
+		for _, name := range e.names {
 			if ptr == "" && name == "lifecycle" && v.skipped["/lifecycle"] {
 				continue
 			}
 			v.at(node, ptr, "required", SeverityError, fmt.Sprintf("%s is missing the required property %q", where(ptr), name), "")
 		}
-	case *kind.AdditionalProperties:
-		allowed := allowedProperties(e.SchemaURL)
-		for _, name := range k.Properties {
+	case errAdditional:
+		for _, name := range e.names {
 			m := node.Member(name)
 			p := ptr + "/" + json5.PointerToken(name)
 			var msg string
@@ -200,9 +128,9 @@ func (v *validation) schemaFinding(e *jsonschema.ValidationError) {
 				msg = fmt.Sprintf("unknown property %q in %s", name, where(ptr))
 			}
 			msg += "; Bitbucket rejects descriptors with properties it does not know"
-			sugg := didYouMean(name, allowed)
+			sugg := didYouMean(name, e.allowed)
 			if sugg == "" {
-				sugg = "allowed here: " + strings.Join(allowed, ", ")
+				sugg = "allowed here: " + strings.Join(e.allowed, ", ")
 			}
 			if m != nil {
 				v.atKey(m, p, "unknown-property", SeverityError, msg, sugg)
@@ -210,8 +138,8 @@ func (v *validation) schemaFinding(e *jsonschema.ValidationError) {
 				v.at(node, p, "unknown-property", SeverityError, msg, sugg)
 			}
 		}
-	case *kind.Type:
-		got := k.Got
+	case errType:
+		got := e.got
 		if node != nil {
 			got = node.Kind.String()
 		}
@@ -223,40 +151,33 @@ func (v *validation) schemaFinding(e *jsonschema.ValidationError) {
 			v.at(node, ptr, "configurepage-object", SeverityError, fmt.Sprintf("configurePage must be a single object, not %s: an app has one configure page", articleName(got)), sugg)
 			return
 		}
-		v.at(node, ptr, "type", SeverityError, fmt.Sprintf("%s is %s; expected %s", where(ptr), articleName(got), strings.Join(k.Want, " or ")), "")
-	case *kind.Enum:
+		v.at(node, ptr, "type", SeverityError, fmt.Sprintf("%s is %s; expected %s", where(ptr), articleName(got), strings.Join(e.want, " or ")), "")
+	case errEnum:
 		if ptr == "/authentication/type" {
 			sugg := `use "jwt" (signed requests) or "none"`
-			v.at(node, ptr, "authentication-type", SeverityError, fmt.Sprintf("authentication.type %s is not jwt or none", quoteValue(k.Got)), sugg)
+			v.at(node, ptr, "authentication-type", SeverityError, fmt.Sprintf("authentication.type %s is not jwt or none", quoteValue(e.value)), sugg)
 			return
 		}
-		v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), k.LocalizedString(printer)), "")
-	case *kind.Pattern:
-		s := k.Got
+		v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), e.message()), "")
+	case errPattern:
+		s := e.got
 		switch {
 		case ptr == "/key":
 			v.at(node, ptr, "key-pattern", SeverityError, appKeyPatternMessage(s), "")
 		case inModules && last == "key":
 			v.at(node, ptr, "module-key-pattern", SeverityError, fmt.Sprintf("module key %q has %s: module keys may hold only letters, digits and '-'", s, badRuneAt(s, isModuleKeyRune)), fmt.Sprintf("use %q", fixModuleKey(s)))
 		default:
-			v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), k.LocalizedString(printer)), "")
+			v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), e.message()), "")
 		}
-	case *kind.MaxLength, *kind.MinLength:
+	case errMaxLength, errMinLength:
 		v.lengthFinding(e, node, ptr, last, inModules)
 	default:
-		v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), e.ErrorKind.LocalizedString(printer)), "")
+		v.at(node, ptr, "schema", SeverityError, fmt.Sprintf("%s: %s", where(ptr), e.message()), "")
 	}
 }
 
-func (v *validation) lengthFinding(e *jsonschema.ValidationError, node *json5.Node, ptr, last string, inModules bool) {
-	var got, want int
-	tooLong := false
-	switch k := e.ErrorKind.(type) {
-	case *kind.MaxLength:
-		got, want, tooLong = k.Got, k.Want, true
-	case *kind.MinLength:
-		got, want = k.Got, k.Want
-	}
+func (v *validation) lengthFinding(e schemaError, node *json5.Node, ptr, last string, inModules bool) {
+	got, want, tooLong := e.length, e.limit, e.kind == errMaxLength
 	what, rule := where(ptr), "length"
 	switch {
 	case ptr == "/key":
@@ -298,32 +219,6 @@ func quoteValue(v any) string {
 		return fmt.Sprint(v)
 	}
 	return string(b)
-}
-
-// allowedProperties lists the properties the schema at schemaURL allows.
-func allowedProperties(schemaURL string) []string {
-	_, frag, _ := strings.Cut(schemaURL, "#")
-	if f, err := url.PathUnescape(frag); err == nil {
-		frag = f
-	}
-	var cur any = schemaDoc
-	if frag != "" {
-		for _, tok := range strings.Split(strings.TrimPrefix(frag, "/"), "/") {
-			m, ok := cur.(map[string]any)
-			if !ok {
-				return nil
-			}
-			cur = m[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
-		}
-	}
-	m, _ := cur.(map[string]any)
-	props, _ := m["properties"].(map[string]any)
-	names := make([]string, 0, len(props))
-	for name := range props {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
 }
 
 func appKeyPatternMessage(key string) string {
