@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -23,8 +24,12 @@ var uiFS embed.FS
 // views load it (Bitbucket serves its own at the same path).
 const HostScriptPath = "/atlassian-connect/all.js"
 
-var pageTmpl = template.Must(template.New("").Funcs(template.FuncMap{"kindLabel": kindLabel, "moduleURL": ModuleURL}).
-	ParseFS(uiFS, "ui/*.html.tmpl"))
+// pageTmpl parses the page templates on first use, not at start-up: every
+// connectgen command links this package.
+var pageTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("").Funcs(template.FuncMap{"kindLabel": kindLabel, "moduleURL": ModuleURL}).
+		ParseFS(uiFS, "ui/*.html.tmpl"))
+})
 
 // Limits on what the browser may send: AP.request bodies are small JSON or
 // form posts, and the host answers one person clicking.
@@ -136,7 +141,7 @@ func securityHeaders(w http.ResponseWriter, appOrigin string) {
 
 func (h *handler) render(w http.ResponseWriter, status int, name string, d *pageData) {
 	var buf bytes.Buffer
-	if err := pageTmpl.ExecuteTemplate(&buf, name, d); err != nil {
+	if err := pageTmpl().ExecuteTemplate(&buf, name, d); err != nil {
 		http.Error(w, "rendering "+name+": "+err.Error(), http.StatusInternalServerError)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -54,7 +55,9 @@ func Serve(ctx context.Context, ln net.Listener, b Backend) error {
 	}
 }
 
-var scriptSrc = regexp.MustCompile(`(?i)<script[^>]*\ssrc\s*=\s*["']?([^"'\s>]*/all(?:-debug)?\.js)`)
+var scriptSrc = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)<script[^>]*\ssrc\s*=\s*["']?([^"'\s>]*/all(?:-debug)?\.js)`)
+})
 
 // CheckHostScript fetches an app page (a signed module URL) and reports
 // whether it loads scriptURL, the host's all.js. The error says which host
@@ -80,7 +83,7 @@ func CheckHostScript(ctx context.Context, client *http.Client, pageURL, scriptUR
 		return fmt.Errorf("the page answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	var others []string
-	for _, m := range scriptSrc.FindAllSubmatch(body, -1) {
+	for _, m := range scriptSrc().FindAllSubmatch(body, -1) {
 		if string(m[1]) == scriptURL {
 			return nil
 		}
