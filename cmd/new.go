@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -319,22 +320,27 @@ func editorFiles() []scaffold.File {
 	}
 }
 
+// printPlan and printCreated write their lines in one piece: one write
+// instead of one per line.
 func printPlan(f *Factory, p *scaffold.Plan, display string) {
-	fmt.Fprintf(f.IO.Out, "Dry run for %s (nothing written):\n", display)
+	out := bufio.NewWriter(f.IO.Out)
+	defer out.Flush()
+	fmt.Fprintf(out, "Dry run for %s (nothing written):\n", display)
 	for _, e := range p.Entries {
 		line := fmt.Sprintf("  %-9s %s", e.Action, e.File.Path)
 		if e.Reason != "" {
 			line += " (" + e.Reason + ")"
 		}
-		fmt.Fprintln(f.IO.Out, line)
+		fmt.Fprintln(out, line)
 	}
 	if p.Mode == scaffold.ModeNew && len(p.Existing) > 0 {
-		fmt.Fprintf(f.IO.Out, "  %s is not empty: %d entries already there\n", display, len(p.Existing))
+		fmt.Fprintf(out, "  %s is not empty: %d entries already there\n", display, len(p.Existing))
 	}
 }
 
 func printCreated(f *Factory, p *scaffold.Plan, display string) {
-	out := f.IO.Out
+	out := bufio.NewWriter(f.IO.Out)
+	defer out.Flush()
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
 	if n := p.Count(scaffold.Replace); n > 0 {
 		fmt.Fprintf(out, ", %d replaced", n)

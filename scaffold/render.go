@@ -90,6 +90,10 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 	}
 	funcs := sprig.HermeticTxtFuncMap()
 	funcs["json"] = jsonString
+	// One root holds the delimiters, options and functions; each file is
+	// a template of its own name in its set (Funcs checks every function
+	// by reflection, so it is called once, not per file).
+	root := template.New("").Delims("[[", "]]").Option("missingkey=error").Funcs(funcs)
 	var files []File
 	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -106,7 +110,7 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 		out := src
 		if strings.HasSuffix(rel, ".tmpl") {
 			rel = strings.TrimSuffix(rel, ".tmpl")
-			t, err := template.New(rel).Delims("[[", "]]").Option("missingkey=error").Funcs(funcs).Parse(string(src))
+			t, err := root.New(rel).Parse(string(src))
 			if err != nil {
 				return fmt.Errorf("template %s: %w", p, err)
 			}

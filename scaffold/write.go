@@ -215,12 +215,17 @@ func (w *Writer) Write(ctx context.Context, p *Plan) (err error) {
 		return fmt.Errorf("cannot create a temporary directory beside %q: %w", p.Target, err)
 	}
 	defer func() {
+		// After a successful write tmp is empty; os.Remove is one call.
+		if os.Remove(tmp) == nil {
+			return
+		}
 		if rmErr := os.RemoveAll(tmp); rmErr != nil && err == nil {
 			err = fmt.Errorf("removing temporary directory: %w", rmErr)
 		}
 	}()
 	stage := filepath.Join(tmp, "stage")
 	staged := 0
+	made := map[string]bool{}
 	for _, e := range p.Entries {
 		if e.Action != Create && e.Action != Replace {
 			continue
@@ -229,8 +234,11 @@ func (w *Writer) Write(ctx context.Context, p *Plan) (err error) {
 			return err
 		}
 		dst := filepath.Join(stage, filepath.FromSlash(e.File.Path))
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
+		if dir := filepath.Dir(dst); !made[dir] {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			made[dir] = true
 		}
 		if err := os.WriteFile(dst, e.File.Content, e.File.Mode); err != nil {
 			return err
