@@ -1,12 +1,16 @@
 # connectgen's build. `make test` is what CI runs (.ci/run).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X github.com/connectgen/connectgen/internal/build.Version=$(VERSION)
+# -s -w leave out the symbol table and DWARF (stack traces keep their
+# function names); the binary is smaller and starts sooner.
+LDFLAGS := -s -w -X github.com/connectgen/connectgen/internal/build.Version=$(VERSION)
 GO ?= go
 
 .PHONY: build test lint install bench bench-smoke clean
 
+# A static binary (no cgo): nothing in connectgen needs the C library, and
+# without the dynamic loader every command starts about a millisecond sooner.
 build: ## bin/connectgen
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/connectgen .
+	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/connectgen .
 
 # Every test: unit tests, the binary's scripts and the end-to-end tests that
 # install the generated app with npm once and run it on real Node.
@@ -23,12 +27,13 @@ lint:
 bench:
 	$(GO) run ./internal/bench -runs 10 -warmup 1
 
-# One run of every figure, to keep the harness working.
+# One run of every figure, printed and not written; `go test ./internal/bench`
+# does the same as part of `make test`.
 bench-smoke:
 	$(GO) run ./internal/bench -runs 1 -warmup 0 -out -
 
 install:
-	$(GO) install -ldflags "$(LDFLAGS)" .
+	CGO_ENABLED=0 $(GO) install -ldflags "$(LDFLAGS)" .
 
 clean:
 	rm -rf bin BENCHMARKS.tmp

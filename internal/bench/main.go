@@ -42,10 +42,35 @@ func main() {
 	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
-	if err := runAll(o); err != nil {
+	text, err := runAll(o)
+	if text != "" {
+		fmt.Print(text)
+		if o.out != "-" {
+			if werr := writeReport(o.out, text); werr != nil && err == nil {
+				err = werr
+			}
+		}
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// writeReport writes the report to out, relative to the repository root.
+func writeReport(out, text string) error {
+	if !filepath.IsAbs(out) {
+		root, err := repoRoot()
+		if err != nil {
+			return err
+		}
+		out = filepath.Join(root, out)
+	}
+	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s", out)
+	return nil
 }
 
 // env is what every figure shares: the work directory, the built binary
@@ -57,10 +82,12 @@ type env struct {
 	report *report
 }
 
-func runAll(o options) error {
+// runAll measures the figures o asks for and returns the report. A figure
+// that fails is reported as not measured and makes the error non-nil.
+func runAll(o options) (string, error) {
 	work, err := os.MkdirTemp("", "connectgen-bench-")
 	if err != nil {
-		return err
+		return "", err
 	}
 	if !o.keep {
 		defer os.RemoveAll(work)
@@ -69,12 +96,16 @@ func runAll(o options) error {
 	}
 	root, err := repoRoot()
 	if err != nil {
-		return err
+		return "", err
 	}
 	e := &env{o: o, work: work, bin: filepath.Join(work, "connectgen"), report: newReport(o)}
 	logf("building connectgen")
-	if out, err := command(root, "go", "build", "-o", e.bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
+	// Built as `make build` builds it: static, without cgo, without the
+	// symbol table and DWARF.
+	build := command(root, "go", "build", "-ldflags", "-s -w", "-o", e.bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
 	}
 	figures := []struct {
 		name string
@@ -98,38 +129,42 @@ func runAll(o options) error {
 		}
 	}
 	text := e.report.String()
-	if o.out == "-" {
-		fmt.Print(text)
-	} else {
-		if err := os.WriteFile(filepath.Join(root, o.out), []byte(text), 0o644); err != nil {
-			return err
-		}
-		fmt.Print(text)
-		logf("wrote %s", o.out)
-	}
 	if len(failed) > 0 {
-		return fmt.Errorf("figures failed: %s", strings.Join(failed, ", "))
+		return text, fmt.Errorf("figures failed: %s", strings.Join(failed, ", "))
 	}
-	return nil
+	return text, nil
 }
 
-// measure runs fn warm-up times unmeasured, then o.runs times, and returns
-// the durations fn reports (fn times what it means to time).
-func (e *env) measure(name string, fn func(i int) (time.Duration, error)) (sample, error) {
+// contender is one of the things a figure compares: fn runs it once and
+// returns the time it means to time.
+type contender struct {
+	name string
+	fn   func(i int) (time.Duration, error)
+}
+
+// measure runs each contender warm-up times unmeasured, then o.runs times,
+// interleaved (a, b, c, a, b, c, …) so that a machine growing slower or
+// faster during the figure shifts every contender alike and the ratios
+// stay fair. It returns one sample per contender, in order.
+func (e *env) measure(cs ...contender) ([]sample, error) {
 	for i := 0; i < e.o.warmup; i++ {
-		if _, err := fn(-1 - i); err != nil {
-			return nil, fmt.Errorf("%s (warm-up): %w", name, err)
+		for _, c := range cs {
+			if _, err := c.fn(-1 - i); err != nil {
+				return nil, fmt.Errorf("%s (warm-up): %w", c.name, err)
+			}
 		}
 	}
-	var s sample
+	out := make([]sample, len(cs))
 	for i := 0; i < e.o.runs; i++ {
-		d, err := fn(i)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+		for j, c := range cs {
+			d, err := c.fn(i)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", c.name, err)
+			}
+			out[j] = append(out[j], d)
 		}
-		s = append(s, d)
 	}
-	return s, nil
+	return out, nil
 }
 
 // sample is a set of measured durations.
