@@ -116,13 +116,11 @@ func (c *schemaCompiler) fill(s *schemaNode, m map[string]any, loc string) error
 			case string:
 				s.types = []string{t}
 			case []any:
-				for _, x := range t {
-					name, ok := x.(string)
-					if !ok {
-						return bad("type names must be strings")
-					}
-					s.types = append(s.types, name)
+				names, ok := stringList(t)
+				if !ok {
+					return bad("type names must be strings")
 				}
+				s.types = names
 			default:
 				return bad("must be a string or an array of strings")
 			}
@@ -171,17 +169,11 @@ func (c *schemaCompiler) fill(s *schemaNode, m map[string]any, loc string) error
 				s.additional = as
 			}
 		case "required":
-			list, ok := v.([]any)
+			names, ok := stringList(v)
 			if !ok {
 				return bad("must be an array of strings")
 			}
-			for _, x := range list {
-				name, ok := x.(string)
-				if !ok {
-					return bad("must be an array of strings")
-				}
-				s.required = append(s.required, name)
-			}
+			s.required = names
 		case "items":
 			is, err := c.compile(v, at)
 			if err != nil {
@@ -221,6 +213,23 @@ func (c *schemaCompiler) fill(s *schemaNode, m map[string]any, loc string) error
 		}
 	}
 	return nil
+}
+
+// stringList returns v as strings when it is an array of strings.
+func stringList(v any) ([]string, bool) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		name, ok := x.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, name)
+	}
+	return out, true
 }
 
 func locName(loc string) string {
