@@ -457,11 +457,11 @@ func (v *validation) webhooks(hooks *json5.Node) {
 			var missing, families []string
 			anyGranted := false
 			for _, f := range eventFamilies {
-				if granted[f.scope] {
+				if granted[f.Scope] {
 					anyGranted = true
-				} else if !isKnown(missing, f.scope) {
-					missing = append(missing, f.scope)
-					families = append(families, f.prefix+"*")
+				} else if !isKnown(missing, f.Scope) {
+					missing = append(missing, f.Scope)
+					families = append(families, f.Prefix+"*")
 				}
 			}
 			if !anyGranted {
@@ -479,7 +479,7 @@ func (v *validation) webhooks(hooks *json5.Node) {
 			v.at(ev, ptr, "webhook-event-unknown", SeverityError, fmt.Sprintf("unknown webhook event %q", s), sugg)
 			continue
 		}
-		if need := eventScope(s); declared && need != "" && !granted[need] {
+		if need := EventScope(s); declared && need != "" && !granted[need] {
 			v.at(ev, ptr, "webhook-scope-missing", SeverityError,
 				fmt.Sprintf("event %q needs the scope %q, which scopes does not grant; Bitbucket fails the installation", s, need),
 				fmt.Sprintf("add %q to scopes", need))

@@ -23,13 +23,7 @@ type ScopeChange struct {
 // Increased says whether the new descriptor asks for more than the old.
 func (c ScopeChange) Increased() bool { return len(c.Added) > 0 }
 
-func grantedScopes(r *Result) map[string]bool {
-	scopes, declared := r.Scopes()
-	if !declared {
-		scopes = knownScopes
-	}
-	return closeScopes(scopes)
-}
+func grantedScopes(r *Result) map[string]bool { return GrantedScopes(r.Scopes()) }
 
 // CompareScopes compares the scopes of cur with those of prev.
 func CompareScopes(prev, cur *Result) ScopeChange {

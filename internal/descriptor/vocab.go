@@ -74,26 +74,42 @@ var knownEvents = []string{
 	"user:account_property_changed",
 }
 
-// eventFamilies map an event's prefix to the scope an app needs to receive
-// it (since 2020 Bitbucket delivers an event only with its scope). The
-// spec names pullrequest, repo and issue; project:updated needs project and
-// the user event account, by the same reading.
-var eventFamilies = []struct{ prefix, scope string }{
-	{"repo:", "repository"},
-	{"pullrequest:", "pullrequest"},
-	{"issue:", "issue"},
-	{"project:", "project"},
-	{"user:", "account"},
+// EventFamily is a family of webhook events: the prefix of their names,
+// the scope an app needs to receive them (since 2020 Bitbucket delivers
+// an event only with its scope) and one event of the family, which the
+// local host sends for a "*" webhook.
+type EventFamily struct{ Prefix, Scope, Sample string }
+
+// eventFamilies: the spec names pullrequest, repo and issue; project:updated
+// needs project and the user event account, by the same reading.
+var eventFamilies = []EventFamily{
+	{"repo:", "repository", "repo:push"},
+	{"pullrequest:", "pullrequest", "pullrequest:created"},
+	{"issue:", "issue", "issue:created"},
+	{"project:", "project", "project:updated"},
+	{"user:", "account", "user:account_property_changed"},
 }
 
-// eventScope returns the scope event needs, or "".
-func eventScope(event string) string {
+// EventFamilies lists the families of webhook events.
+func EventFamilies() []EventFamily { return append([]EventFamily(nil), eventFamilies...) }
+
+// EventScope returns the scope an app needs to receive event, or "".
+func EventScope(event string) string {
 	for _, f := range eventFamilies {
-		if strings.HasPrefix(event, f.prefix) {
-			return f.scope
+		if strings.HasPrefix(event, f.Prefix) {
+			return f.Scope
 		}
 	}
 	return ""
+}
+
+// GrantedScopes returns every scope an app holds, implications followed;
+// a descriptor without a scopes array (declared false) holds them all.
+func GrantedScopes(scopes []string, declared bool) map[string]bool {
+	if !declared {
+		scopes = knownScopes
+	}
+	return closeScopes(scopes)
 }
 
 func isKnown(list []string, s string) bool {

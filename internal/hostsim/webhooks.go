@@ -7,53 +7,14 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
-// eventFamilies map an event prefix to the scope an app needs to receive
-// its events (since 2020 Bitbucket delivers an event only with its scope)
-// and the sample event the host sends for a "*" webhook. The scopes are
-// those internal/descriptor checks listed events against.
-var eventFamilies = []struct{ prefix, scope, sample string }{
-	{"repo:", "repository", "repo:push"},
-	{"pullrequest:", "pullrequest", "pullrequest:created"},
-	{"issue:", "issue", "issue:created"},
-	{"project:", "project", "project:updated"},
-	{"user:", "account", "user:account_property_changed"},
-}
-
-// impliedScopes: what a scope grants besides itself (the same reading as
-// internal/descriptor's).
-var impliedScopes = map[string][]string{
-	"repository:write":  {"repository"},
-	"pullrequest":       {"repository"},
-	"pullrequest:write": {"pullrequest", "repository"},
-	"issue:write":       {"issue"},
-	"account:write":     {"account"},
-	"project:admin":     {"project"},
-}
-
+// grantedScopes: the scopes the app holds, by internal/descriptor's
+// reading, which also decides which events a "*" webhook receives.
 func grantedScopes(d *Descriptor) map[string]bool {
-	set := map[string]bool{}
-	if !d.ScopesDeclared {
-		for _, f := range eventFamilies {
-			set[f.scope] = true
-		}
-		return set
-	}
-	var add func(string)
-	add = func(s string) {
-		if set[s] {
-			return
-		}
-		set[s] = true
-		for _, t := range impliedScopes[s] {
-			add(t)
-		}
-	}
-	for _, s := range d.Scopes {
-		add(s)
-	}
-	return set
+	return descriptor.GrantedScopes(d.Scopes, d.ScopesDeclared)
 }
 
 // hookEvents expands one webhook entry to the events the host sends it:
@@ -64,9 +25,9 @@ func hookEvents(d *Descriptor, w Webhook) []string {
 	}
 	granted := grantedScopes(d)
 	var evs []string
-	for _, f := range eventFamilies {
-		if granted[f.scope] {
-			evs = append(evs, f.sample)
+	for _, f := range descriptor.EventFamilies() {
+		if granted[f.Scope] {
+			evs = append(evs, f.Sample)
 		}
 	}
 	return evs
@@ -106,10 +67,8 @@ func hookFor(d *Descriptor, event string) (Webhook, bool) {
 		if w.Event != "*" {
 			continue
 		}
-		for _, f := range eventFamilies {
-			if strings.HasPrefix(event, f.prefix) && granted[f.scope] {
-				return w, true
-			}
+		if scope := descriptor.EventScope(event); scope != "" && granted[scope] {
+			return w, true
 		}
 	}
 	return Webhook{}, false
