@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/runner"
 )
@@ -187,6 +188,18 @@ func replaceCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(path, bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
 }
 
+// parsedOptions runs the command newCmd makes with args and returns the
+// options its run function received, without running anything.
+func parsedOptions[O any](newCmd func(*Factory, func(*O) error) *cobra.Command, args []string) (*O, error) {
+	f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+	var got *O
+	c := newCmd(f, func(o *O) error { got = o; return nil })
+	c.SetArgs(args)
+	c.SetOut(&bytes.Buffer{})
+	c.SetErr(&bytes.Buffer{})
+	return got, c.Execute()
+}
+
 func TestRunFlags(t *testing.T) {
 	tests := []struct {
 		args    []string
@@ -202,13 +215,7 @@ func TestRunFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
-			var got *runOptions
-			c := newRunCmd(f, func(o *runOptions) error { got = o; return nil })
-			c.SetArgs(tt.args)
-			c.SetOut(&bytes.Buffer{})
-			c.SetErr(&bytes.Buffer{})
-			err := c.Execute()
+			got, err := parsedOptions(newRunCmd, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

@@ -2,19 +2,14 @@ package cmd
 
 import (
 	"bytes"
-	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
@@ -39,46 +34,10 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		dir = d
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
 	ts.Check(err)
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	appURL := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command("node", "app.js")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", port), "AC_LOCAL_BASE_URL="+appURL, "NODE_ENV=development", "HOME="+ts.Getenv("HOME"))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	ts.Check(cmd.Start())
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	ts.Defer(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	})
-	client := &http.Client{Timeout: 2 * time.Second}
-	for i := 0; i < 600; i++ {
-		select {
-		case <-exited:
-			ts.Fatalf("the app exited before serving its descriptor:\n%s", out.String())
-		default:
-		}
-		if resp, err := client.Get(appURL + "/atlassian-connect.json"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				ts.Setenv("APP_URL", appURL)
-				return
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	ts.Fatalf("the app did not serve its descriptor within 60s")
+	ts.Defer(app.Stop)
+	ts.Setenv("APP_URL", app.URL)
 }
 
 func TestSimulateFlags(t *testing.T) {
@@ -94,13 +53,7 @@ func TestSimulateFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
-			var got *simulateOptions
-			c := newSimulateCmd(f, func(o *simulateOptions) error { got = o; return nil })
-			c.SetArgs(tt.args)
-			c.SetOut(&bytes.Buffer{})
-			c.SetErr(&bytes.Buffer{})
-			err := c.Execute()
+			got, err := parsedOptions(newSimulateCmd, tt.args)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)

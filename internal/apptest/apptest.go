@@ -195,16 +195,39 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// StartApp starts `node app.js` in dir on a free port and waits until it
-// serves its descriptor. AC_LOCAL_BASE_URL is http://127.0.0.1:PORT unless
-// env sets it; env entries are KEY=VALUE and override the defaults. The app
-// is stopped, with its whole process group, when the test ends. StartApp
-// returns the app's local URL.
-func StartApp(t testing.TB, dir string, env ...string) string {
-	t.Helper()
+// App is a generated app started by Start.
+type App struct {
+	// URL is the app's local URL, http://127.0.0.1:PORT.
+	URL    string
+	cmd    *exec.Cmd
+	out    *syncBuffer
+	exited chan struct{}
+}
+
+// Output is what the app printed so far.
+func (a *App) Output() string { return a.out.String() }
+
+// Stop stops the app's whole process group: SIGTERM, then SIGKILL after
+// five seconds. It returns when the app has exited.
+func (a *App) Stop() {
+	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-a.exited:
+	case <-time.After(5 * time.Second):
+		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		<-a.exited
+	}
+}
+
+// Start starts `node app.js` in dir on a free port, in its own process
+// group, and waits until it serves its descriptor (60 s at most).
+// AC_LOCAL_BASE_URL is http://127.0.0.1:PORT unless env sets it; env
+// entries are KEY=VALUE and override the defaults. On error the app is
+// already stopped.
+func Start(dir string, env ...string) (*App, error) {
 	port, err := FreePort()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)
 	cmd := exec.Command("node", "app.js")
@@ -212,44 +235,48 @@ func StartApp(t testing.TB, dir string, env ...string) string {
 	cmd.Env = append(os.Environ(), "PORT="+fmt.Sprint(port), "AC_LOCAL_BASE_URL="+local, "NODE_ENV=development")
 	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
+	a := &App{URL: local, cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = a.out, a.out
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("app output:\n%s", out.String())
-		}
-	})
+	go func() { cmd.Wait(); close(a.exited) }()
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
-		case <-exited:
-			t.Fatalf("the app exited before serving its descriptor:\n%s", out.String())
+		case <-a.exited:
+			return nil, fmt.Errorf("the app exited before serving its descriptor:\n%s", a.Output())
 		default:
 		}
 		resp, err := client.Get(local + "/atlassian-connect.json")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return local
+				return a, nil
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("the app did not serve its descriptor within 60s:\n%s", out.String())
-	return ""
+	a.Stop()
+	return nil, fmt.Errorf("the app did not serve its descriptor within 60s:\n%s", a.Output())
+}
+
+// StartApp is Start for a test: the app is stopped when the test ends,
+// and its output logged if the test failed. It returns the app's URL.
+func StartApp(t testing.TB, dir string, env ...string) string {
+	t.Helper()
+	a, err := Start(dir, env...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.Stop()
+		if t.Failed() {
+			t.Logf("app output:\n%s", a.Output())
+		}
+	})
+	return a.URL
 }
 
 type syncBuffer struct {
