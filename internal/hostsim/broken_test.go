@@ -1,16 +1,11 @@
 package hostsim
 
 import (
-	"bytes"
-	"context"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/connectgen/connectgen/internal/apptest"
 )
 
 // TestBrokenAppFailsExactlyItsChecks runs the checks against
@@ -26,19 +21,7 @@ func TestBrokenAppFailsExactlyItsChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	appURL := apptest.StartApp(t, dir)
-	var log bytes.Buffer
-	h, err := New(Options{AppURL: appURL, Log: &log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	r := h.RunChecks(ctx)
-	var out bytes.Buffer
-	r.WriteText(&out)
-	t.Logf("report:\n%s", out.String())
+	h, r, _ := checkApp(t, dir)
 
 	if got, want := r.Failed(), []int{CheckAppCalls, CheckSecurity}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("failed checks %v, want %v", got, want)

@@ -10,20 +10,18 @@ import (
 	"github.com/connectgen/connectgen/internal/apptest"
 )
 
-// TestGeneratedAppPassesEveryCheck runs the checks against the generated
-// app on real Node and real atlassian-connect-express.
-func TestGeneratedAppPassesEveryCheck(t *testing.T) {
-	dir := t.TempDir()
-	if err := apptest.NewProject(dir); err != nil {
-		t.Fatal(err)
-	}
+// checkApp starts the app in dir, runs every check against it from a new
+// host, logs the report and returns the host, the report and the host's
+// log. The host is closed when the test ends.
+func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
+	t.Helper()
 	appURL := apptest.StartApp(t, dir)
-	var log bytes.Buffer
-	h, err := New(Options{AppURL: appURL, Log: &log})
+	log := &bytes.Buffer{}
+	h, err := New(Options{AppURL: appURL, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	t.Cleanup(func() { h.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -32,6 +30,17 @@ func TestGeneratedAppPassesEveryCheck(t *testing.T) {
 	var out bytes.Buffer
 	r.WriteTextVerbose(&out)
 	t.Logf("report:\n%s", out.String())
+	return h, r, log
+}
+
+// TestGeneratedAppPassesEveryCheck runs the checks against the generated
+// app on real Node and real atlassian-connect-express.
+func TestGeneratedAppPassesEveryCheck(t *testing.T) {
+	dir := t.TempDir()
+	if err := apptest.NewProject(dir); err != nil {
+		t.Fatal(err)
+	}
+	h, r, log := checkApp(t, dir)
 	if !r.OK() {
 		t.Fatalf("checks failed: %v\nlog:\n%s", r.Failed(), log.String())
 	}
