@@ -188,34 +188,27 @@ func replaceCmd(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(os.WriteFile(path, bytes.Replace(b, []byte(args[1]), []byte(args[2]), 1), 0o644))
 }
 
-// parsedOptions runs the command newCmd makes with args and returns the
-// options its run function received, without running anything.
-func parsedOptions[O any](newCmd func(*Factory, func(*O) error) *cobra.Command, args []string) (*O, error) {
-	f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
-	var got *O
-	c := newCmd(f, func(o *O) error { got = o; return nil })
-	c.SetArgs(args)
-	c.SetOut(&bytes.Buffer{})
-	c.SetErr(&bytes.Buffer{})
-	return got, c.Execute()
+// flagCase is one command line and the options it must parse to, or the
+// error it must give.
+type flagCase[O any] struct {
+	args    []string
+	want    O
+	wantErr string
 }
 
-func TestRunFlags(t *testing.T) {
-	tests := []struct {
-		args    []string
-		want    runOptions
-		wantErr string
-	}{
-		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: DefaultHostAddr}},
-		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
-			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
-			want: runOptions{Dir: "app", BaseURL: "https://x.example.com", Port: 4000, NgrokAPI: "http://127.0.0.1:1",
-				NoValidate: true, NoInstall: true, Watch: true, Grace: 2 * time.Second, Local: true, Serve: true, Listen: "127.0.0.1:4001"}},
-		{args: []string{"extra"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
+// testFlags runs the command newCmd makes with each case's arguments,
+// without running anything, and compares the options its run function
+// received (after clear has zeroed what cannot be compared).
+func testFlags[O comparable](t *testing.T, newCmd func(*Factory, func(*O) error) *cobra.Command, clear func(*O), cases []flagCase[O]) {
+	for _, tt := range cases {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			got, err := parsedOptions(newRunCmd, tt.args)
+			f := &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}}
+			var got *O
+			c := newCmd(f, func(o *O) error { got = o; return nil })
+			c.SetArgs(tt.args)
+			c.SetOut(&bytes.Buffer{})
+			c.SetErr(&bytes.Buffer{})
+			err := c.Execute()
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -225,12 +218,23 @@ func TestRunFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got.f, got.ctx = nil, nil
+			clear(got)
 			if *got != tt.want {
 				t.Errorf("options %+v, want %+v", *got, tt.want)
 			}
 		})
 	}
+}
+
+func TestRunFlags(t *testing.T) {
+	testFlags(t, newRunCmd, func(o *runOptions) { o.f, o.ctx = nil, nil }, []flagCase[runOptions]{
+		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: DefaultHostAddr}},
+		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
+			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
+			want: runOptions{Dir: "app", BaseURL: "https://x.example.com", Port: 4000, NgrokAPI: "http://127.0.0.1:1",
+				NoValidate: true, NoInstall: true, Watch: true, Grace: 2 * time.Second, Local: true, Serve: true, Listen: "127.0.0.1:4001"}},
+		{args: []string{"extra"}, wantErr: "unknown command"},
+	})
 }
 
 // TestRunErrorsBeforeStart checks the exit codes and messages of what run

@@ -3,7 +3,6 @@ package cmd
 import (
 	"bytes"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -41,34 +40,12 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func TestSimulateFlags(t *testing.T) {
-	tests := []struct {
-		args    []string
-		want    simulateOptions
-		wantErr string
-	}{
+	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f, o.ctx = nil, nil }, []flagCase[simulateOptions]{
 		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
 		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v"},
 			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
 		{args: []string{"extra"}, wantErr: "unknown command"},
-	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			got, err := parsedOptions(newSimulateCmd, tt.args)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			got.f, got.ctx = nil, nil
-			if *got != tt.want {
-				t.Errorf("options %+v, want %+v", *got, tt.want)
-			}
-		})
-	}
+	})
 }
 
 func TestRunSimulateUsageErrors(t *testing.T) {
