@@ -83,15 +83,8 @@ func runSimulateServe(opts *simulateOptions, so *simulateServeOptions) error {
 // AC_HOST_SCRIPT_URL=hostScriptURL(ln), make the host, then call this.
 func serveLocalHost(ctx context.Context, f *Factory, ln net.Listener, h *hostsim.Host) error {
 	out := f.IO.Out
-	if _, err := h.Install(ctx); err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		var unreachable *hostsim.UnreachableError
-		if errors.As(err, &unreachable) {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; start it first (npm start or connectgen run) or point --app at it", err)}
-		}
-		return failf("installing the app: %v", err)
+	if err := installApp(ctx, h); err != nil {
+		return err
 	}
 	b := hostui.HostBackend(h)
 	app := b.App()
@@ -179,6 +172,23 @@ for EVENT, 2 the app could not be reached or a usage error.`,
 	return c
 }
 
+// installApp installs the app in h, with the exit code and advice for an
+// app that is not running.
+func installApp(ctx context.Context, h *hostsim.Host) error {
+	_, err := h.Install(ctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	var unreachable *hostsim.UnreachableError
+	if errors.As(err, &unreachable) {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; start it first (npm start or connectgen run) or point --app at it", err)}
+	}
+	return failf("installing the app: %v", err)
+}
+
 func runSimulateWebhook(opts *simulateWebhookOptions) error {
 	if opts.Timeout <= 0 {
 		return usageErrorf("--timeout %s must be positive", opts.Timeout)
@@ -192,15 +202,8 @@ func runSimulateWebhook(opts *simulateWebhookOptions) error {
 		return usageErrorf("%v", err)
 	}
 	defer h.Close()
-	if _, err := h.Install(ctx); err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		var unreachable *hostsim.UnreachableError
-		if errors.As(err, &unreachable) {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%v; start it first (npm start or connectgen run) or point --app at it", err)}
-		}
-		return failf("installing the app: %v", err)
+	if err := installApp(ctx, h); err != nil {
+		return err
 	}
 	// A webhook test must not leave an installation behind in the app's
 	// store.
