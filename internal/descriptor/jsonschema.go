@@ -22,11 +22,8 @@ import (
 
 // schemaNode is one compiled (sub)schema.
 type schemaNode struct {
-	loc string // JSON pointer of this schema in the document
-
 	types      []string
 	ref        *schemaNode
-	refName    string
 	properties map[string]*schemaNode
 	propNames  []string // sorted, for "allowed here" lists
 	// additional is the schema for properties not in properties; nil with
@@ -100,7 +97,7 @@ func (c *schemaCompiler) compile(raw any, loc string) (*schemaNode, error) {
 }
 
 func (c *schemaCompiler) fill(s *schemaNode, m map[string]any, loc string) error {
-	s.loc, s.minLength, s.maxLength = loc, -1, -1
+	s.minLength, s.maxLength = -1, -1
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -141,7 +138,7 @@ func (c *schemaCompiler) fill(s *schemaNode, m map[string]any, loc string) error
 			if err != nil {
 				return bad(err.Error())
 			}
-			s.ref, s.refName = target, name
+			s.ref = target
 		case "properties":
 			props, ok := v.(map[string]any)
 			if !ok {
