@@ -2,10 +2,12 @@ package cmd
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -21,16 +23,20 @@ func newJWTCmd(f *Factory) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "jwt",
 		Short: "Compute query hashes, sign and decode Connect JWTs",
-		Long: `Tools for the JWTs that Bitbucket and a Connect app exchange: HS256 tokens
-signed with the installation's shared secret and bound to one request by
-the query string hash (qsh).
+		Long: `Tools for the JWTs that a Connect host (Bitbucket, Jira, Confluence) and an
+app exchange: HS256 tokens signed with the installation's shared secret and
+bound to one request by the query string hash (qsh); Jira's and
+Confluence's RS256 install tokens (kid, aud = the app's baseUrl, iss = the
+clientKey); context tokens (qsh "context-qsh", from AP.context.getToken).
 
 The qsh is computed exactly as Atlassian's atlassian-jwt (inside
 atlassian-connect-express) computes it, so "Authentication failed: query
 hash does not match" can be explained by comparing canonical requests.`,
 		Example: `  connectgen jwt qsh --method GET --url '/2.0/repositories/acme/app?pagelen=10'
   connectgen jwt sign --secret "$SECRET" --iss my-app --sub connection:123 --url /2.0/user
-  connectgen jwt decode "$TOKEN" --secret "$SECRET" --method POST --url /webhook`,
+  connectgen jwt decode "$TOKEN" --secret "$SECRET" --method POST --url /webhook
+  connectgen jwt sign --key host.pem --kid k1 --iss "$CLIENT_KEY" --aud https://app.example.com \
+    --method POST --url /installed`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("unknown jwt command %q (available: qsh, sign, decode)", args[0])
@@ -122,24 +128,50 @@ type jwtSignOptions struct {
 	URL      string
 	BaseURL  string
 	TTL      time.Duration
+	// KeyFile (a PEM RSA private key) makes an RS256 token with Kid in
+	// its header, as Jira and Confluence sign installs.
+	KeyFile string
+	Kid     string
+	// Context makes a context token: qsh "context-qsh", no --url.
+	Context bool
 }
 
 func newJWTSignCmd(f *Factory, runF func(*jwtSignOptions) error) *cobra.Command {
 	opts := &jwtSignOptions{f: f}
 	c := &cobra.Command{
-		Use:   "sign --secret SECRET --iss ISSUER --url URL [flags]",
-		Short: "Print an HS256 Connect JWT for a request",
+		Use:   "sign (--secret SECRET | --key PEM --kid KID) --iss ISSUER (--url URL | --context) [flags]",
+		Short: "Print a Connect JWT for a request (HS256, or RS256 for Jira/Confluence installs)",
 		Long: `Print a Connect JWT for one request: HS256, signed with the shared secret,
 with iss, sub, aud, iat, exp (iat + --ttl) and the qsh of the request.
 
 Towards Bitbucket an app signs with iss = its key and sub = the clientKey;
-towards an app Bitbucket signs with iss = the clientKey.`,
+towards Jira and Confluence with iss = its key and aud = the clientKey.
+Towards an app the host signs with iss = the clientKey.
+
+With --key (an RSA private key in PEM) and --kid the token is RS256, as
+Jira and Confluence sign the installed and uninstalled callbacks: iss the
+clientKey, aud the app's baseUrl, qsh of POST /installed. ACE fetches the
+public key from $CONNECT_KEYS_CDN_URL/<kid>.
+
+With --context the token is a context token, what AP.context.getToken
+gives a page: qsh "context-qsh", bound to no request (no --url).`,
 		Example: `  # An app's call to GET /2.0/user, as ACE's httpClient would sign it
   connectgen jwt sign --secret "$SECRET" --iss a-quick-addon --sub connection:123 --url /2.0/user
 
   # A webhook Bitbucket would deliver to the app, valid for 30 seconds
   connectgen jwt sign --secret "$SECRET" --iss connection:123 --aud connection:123 \
-    --method POST --url /webhook --ttl 30s`,
+    --method POST --url /webhook --ttl 30s
+
+  # An app's call to Jira's REST API
+  connectgen jwt sign --secret "$SECRET" --iss my-jira-app --aud "$CLIENT_KEY" --url /rest/api/3/myself
+
+  # Jira's signed install of an app (RS256; the app fetches the public key by kid)
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out host.pem
+  connectgen jwt sign --key host.pem --kid local-1 --iss "$CLIENT_KEY" \
+    --aud https://app.example.com --method POST --url /installed
+
+  # A context token, as AP.context.getToken returns it
+  connectgen jwt sign --secret "$SECRET" --iss "$CLIENT_KEY" --sub 557058:user --context --ttl 15m`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -157,26 +189,63 @@ towards an app Bitbucket signs with iss = the clientKey.`,
 	fl.StringVar(&opts.URL, "url", "", "URL or path of the request, with its query")
 	fl.StringVar(&opts.BaseURL, "base-url", "", "the receiving app's base URL, whose path is not part of the qsh")
 	fl.DurationVar(&opts.TTL, "ttl", 3*time.Minute, "how long the token is valid")
+	fl.StringVar(&opts.KeyFile, "key", "", "RSA private key (PEM file) to sign an RS256 install token with, instead of --secret")
+	fl.StringVar(&opts.Kid, "kid", "", "kid header of an RS256 token: the name of its public key on the key CDN")
+	fl.BoolVar(&opts.Context, "context", false, `sign a context token (qsh "context-qsh") instead of one bound to --url`)
 	return c
 }
 
 func runJWTSign(opts *jwtSignOptions) error {
 	switch {
-	case opts.Secret == "":
-		return usageErrorf("--secret is required")
+	case opts.Secret != "" && opts.KeyFile != "":
+		return usageErrorf("--secret (HS256) and --key (RS256) exclude each other; give one")
+	case opts.Secret == "" && opts.KeyFile == "":
+		return usageErrorf("--secret is required (or --key and --kid for an RS256 install token)")
+	case opts.KeyFile != "" && opts.Kid == "":
+		return usageErrorf("--kid is required with --key: it names the public key the app fetches")
+	case opts.Kid != "" && opts.KeyFile == "":
+		return usageErrorf("--kid is only for RS256 tokens; add --key")
+	case opts.KeyFile != "" && opts.Context:
+		return usageErrorf("--context tokens are HS256; use --secret")
 	case opts.Issuer == "":
 		return usageErrorf("--iss is required")
-	case opts.URL == "":
-		return usageErrorf("--url is required: a Connect JWT is bound to one request")
+	case opts.Context && opts.URL != "":
+		return usageErrorf("--context tokens are bound to no request; drop --url")
+	case opts.URL == "" && !opts.Context:
+		return usageErrorf("--url is required: a Connect JWT is bound to one request (or --context for a context token)")
 	case opts.TTL <= 0:
 		return usageErrorf("--ttl must be positive, got %s", opts.TTL)
 	}
-	claims, err := connectjwt.NewClaims(opts.Issuer, opts.Subject, opts.Method, opts.URL, opts.BaseURL, jwtNow(opts.f), opts.TTL)
-	if err != nil {
-		return usageErrorf("%v", err)
+	now := jwtNow(opts.f)
+	var claims connectjwt.Claims
+	if opts.Context {
+		claims = connectjwt.NewContextClaims(opts.Issuer, opts.Subject, nil, now, opts.TTL)
+	} else {
+		var err error
+		claims, err = connectjwt.NewClaims(opts.Issuer, opts.Subject, opts.Method, opts.URL, opts.BaseURL, now, opts.TTL)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
 	}
 	claims.Audience = opts.Audience
-	token, err := connectjwt.Sign(opts.Secret, claims)
+	var token string
+	var err error
+	if opts.KeyFile != "" {
+		if len(opts.Audience) == 0 {
+			return usageErrorf("an RS256 install token needs --aud, the app's baseUrl (ACE refuses it otherwise)")
+		}
+		b, rerr := os.ReadFile(opts.KeyFile)
+		if rerr != nil {
+			return usageErrorf("--key: %v", rerr)
+		}
+		key, perr := connectjwt.ParsePrivateKeyPEM(b)
+		if perr != nil {
+			return usageErrorf("--key %s: %v", opts.KeyFile, perr)
+		}
+		token, err = connectjwt.SignRS256(key, opts.Kid, claims)
+	} else {
+		token, err = connectjwt.Sign(opts.Secret, claims)
+	}
 	if err != nil {
 		return failf("%v", err)
 	}
@@ -192,6 +261,10 @@ type jwtDecodeOptions struct {
 	Method  string
 	URL     string
 	BaseURL string
+	// PublicKeyFile (PEM) checks an RS256 token's signature; Audience its
+	// aud (the app's baseUrl for an install token).
+	PublicKeyFile string
+	Audience      string
 
 	methodSet bool
 }
@@ -206,6 +279,8 @@ func newJWTDecodeCmd(f *Factory, runF func(*jwtDecodeOptions) error) *cobra.Comm
 Authorization header) is ignored.
 
 With --secret the algorithm (HS256 only) and the signature are checked;
+with --public-key (a PEM file) an RS256 install token's kid and signature;
+with --aud its aud (the app's baseUrl, as ACE checks an install);
 with --url the qsh is checked against that request, and on a mismatch the
 canonical request it should have hashed is shown; with either, the expiry
 is checked as ACE checks it (whole seconds, no leeway). The exit status is
@@ -218,7 +293,11 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
     --method GET --url '/connect-example?repoPath=acme%2Fapp' --base-url https://app.example.com
 
   # From a pipe
-  pbpaste | connectgen jwt decode - --secret "$SECRET"`,
+  pbpaste | connectgen jwt decode - --secret "$SECRET"
+
+  # A Jira install token, as the app's ACE would check it
+  connectgen jwt decode "$TOKEN" --public-key host.pub.pem --aud https://app.example.com \
+    --method POST --url /installed`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf("decode takes one TOKEN (or - for standard input), got %d arguments", len(args))
@@ -239,6 +318,8 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
 	fl.StringVar(&opts.Method, "method", "GET", "HTTP method of the request the token was sent with")
 	fl.StringVar(&opts.URL, "url", "", "URL or path of the request the token was sent with, to check the qsh")
 	fl.StringVar(&opts.BaseURL, "base-url", "", "the receiving app's base URL, whose path is not part of the qsh")
+	fl.StringVar(&opts.PublicKeyFile, "public-key", "", "RSA public key (PEM file) to check an RS256 install token with")
+	fl.StringVar(&opts.Audience, "aud", "", "the aud the token must have (an install token's: the app's baseUrl)")
 	return c
 }
 
@@ -246,6 +327,19 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 	f := opts.f
 	if opts.URL == "" && (opts.BaseURL != "" || opts.methodSet) {
 		return usageErrorf("--method and --base-url describe the request given with --url; add --url")
+	}
+	if opts.Secret != "" && opts.PublicKeyFile != "" {
+		return usageErrorf("--secret (HS256) and --public-key (RS256) exclude each other; give one")
+	}
+	var pub *rsa.PublicKey
+	if opts.PublicKeyFile != "" {
+		b, err := os.ReadFile(opts.PublicKeyFile)
+		if err != nil {
+			return usageErrorf("--public-key: %v", err)
+		}
+		if pub, err = connectjwt.ParsePublicKeyPEM(b); err != nil {
+			return usageErrorf("--public-key %s: %v", opts.PublicKeyFile, err)
+		}
 	}
 	if opts.URL != "" {
 		if _, err := connectjwt.CanonicalRequest(opts.Method, opts.URL, opts.BaseURL); err != nil {
@@ -284,7 +378,7 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 		fmt.Fprintf(out, "Expires: %s\n", describeTime(claims.ExpiresAt, now))
 	}
 
-	if opts.Secret == "" && opts.URL == "" {
+	if opts.Secret == "" && opts.URL == "" && pub == nil && opts.Audience == "" {
 		return nil
 	}
 	fmt.Fprintln(out, "Checks:")
@@ -306,6 +400,24 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 			report("iss", errors.New("token has no iss claim, so there is no way to tell whose shared secret signed it"))
 		}
 	}
+	if pub != nil {
+		err := connectjwt.VerifyRS256Signature(token, pub)
+		report("signature", err)
+		if err == nil {
+			kid, _ := connectjwt.KeyID(token)
+			fmt.Fprintf(out, "  %-10s ok: RS256, kid %q, matches the public key\n", "signature:", kid)
+		}
+		if claims.Issuer == "" {
+			report("iss", errors.New("token has no iss claim; an install token's iss is the clientKey"))
+		}
+	}
+	if opts.Audience != "" {
+		err := connectjwt.CheckAudience(claims, opts.Audience)
+		report("aud", err)
+		if err == nil {
+			fmt.Fprintf(out, "  %-10s ok: %s\n", "aud:", claims.Audience[0])
+		}
+	}
 	if err := connectjwt.CheckExpiry(claims, now); err != nil {
 		report("expiry", err)
 	} else {
@@ -324,7 +436,7 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 			fmt.Fprintf(out, "    expected canonical request: %s\n", je.ExpectedCanonical)
 			fmt.Fprintf(out, "    expected qsh:               %s\n", je.ExpectedQSH)
 			fmt.Fprintf(out, "    token's qsh:                %s\n", je.GotQSH)
-			if je.GotQSH == "context-qsh" {
+			if je.GotQSH == connectjwt.ContextQSH {
 				fmt.Fprintln(out, "    (a context token from AP.context.getToken; only routes that accept context tokens take it)")
 			}
 		default:

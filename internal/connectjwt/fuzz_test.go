@@ -139,3 +139,33 @@ func FuzzCanonicalRequest(f *testing.F) {
 		}
 	})
 }
+
+// FuzzVerifyInstall feeds arbitrary tokens and PEM text to the RS256
+// side: no panics, every refusal an *Error, and nothing verifies without
+// the key that signed it.
+func FuzzVerifyInstall(f *testing.F) {
+	v, _, _ := readRS256Vectors(f)
+	f.Add(v.RS256[0].Token, v.PublicKey)
+	f.Add("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsifQ.eyJpc3MiOiJhIn0.c2ln", "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----\n")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, token, pemText string) {
+		pub, perr := ParsePublicKeyPEM([]byte(pemText))
+		if perr == nil && pub == nil {
+			t.Fatal("ParsePublicKeyPEM returned neither key nor error")
+		}
+		req := Request{Method: "POST", URL: "/installed"}
+		_, err := VerifyInstall(token, pub, req, time.Unix(1700000060, 0), "https://app.example.com/base")
+		if err == nil {
+			if token != v.RS256[0].Token {
+				t.Fatalf("VerifyInstall accepted a token it was not given by the vectors: %q", token)
+			}
+			return
+		}
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Fatalf("VerifyInstall error %v is not an *Error", err)
+		}
+		KeyID(token)
+		Algorithm(token)
+	})
+}
