@@ -184,21 +184,35 @@ func (h *Host) apiHandler() http.Handler {
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("The local Bitbucket host does not serve %s %s.", r.Method, r.URL.Path))
 	})
+	jiraMux, confluenceMux := h.cloudAPIHandler()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The key CDN is public, as Atlassian's is.
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, KeysPath+"/") {
+			h.serveKey(w, r)
+			return
+		}
 		call := Call{At: h.now(), Method: r.Method, Path: r.URL.RequestURI()}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBody)
 		}
-		if reason := h.checkAppToken(r); reason != "" {
+		product := h.Product()
+		check, errorf, mux := h.checkAppToken, apiError, http.Handler(mux)
+		switch product {
+		case Jira:
+			check, errorf, mux = h.checkCloudAppToken, jiraError, jiraMux
+		case Confluence:
+			check, errorf, mux = h.checkCloudAppToken, confluenceError, confluenceMux
+		}
+		if reason := check(r); reason != "" {
 			call.Status, call.Reason = http.StatusUnauthorized, reason
 			h.record(call)
 			h.logf("API %s %s -> 401 %s", r.Method, r.URL.Path, reason)
-			apiError(w, http.StatusUnauthorized, reason)
+			errorf(w, http.StatusUnauthorized, reason)
 			return
 		}
 		// Bitbucket serves /2.0/user/ as /2.0/user (the retired template
 		// called it with the slash).
-		if len(r.URL.Path) > 1 && strings.HasSuffix(r.URL.Path, "/") {
+		if product == Bitbucket && len(r.URL.Path) > 1 && strings.HasSuffix(r.URL.Path, "/") {
 			r.URL.Path = strings.TrimRight(r.URL.Path, "/")
 		}
 		rec := &statusRecorder{ResponseWriter: w, status: 200}
@@ -292,7 +306,10 @@ type APIResponse struct {
 // app signs its own calls (iss = app key, sub = client key, qsh over the
 // request): what Bitbucket does for AP.request from an app's page. path
 // is relative to the API root and may carry a query (/2.0/user,
-// /2.0/repositories/ws/repo?fields=name).
+// /2.0/repositories/ws/repo?fields=name). For Jira and Confluence the
+// token has aud = the client key instead of sub, and a Confluence path
+// is taken relative to /wiki (/rest/api/user/current and
+// /wiki/rest/api/user/current are the same call).
 func (h *Host) Request(ctx context.Context, method, path, contentType string, body []byte) (APIResponse, error) {
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
 		return APIResponse{}, fmt.Errorf("API path %q must start with a single /", path)
@@ -304,6 +321,17 @@ func (h *Host) Request(ctx context.Context, method, path, contentType string, bo
 	c, err := connectjwt.NewClaims(inst.AppKey, inst.ClientKey, method, path, "", h.now(), TokenTTL)
 	if err != nil {
 		return APIResponse{}, err
+	}
+	if h.Product().cloud() {
+		// Jira and Confluence: aud names the installation. Confluence's
+		// paths are relative to /wiki, and so is the qsh.
+		cp := h.contextPath()
+		rel := strings.TrimPrefix(path, cp)
+		if c, err = connectjwt.NewClaims(inst.AppKey, "", method, rel, "", h.now(), TokenTTL); err != nil {
+			return APIResponse{}, err
+		}
+		c.Audience = connectjwt.Audience{inst.ClientKey}
+		path = cp + rel
 	}
 	tok, err := connectjwt.Sign(inst.SharedSecret, c)
 	if err != nil {

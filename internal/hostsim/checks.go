@@ -53,7 +53,7 @@ const xssMarker = `<script>connectgen_xss()</script>`
 // by the unsigned reinstall (check 6) and by check 7.
 func (h *Host) RunChecks(ctx context.Context) *Report {
 	start := time.Now()
-	r := &Report{AppURL: h.appURL, APIURL: h.apiURL}
+	r := &Report{Product: h.Product(), AppURL: h.appURL, APIURL: h.apiURL}
 	add := func(id int) *Check {
 		c := &Check{ID: id, Name: checkNames[id]}
 		r.Checks = append(r.Checks, c)
@@ -82,6 +82,7 @@ func (h *Host) RunChecks(ctx context.Context) *Report {
 		return r
 	}
 	h.checkDescriptor(c1, d, err)
+	r.Product = h.Product()
 	if d.Key == "" || d.Lifecycle.Installed == "" {
 		skipRest(CheckInstall, "the descriptor has no key or lifecycle.installed")
 		return r
@@ -123,6 +124,11 @@ func (h *Host) checkDescriptor(c *Check, d *Descriptor, err error) {
 		return
 	}
 	c.Passed = true
+	if d.Product.cloud() {
+		c.Reason = fmt.Sprintf("%s (key %s) is a %s app the host can install and sign for (%s): %d warning(s), %d note(s)",
+			h.appURL+"/atlassian-connect.json", d.Key, d.Product.Title(), d.ProductReason, res.Warnings(), res.Notes())
+		return
+	}
 	c.Reason = fmt.Sprintf("%s (key %s) is valid: %d warning(s), %d note(s)", h.appURL+"/atlassian-connect.json", d.Key, res.Warnings(), res.Notes())
 }
 
@@ -177,6 +183,7 @@ const maxPages = 50
 // page is one distinct page URL of the app's modules.
 type page struct {
 	modules []string // kind key
+	key     string   // the first module's key
 	tmpl    string   // the module URL
 	path    string   // relative to the app URL, context filled
 }
@@ -199,7 +206,7 @@ func (h *Host) pages(d *Descriptor) (pages []*page, notes []string) {
 			continue
 		}
 		if pg == nil {
-			pg = &page{tmpl: m.URL, path: p}
+			pg = &page{tmpl: m.URL, key: m.Key, path: h.withPageParams(p, d.Key, m.Key)}
 			byPath[p] = pg
 			pages = append(pages, pg)
 		}
@@ -294,8 +301,10 @@ type forgery struct {
 func (h *Host) forgeries() []forgery {
 	now := h.now()
 	claims := func(inst Installation, iss, method, rawURL string, at time.Time) (connectjwt.Claims, error) {
-		c, err := connectjwt.NewClaims(iss, h.data.s.UserUUID, method, rawURL, h.appURL, at, TokenTTL)
-		c.Audience = connectjwt.Audience{iss}
+		c, err := connectjwt.NewClaims(iss, h.userSub(), method, rawURL, h.appURL, at, TokenTTL)
+		if !h.Product().cloud() {
+			c.Audience = connectjwt.Audience{iss}
+		}
 		return c, err
 	}
 	return []forgery{
@@ -412,21 +421,12 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open
 		}
 	}
 
-	// Reinstall: without a token anyone could replace the installation;
-	// signed with the current secret, it is how Bitbucket updates an app.
-	if a, err := h.reinstall(ctx, false); err != nil {
-		fail(fmt.Sprintf("reinstall without a token: %v", err))
-	} else if a.OK() {
-		fail(fmt.Sprintf("a reinstall of %s without a token was accepted (%d): anyone could replace the installation's shared secret", inst.ClientKey, a.Status))
+	// Reinstall: without a token anyone could replace the installation.
+	detail := func(s string) { c.Details = append(c.Details, s) }
+	if h.Product().cloud() {
+		h.checkCloudInstallSecurity(ctx, d, inst, fail, detail)
 	} else {
-		c.Details = append(c.Details, fmt.Sprintf("reinstall without a token: refused (%d)", a.Status))
-	}
-	if a, err := h.reinstall(ctx, true); err != nil {
-		fail(fmt.Sprintf("reinstall signed with the current secret: %v", err))
-	} else if !a.OK() {
-		fail(fmt.Sprintf("a reinstall signed with the current shared secret was refused: %s", a.summary()))
-	} else {
-		c.Details = append(c.Details, fmt.Sprintf("reinstall signed with the current secret: accepted (%d)", a.Status))
+		h.checkBitbucketReinstall(ctx, inst, fail, detail)
 	}
 
 	// Escaping: every page whose query carries a context parameter gets
@@ -446,6 +446,7 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open
 		if !ok {
 			continue
 		}
+		p = h.withPageParams(p, d.Key, pg.key)
 		xssTried++
 		a, err := h.send(ctx, http.MethodGet, p, http.Header{"Accept": {"text/html"}}, nil, authQuery, h.hostToken(inst, h.now()))
 		switch {
@@ -525,4 +526,24 @@ func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor, open
 	}
 	c.Passed = true
 	c.Reason = fmt.Sprintf("uninstalled; afterwards %d route(s) refused requests signed for %s", len(routes), inst.ClientKey)
+}
+
+// checkBitbucketReinstall is check 6's lifecycle part for Bitbucket: a
+// reinstall without a token is refused; signed with the current secret,
+// as Bitbucket updates an app, it is accepted.
+func (h *Host) checkBitbucketReinstall(ctx context.Context, inst Installation, fail, detail func(string)) {
+	if a, err := h.reinstall(ctx, false); err != nil {
+		fail(fmt.Sprintf("reinstall without a token: %v", err))
+	} else if a.OK() {
+		fail(fmt.Sprintf("a reinstall of %s without a token was accepted (%d): anyone could replace the installation's shared secret", inst.ClientKey, a.Status))
+	} else {
+		detail(fmt.Sprintf("reinstall without a token: refused (%d)", a.Status))
+	}
+	if a, err := h.reinstall(ctx, true); err != nil {
+		fail(fmt.Sprintf("reinstall signed with the current secret: %v", err))
+	} else if !a.OK() {
+		fail(fmt.Sprintf("a reinstall signed with the current shared secret was refused: %s", a.summary()))
+	} else {
+		detail(fmt.Sprintf("reinstall signed with the current secret: accepted (%d)", a.Status))
+	}
 }

@@ -33,6 +33,10 @@ type Descriptor struct {
 	Source []byte `json:"-"`
 	// Validation is the result of connectgen's descriptor rules.
 	Validation *descriptor.Result `json:"-"`
+	// Product is what the descriptor is for (Options.Product when given),
+	// and ProductReason what showed it.
+	Product       Product `json:"-"`
+	ProductReason string  `json:"-"`
 }
 
 // Webhook is one entry of modules.webhooks.
@@ -91,7 +95,7 @@ func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("GET %s answered %s, want 200 with the descriptor", u, resp.Status)
 	}
-	d, err := parseDescriptor(u, body, h.appURL)
+	d, err := parseDescriptor(u, body, h.appURL, h.opts.Product)
 	if d != nil {
 		h.mu.Lock()
 		h.desc = d
@@ -100,16 +104,36 @@ func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
 	return d, err
 }
 
-// parseDescriptor validates and decodes a descriptor.
-func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, error) {
-	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL})
-	d := &Descriptor{Source: src, Validation: res}
+// parseDescriptor validates and decodes a descriptor for product ("":
+// the one the descriptor shows).
+func parseDescriptor(file string, src []byte, baseURL string, product Product) (*Descriptor, error) {
+	why := "given"
+	if product == "" {
+		product, why = detectProduct(src)
+	}
+	var res *descriptor.Result
+	if product.cloud() {
+		res = &descriptor.Result{File: file, Source: src, Findings: cloudDescriptorFindings(src, product, why)}
+	} else {
+		res = descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL})
+	}
+	d := &Descriptor{Source: src, Validation: res, Product: product, ProductReason: why}
 	// ACE serves JSON; a descriptor that is only JSON5 is already an
 	// error finding, and without JSON there is nothing to install.
 	if err := json.Unmarshal(src, d); err != nil {
 		return nil, fmt.Errorf("the descriptor is not JSON: %v", err)
 	}
-	d.Scopes, d.ScopesDeclared = res.Scopes()
+	if product.cloud() {
+		var sc struct {
+			Scopes *[]string `json:"scopes"`
+		}
+		json.Unmarshal(src, &sc)
+		if sc.Scopes != nil {
+			d.Scopes, d.ScopesDeclared = *sc.Scopes, true
+		}
+	} else {
+		d.Scopes, d.ScopesDeclared = res.Scopes()
+	}
 	var raw struct {
 		Modules map[string]json.RawMessage `json:"modules"`
 	}
@@ -122,13 +146,17 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 			}
 		}
 	}
-	for _, pk := range pageKinds {
+	kinds := pageKinds
+	if product.cloud() {
+		kinds = append(append([]struct{ list, kind string }{}, pageKinds...), cloudKinds...)
+	}
+	for _, pk := range kinds {
 		m := raw.Modules[pk.list]
 		if len(m) == 0 {
 			continue
 		}
 		var entries []json.RawMessage
-		if pk.list == "configurePage" {
+		if pk.list == "configurePage" || pk.list == "postInstallPage" {
 			entries = []json.RawMessage{m}
 		} else if json.Unmarshal(m, &entries) != nil {
 			continue
@@ -141,8 +169,17 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 				Name     struct {
 					Value string `json:"value"`
 				} `json:"name"`
+				Target struct {
+					URL string `json:"url"`
+				} `json:"target"`
 			}
-			if json.Unmarshal(e, &mod) != nil || mod.URL == "" {
+			if json.Unmarshal(e, &mod) != nil {
+				continue
+			}
+			if mod.URL == "" {
+				mod.URL = mod.Target.URL
+			}
+			if mod.URL == "" {
 				continue
 			}
 			d.Modules = append(d.Modules, Module{Kind: pk.kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
@@ -203,7 +240,7 @@ var contextParam = regexp.MustCompile(`\{([A-Za-z0-9_.]+)\}`)
 // context parameter. unknown lists the parameters the host has no value
 // for; Bitbucket leaves such parameters empty, and so does the host.
 func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (filled string, unknown []string) {
-	values := h.data.contextValues()
+	values := h.contextValues()
 	path, query, hasQuery := strings.Cut(tmpl, "?")
 	fill := func(s string, esc func(string) string) string {
 		return contextParam.ReplaceAllStringFunc(s, func(m string) string {

@@ -69,8 +69,13 @@ type Options struct {
 	// free loopback port).
 	APIAddr string
 	// ClientKey is the installation's client key (default a fresh
-	// "connection:NNNNNNN", as Bitbucket gives unregistered apps).
+	// "connection:NNNNNNN", as Bitbucket gives unregistered apps, or for
+	// Jira and Confluence a fresh UUID).
 	ClientKey string
+	// Product is the product the host plays: Bitbucket, Jira or
+	// Confluence. Empty: read from the descriptor (Jira and Confluence
+	// modules, scopes and webhooks), else Bitbucket.
+	Product Product
 }
 
 // Installation is what the host sent the app in the installed lifecycle
@@ -97,12 +102,17 @@ type Host struct {
 	srv    *http.Server
 	apiURL string
 	data   *sampleData
+	cloud  *cloudData // Jira's and Confluence's sample data
 
-	mu        sync.Mutex
-	clientKey string
-	desc      *Descriptor
-	inst      *Installation // nil when not installed
-	calls     []Call
+	keys *keyServer // Jira's and Confluence's install signing key
+
+	mu             sync.Mutex
+	clientKey      string
+	cloudClientKey string
+	keyGets        int
+	desc           *Descriptor
+	inst           *Installation // nil when not installed
+	calls          []Call
 }
 
 // New starts the host's REST API on a loopback port and returns the host.
@@ -150,6 +160,15 @@ func New(opts Options) (*Host, error) {
 		}
 		ck = fmt.Sprintf("connection:%d", 1_000_000+n.Int64())
 	}
+	switch opts.Product {
+	case "", Bitbucket, Jira, Confluence:
+	default:
+		return nil, fmt.Errorf("unknown product %q (known: bitbucket, jira, confluence)", opts.Product)
+	}
+	cloudKey := opts.ClientKey
+	if cloudKey == "" {
+		cloudKey = uuid4()
+	}
 	ln, err := net.Listen("tcp", opts.APIAddr)
 	if err != nil {
 		return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
@@ -163,8 +182,11 @@ func New(opts Options) (*Host, error) {
 		ln:        ln,
 		apiURL:    "http://" + ln.Addr().String(),
 		clientKey: ck,
+		keys:      &keyServer{},
 	}
+	h.cloudClientKey = cloudKey
 	h.data = newSampleData(h.apiURL)
+	h.cloud = newCloudData(h.apiURL)
 	h.srv = &http.Server{
 		Handler:           h.apiHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -184,8 +206,12 @@ func (h *Host) AppURL() string { return h.appURL }
 
 // ClientKey is the client key of the host's installation.
 func (h *Host) ClientKey() string {
+	cloud := h.Product().cloud()
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if cloud {
+		return h.cloudClientKey
+	}
 	return h.clientKey
 }
 

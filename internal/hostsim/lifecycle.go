@@ -112,6 +112,9 @@ func (h *Host) send(ctx context.Context, method, path string, header http.Header
 // hostToken signs a request from the host to the app as Bitbucket does:
 // iss and aud the client key, sub the user, with the installation's secret.
 func (h *Host) hostToken(inst Installation, now time.Time) tokenFunc {
+	if h.Product().cloud() {
+		return h.cloudPageToken(inst, now)
+	}
 	return func(method, rawURL string) (string, error) {
 		c, err := connectjwt.NewClaims(inst.ClientKey, h.data.s.UserUUID, method, rawURL, h.appURL, now, TokenTTL)
 		if err != nil {
@@ -140,6 +143,9 @@ func (h *Host) lifecyclePath(d *Descriptor, which string) (string, error) {
 
 // installPayload is the body of the installed and uninstalled events.
 func (h *Host) installPayload(inst Installation, event string) []byte {
+	if h.Product().cloud() {
+		return h.cloudInstallPayload(inst, event)
+	}
 	s := h.data.s
 	principal := map[string]any{
 		"type":         "user",
@@ -171,8 +177,9 @@ func (h *Host) installPayload(inst Installation, event string) []byte {
 
 // Install sends the installed lifecycle event for a new installation: a
 // fresh shared secret of 64 characters, without a JWT (as Bitbucket does a
-// first install), and keeps the installation when the app answers 2xx. It
-// fetches the descriptor first if that was not done yet.
+// first install) or for Jira and Confluence signed with the host's RS256
+// key, and keeps the installation when the app answers 2xx. It fetches the
+// descriptor first if that was not done yet.
 func (h *Host) Install(ctx context.Context) (Installation, error) {
 	d, err := h.descriptorOrFetch(ctx)
 	if err != nil {
@@ -186,16 +193,25 @@ func (h *Host) Install(ctx context.Context) (Installation, error) {
 		AppKey:       d.Key,
 		ClientKey:    h.ClientKey(),
 		SharedSecret: secret,
-		BaseURL:      h.apiURL,
-		BaseAPIURL:   h.apiURL,
+		BaseURL:      h.siteURL(),
+		BaseAPIURL:   h.siteURL(),
 		InstalledAt:  h.now(),
 	}
-	a, err := h.postLifecycle(ctx, d, inst, "installed", false)
+	var tok tokenFunc // Bitbucket's first install is unsigned
+	if h.Product().cloud() {
+		tok = h.lifecycleToken(inst, d)
+	}
+	fetches := h.keyFetches()
+	a, err := h.postLifecycle(ctx, d, inst, "installed", tok)
 	if err != nil {
 		return Installation{}, err
 	}
 	if !a.OK() {
-		return Installation{}, fmt.Errorf("POST %s answered %s, want 2xx", a.URL, a.summary())
+		hint := ""
+		if h.Product().cloud() {
+			hint = h.installHint(fetches)
+		}
+		return Installation{}, fmt.Errorf("POST %s answered %s, want 2xx%s", a.URL, a.summary(), hint)
 	}
 	h.mu.Lock()
 	h.inst = &inst
@@ -222,7 +238,11 @@ func (h *Host) reinstall(ctx context.Context, signed bool) (answer, error) {
 	if err != nil {
 		return answer{}, err
 	}
-	return h.postLifecycle(ctx, d, inst, "installed", signed)
+	var tok tokenFunc
+	if signed {
+		tok = h.lifecycleToken(inst, d)
+	}
+	return h.postLifecycle(ctx, d, inst, "installed", tok)
 }
 
 // Uninstall sends the uninstalled lifecycle event, signed with the
@@ -233,7 +253,7 @@ func (h *Host) Uninstall(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.postLifecycle(ctx, d, inst, "uninstalled", true)
+	a, err := h.postLifecycle(ctx, d, inst, "uninstalled", h.lifecycleToken(inst, d))
 	if err != nil {
 		return err
 	}
@@ -246,16 +266,28 @@ func (h *Host) Uninstall(ctx context.Context) error {
 	return nil
 }
 
-func (h *Host) postLifecycle(ctx context.Context, d *Descriptor, inst Installation, event string, signed bool) (answer, error) {
+// lifecycleToken signs a lifecycle event as the product does: Bitbucket
+// with the installation's shared secret, Jira and Confluence with the
+// host's RS256 key.
+func (h *Host) lifecycleToken(inst Installation, d *Descriptor) tokenFunc {
+	if h.Product().cloud() {
+		return h.installToken(inst, d, h.now(), "")
+	}
+	return h.hostToken(inst, h.now())
+}
+
+// postLifecycle sends event with the installation's payload, signed by
+// tok (nil: unsigned).
+func (h *Host) postLifecycle(ctx context.Context, d *Descriptor, inst Installation, event string, tok tokenFunc) (answer, error) {
 	p, err := h.lifecyclePath(d, event)
 	if err != nil {
 		return answer{}, err
 	}
 	how := authNone
-	if signed {
+	if tok != nil {
 		how = authHeader
 	}
-	return h.send(ctx, http.MethodPost, p, nil, h.installPayload(inst, event), how, h.hostToken(inst, h.now()))
+	return h.send(ctx, http.MethodPost, p, nil, h.installPayload(inst, event), how, tok)
 }
 
 func (h *Host) descriptorOrFetch(ctx context.Context) (*Descriptor, error) {

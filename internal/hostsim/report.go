@@ -22,9 +22,12 @@ type Check struct {
 
 // Report is the outcome of RunChecks.
 type Report struct {
-	AppURL string   `json:"appUrl"`
-	APIURL string   `json:"apiUrl"`
-	Checks []*Check `json:"checks"`
+	// Product is the product the host played: bitbucket, jira or
+	// confluence.
+	Product Product  `json:"product"`
+	AppURL  string   `json:"appUrl"`
+	APIURL  string   `json:"apiUrl"`
+	Checks  []*Check `json:"checks"`
 	// Unreachable is true when the app gave no HTTP answer at all.
 	Unreachable bool          `json:"unreachable"`
 	Duration    time.Duration `json:"-"`
@@ -85,7 +88,7 @@ func (r *Report) WriteTextVerbose(w io.Writer) error { return r.writeText(w, tru
 
 func (r *Report) writeText(w io.Writer, verbose bool) error {
 	ew := &errWriter{w: w}
-	fmt.Fprintf(ew, "Local Bitbucket host %s -> app %s\n", r.APIURL, r.AppURL)
+	fmt.Fprintf(ew, "Local %s host %s -> app %s\n", r.Product.Title(), r.APIURL, r.AppURL)
 	for _, c := range r.Checks {
 		status := "PASS"
 		switch {

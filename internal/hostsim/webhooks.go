@@ -20,7 +20,7 @@ func grantedScopes(d *Descriptor) map[string]bool {
 // hookEvents expands one webhook entry to the events the host sends it:
 // the event itself, or for "*" one sample event per granted scope family.
 func hookEvents(d *Descriptor, w Webhook) []string {
-	if w.Event != "*" {
+	if w.Event != "*" || d.Product.cloud() {
 		return []string{w.Event}
 	}
 	granted := grantedScopes(d)
@@ -108,6 +108,9 @@ func (h *Host) sendWebhook(ctx context.Context, event string, tok tokenFunc) (an
 }
 
 func (h *Host) webhookRequest(event string) (http.Header, []byte) {
+	if h.Product().cloud() {
+		return h.cloudWebhookRequest(event)
+	}
 	header := http.Header{
 		"X-Event-Key":      {event},
 		"X-Request-Uuid":   {uuid4()},
@@ -198,7 +201,7 @@ func (h *Host) SignedURL(moduleURL string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("module URL %q is not under the app's baseUrl %q", moduleURL, d.BaseURL)
 	}
-	u := h.appURL + p
+	u := h.appURL + h.withPageParams(p, d.Key, moduleKeyOf(d, moduleURL))
 	t, err := h.hostToken(inst, h.now())(http.MethodGet, u)
 	if err != nil {
 		return "", err
@@ -208,4 +211,15 @@ func (h *Host) SignedURL(moduleURL string) (string, error) {
 		sep = "&"
 	}
 	return u + sep + "jwt=" + t, nil
+}
+
+// moduleKeyOf is the key of the first module with URL moduleURL, for the
+// xdm_c page parameter.
+func moduleKeyOf(d *Descriptor, moduleURL string) string {
+	for _, m := range d.Modules {
+		if m.URL == moduleURL {
+			return m.Key
+		}
+	}
+	return "module"
 }

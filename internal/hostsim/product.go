@@ -1,0 +1,191 @@
+package hostsim
+
+import (
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/connectgen/connectgen/internal/connectjwt"
+)
+
+// Product is the Atlassian product the host plays.
+type Product string
+
+// The products the host plays.
+const (
+	Bitbucket  Product = "bitbucket"
+	Jira       Product = "jira"
+	Confluence Product = "confluence"
+)
+
+// cloud says whether p is Jira or Confluence: installs signed with RS256
+// through the key CDN, app tokens with aud = the client key.
+func (p Product) cloud() bool { return p == Jira || p == Confluence }
+
+// Title is the product's name for messages.
+func (p Product) Title() string {
+	switch p {
+	case Jira:
+		return "Jira"
+	case Confluence:
+		return "Confluence"
+	}
+	return "Bitbucket"
+}
+
+// ParseProduct reads --product: bitbucket, jira, jira-service-desk (Jira,
+// as atlas-connect maps it) or confluence, in any case.
+func ParseProduct(s string) (Product, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "bitbucket":
+		return Bitbucket, nil
+	case "jira", "jira-service-desk":
+		return Jira, nil
+	case "confluence":
+		return Confluence, nil
+	}
+	return "", fmt.Errorf("unknown product %q (known: bitbucket, jira, jira-service-desk, confluence)", s)
+}
+
+// Product is the product the host plays: Options.Product, else what the
+// descriptor fetched last is for, else Bitbucket.
+func (h *Host) Product() Product {
+	if h.opts.Product != "" {
+		return h.opts.Product
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.desc != nil && h.desc.Product != "" {
+		return h.desc.Product
+	}
+	return Bitbucket
+}
+
+// detectProduct reads the product from what only Jira or Confluence
+// descriptors have: their module kinds, their webhook events, their
+// scopes in capitals (READ, WRITE, …) and apiMigrations. Anything else is
+// Bitbucket. (internal/descriptor's product-aware validation, #15, will
+// own this reading; the host needs it before that lands.)
+func detectProduct(src []byte) (Product, string) {
+	var raw struct {
+		Scopes        []any                      `json:"scopes"`
+		APIMigrations json.RawMessage            `json:"apiMigrations"`
+		Modules       map[string]json.RawMessage `json:"modules"`
+	}
+	if json.Unmarshal(src, &raw) != nil {
+		return Bitbucket, ""
+	}
+	for kind := range raw.Modules {
+		switch {
+		case strings.HasPrefix(kind, "jira") || strings.HasPrefix(kind, "serviceDesk"):
+			return Jira, "module kind " + kind
+		case kind == "staticContentMacros" || kind == "dynamicContentMacros" || kind == "spaceToolsTabs" ||
+			kind == "contentBylineItems" || strings.HasPrefix(kind, "confluence") || kind == "blueprints":
+			return Confluence, "module kind " + kind
+		}
+	}
+	var hooks []Webhook
+	json.Unmarshal(raw.Modules["webhooks"], &hooks)
+	for _, w := range hooks {
+		switch {
+		case strings.HasPrefix(w.Event, "jira:") || strings.HasPrefix(w.Event, "comment_") || strings.HasPrefix(w.Event, "worklog_") ||
+			strings.HasPrefix(w.Event, "project_") || strings.HasPrefix(w.Event, "issuelink_") || strings.HasPrefix(w.Event, "sprint_") ||
+			strings.HasPrefix(w.Event, "board_") || strings.HasPrefix(w.Event, "jira-"):
+			return Jira, "webhook event " + w.Event
+		case strings.HasPrefix(w.Event, "page_") || strings.HasPrefix(w.Event, "blog_") || strings.HasPrefix(w.Event, "space_") ||
+			strings.HasPrefix(w.Event, "attachment_") || strings.HasPrefix(w.Event, "content_") || strings.HasPrefix(w.Event, "label_"):
+			return Confluence, "webhook event " + w.Event
+		}
+	}
+	for kind, m := range raw.Modules {
+		var entries []struct {
+			Location string `json:"location"`
+		}
+		json.Unmarshal(m, &entries)
+		for _, e := range entries {
+			switch {
+			case strings.HasPrefix(e.Location, "system.header") || strings.HasPrefix(e.Location, "system.content") ||
+				strings.HasPrefix(e.Location, "system.space") || strings.HasPrefix(e.Location, "confluence."):
+				return Confluence, fmt.Sprintf("%s location %s", kind, e.Location)
+			case strings.HasPrefix(e.Location, "jira.") || strings.HasPrefix(e.Location, "atl.jira") || e.Location == "system.top.navigation.bar":
+				return Jira, fmt.Sprintf("%s location %s", kind, e.Location)
+			}
+		}
+	}
+	for _, s := range raw.Scopes {
+		switch str, _ := s.(string); strings.ToUpper(str) {
+		case "SPACE_ADMIN":
+			return Confluence, "scope " + str
+		case "READ", "WRITE", "DELETE", "PROJECT_ADMIN", "ADMIN", "ACT_AS_USER", "ACCESS_EMAIL_ADDRESSES":
+			if str == strings.ToUpper(str) {
+				return Jira, "scope " + str
+			}
+		}
+	}
+	if len(raw.APIMigrations) > 0 {
+		return Jira, "apiMigrations (Jira or Confluence; Jira assumed, --product confluence says otherwise)"
+	}
+	return Bitbucket, ""
+}
+
+// keyServer is the host's key CDN: the RSA key Jira and Confluence sign
+// installs with, its public half served as PEM at /connect-keys/<kid>, as
+// ACE 11 fetches it from $CONNECT_KEYS_CDN_URL/<kid>. The key is made on
+// first use, so a Bitbucket run never pays for it.
+type keyServer struct {
+	once sync.Once
+	key  *rsa.PrivateKey
+	kid  string
+	pem  []byte
+	err  error
+}
+
+// KeysPath is where the host serves its public install key, under its
+// REST API's URL: CONNECT_KEYS_CDN_URL is APIURL()+KeysPath.
+const KeysPath = "/connect-keys"
+
+func (k *keyServer) get() (*rsa.PrivateKey, string, error) {
+	k.once.Do(func() {
+		if k.key, k.err = connectjwt.GenerateKey(); k.err != nil {
+			return
+		}
+		k.kid = "connectgen-local/" + uuid4()
+		k.pem, k.err = connectjwt.PublicKeyPEM(&k.key.PublicKey)
+	})
+	return k.key, k.kid, k.err
+}
+
+// KeysURL is the value of CONNECT_KEYS_CDN_URL an ACE app needs to verify
+// the host's signed installs: ACE requests KeysURL()/<kid>.
+func (h *Host) KeysURL() string { return h.apiURL + KeysPath }
+
+// serveKey answers GET /connect-keys/<kid> with the PEM public key, as
+// text/plain, and 404 for any other kid. ACE does not look at the status:
+// the 404 body then fails to decode as a key, which is what it reports.
+func (h *Host) serveKey(w http.ResponseWriter, r *http.Request) {
+	_, kid, err := h.keys.get()
+	want := strings.TrimPrefix(r.URL.Path, KeysPath+"/")
+	if err != nil || want != kid {
+		h.logf("KEYS GET %s -> 404", r.URL.Path)
+		http.Error(w, fmt.Sprintf("no public key with kid %q on the local host", want), http.StatusNotFound)
+		return
+	}
+	h.logf("KEYS GET %s -> 200", r.URL.Path)
+	h.mu.Lock()
+	h.keyGets++
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write(h.keys.pem)
+}
+
+// keyFetches counts the app's fetches of the public key: a signed
+// install refused without one means the app was not pointed at the host's
+// key CDN.
+func (h *Host) keyFetches() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.keyGets
+}
