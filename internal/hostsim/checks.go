@@ -184,6 +184,7 @@ const maxPages = 50
 type page struct {
 	modules []string // kind key
 	key     string   // the first module's key
+	shown   string   // path without the parameters Jira adds to every page
 	tmpl    string   // the module URL
 	path    string   // relative to the app URL, context filled
 }
@@ -206,7 +207,7 @@ func (h *Host) pages(d *Descriptor) (pages []*page, notes []string) {
 			continue
 		}
 		if pg == nil {
-			pg = &page{tmpl: m.URL, key: m.Key, path: h.withPageParams(p, d.Key, m.Key)}
+			pg = &page{tmpl: m.URL, key: m.Key, shown: p, path: h.withPageParams(p, d.Key, m.Key)}
 			byPath[p] = pg
 			pages = append(pages, pg)
 		}
@@ -366,7 +367,7 @@ func (h *Host) authRoutes(d *Descriptor) []route {
 	}
 	pages, _ := h.pages(d)
 	for _, pg := range pages {
-		routes = append(routes, route{name: "page " + pg.path, method: http.MethodGet, path: pg.path, how: authQuery})
+		routes = append(routes, route{name: "page " + pg.shown, method: http.MethodGet, path: pg.path, how: authQuery})
 	}
 	return routes
 }
@@ -467,7 +468,11 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open
 		return open
 	}
 	c.Passed = true
-	c.Reason = fmt.Sprintf("%d forged request(s) to %d route(s) refused; reinstall needs the current secret; %d page(s) escape <script>", tried, len(routes), xssTried)
+	lifecycle := "reinstall needs the current secret"
+	if h.Product().cloud() {
+		lifecycle = "installs need the host's RS256 signature for this app and client"
+	}
+	c.Reason = fmt.Sprintf("%d forged request(s) to %d route(s) refused; %s; %d page(s) escape <script>", tried, len(routes), lifecycle, xssTried)
 	return open
 }
 
@@ -493,7 +498,11 @@ func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor, open
 		c.Reason = err.Error()
 		return
 	}
-	c.Details = append(c.Details, "uninstall signed with the shared secret: accepted")
+	if h.Product().cloud() {
+		c.Details = append(c.Details, "uninstall signed with the host's RS256 key: accepted")
+	} else {
+		c.Details = append(c.Details, "uninstall signed with the shared secret: accepted")
+	}
 	var routes []route
 	for _, rt := range h.authRoutes(d) {
 		if open[rt.name] {

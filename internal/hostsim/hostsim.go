@@ -68,6 +68,10 @@ type Options struct {
 	// APIAddr is where the REST API listens (default 127.0.0.1:0, a
 	// free loopback port).
 	APIAddr string
+	// Listener, when not nil, is the REST API's listener instead of one
+	// on APIAddr: its address can then be given to a Jira or Confluence
+	// app (CONNECT_KEYS_CDN_URL) before the host exists. Close closes it.
+	Listener net.Listener
 	// ClientKey is the installation's client key (default a fresh
 	// "connection:NNNNNNN", as Bitbucket gives unregistered apps, or for
 	// Jira and Confluence a fresh UUID).
@@ -169,9 +173,11 @@ func New(opts Options) (*Host, error) {
 	if cloudKey == "" {
 		cloudKey = uuid4()
 	}
-	ln, err := net.Listen("tcp", opts.APIAddr)
-	if err != nil {
-		return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", opts.APIAddr); err != nil {
+			return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
+		}
 	}
 	h := &Host{
 		opts:      opts,
