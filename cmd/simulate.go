@@ -15,8 +15,10 @@ type simulateOptions struct {
 	f   *Factory
 	ctx context.Context
 
-	AppURL  string
-	Format  string
+	AppURL   string
+	Product  string
+	HostAddr string
+	Format   string
 	Timeout time.Duration
 	MaxBody int64
 	Verbose bool
@@ -26,11 +28,13 @@ func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Comman
 	opts := &simulateOptions{f: f}
 	c := &cobra.Command{
 		Use:   "simulate",
-		Short: "Act as Bitbucket towards a running app and check that it answers correctly and securely",
-		Long: `Act as Bitbucket Cloud towards the app at --app, with a local Bitbucket host:
-a REST API on a loopback port that answers only the app's correctly signed
-calls, and the requests Bitbucket sends an app. Seven checks, each reported
-as passed or failed with the reason:
+		Short: "Act as Bitbucket, Jira or Confluence towards a running app and check that it answers correctly and securely",
+		Long: `Act as Bitbucket Cloud, Jira or Confluence towards the app at --app, with a
+local host: a REST API on a loopback port that answers only the app's
+correctly signed calls, and the requests the product sends an app. The
+product is read from the descriptor (Jira's and Confluence's module kinds,
+webhook events, scopes such as READ, apiMigrations), or given with
+--product. Seven checks, each reported as passed or failed with the reason:
 
   1 descriptor  fetch /atlassian-connect.json and validate it (as validate;
                 http is allowed on loopback)
@@ -49,7 +53,18 @@ as passed or failed with the reason:
   7 uninstall   POST lifecycle.uninstalled signed; afterwards requests signed
                 for that installation are refused
 
-Bitbucket stopped installing new Connect apps in February 2026: this is
+Jira and Confluence sign installs and uninstalls with RS256: the host
+serves its public key at http://HOST-ADDR/connect-keys/<kid>, and an app on
+atlassian-connect-express 11 must be started with
+CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys to verify them (fix the
+address with --host-addr). Check 5 then wants aud = the client key in the
+app's tokens (Jira: /rest/api/3/myself, /rest/api/3/issue/{key},
+/rest/api/3/search/jql; Confluence: /wiki/rest/api/user/current,
+/wiki/api/v2/pages/{id}); check 6 adds forged installs (unsigned, HS256,
+another key, another app's aud, another client, expired, wrong qsh).
+
+Bitbucket stopped installing new Connect apps in February 2026, and Jira
+and Confluence blocked private Connect installs from March 2026: this is
 where a new app can be seen working end to end. Start the app first
 (npm start, or connectgen run); the app must be able to reach the host on
 127.0.0.1.
@@ -63,7 +78,11 @@ reached or a usage error.`,
   connectgen simulate --app http://127.0.0.1:4000 --verbose
 
   # In CI, machine-readable
-  connectgen simulate --app http://127.0.0.1:3000 --format json > report.json`,
+  connectgen simulate --app http://127.0.0.1:3000 --format json > report.json
+
+  # A Jira app: it verifies the signed install with the host's key
+  CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
+  connectgen simulate --host-addr 127.0.0.1:2990`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
@@ -75,6 +94,8 @@ reached or a usage error.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.AppURL, "app", hostsim.DefaultAppURL, "the app's base URL")
+	fl.StringVar(&opts.Product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
+	fl.StringVar(&opts.HostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
 	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
 	fl.Int64Var(&opts.MaxBody, "max-body", hostsim.DefaultMaxBody, "the largest answer read from the app, in bytes")
@@ -142,12 +163,21 @@ func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
+	var product hostsim.Product
+	if opts.Product != "" {
+		var err error
+		if product, err = hostsim.ParseProduct(opts.Product); err != nil {
+			return nil, usageErrorf("--product: %v", err)
+		}
+	}
 	h, err := hostsim.New(hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody,
 		Now:     opts.f.Now,
 		Log:     log,
+		Product: product,
+		APIAddr: opts.HostAddr,
 	})
 	if err != nil {
 		return nil, usageErrorf("%v", err)

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"bytes"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,20 +22,35 @@ func init() {
 	})
 }
 
-// startAppCmd is `startapp DIR|brokenapp`: it starts `node app.js` in DIR
-// (or hostsim's deliberately broken app) on a free loopback port, waits
-// for its descriptor, sets $APP_URL and stops the app when the script ends.
+// startAppCmd is `startapp DIR|brokenapp|jiraapp|brokenjiraapp`: it starts
+// `node app.js` in DIR (or one of hostsim's test apps) on a free loopback
+// port, waits for its descriptor, sets $APP_URL and stops the app when the
+// script ends. The Jira apps run on ACE 11 with CONNECT_KEYS_CDN_URL at
+// a free loopback port, given to the script as $HOST_ADDR for simulate's
+// --host-addr.
 func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: startapp DIR|brokenapp")
+		ts.Fatalf("usage: startapp DIR|brokenapp|jiraapp|brokenjiraapp")
 	}
 	dir := ts.MkAbs(args[0])
-	if args[0] == "brokenapp" {
+	env := []string{"HOME=" + ts.Getenv("HOME")}
+	switch args[0] {
+	case "brokenapp":
 		d, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", "brokenapp"))
 		ts.Check(err)
 		dir = d
+	case "jiraapp", "brokenjiraapp":
+		src, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", args[0]))
+		ts.Check(err)
+		ts.Check(os.MkdirAll(dir, 0o755))
+		ts.Check(apptest.CopyApp(src, dir))
+		port, err := apptest.FreePort()
+		ts.Check(err)
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		ts.Setenv("HOST_ADDR", addr)
+		env = append(env, "CONNECT_KEYS_CDN_URL=http://"+addr+hostsim.KeysPath)
 	}
-	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
+	app, err := apptest.Start(dir, env...)
 	ts.Check(err)
 	ts.Defer(app.Stop)
 	ts.Setenv("APP_URL", app.URL)
@@ -41,9 +58,9 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 
 func TestSimulateFlags(t *testing.T) {
 	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f, o.ctx = nil, nil }, []flagCase[simulateOptions]{
-		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
-		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v"},
-			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
+		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, HostAddr: "127.0.0.1:0", Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
+		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v", "--product", "jira", "--host-addr", "127.0.0.1:2990"},
+			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Product: "jira", HostAddr: "127.0.0.1:2990", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
 		{args: []string{"extra"}, wantErr: "unknown command"},
 	})
 }
@@ -54,6 +71,8 @@ func TestRunSimulateUsageErrors(t *testing.T) {
 		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: 0, MaxBody: 1},
 		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 0},
 		{AppURL: "ftp://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 1},
+		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 1, Product: "jria", HostAddr: "127.0.0.1:0"},
+		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 1, HostAddr: "0.0.0.0:2990"},
 	} {
 		o.f = &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Now: time.Now}
 		if err := runSimulate(&o); exitCode(err) != ExitUsage {

@@ -303,3 +303,31 @@ func lastLines(b []byte, n int) string {
 	}
 	return string(bytes.Join(lines, []byte("\n")))
 }
+
+// CopyApp copies the files of the flat folder src (a test app such as
+// internal/hostsim/testdata/jiraapp) into dst and links the shared
+// node_modules (ACE 11, express) into it, installing them first if no
+// earlier run did.
+func CopyApp(src, dst string) error {
+	nm, err := NodeModules()
+	if err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			return fmt.Errorf("%s: %s is not a regular file; a test app is one flat folder", src, e.Name())
+		}
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return os.Symlink(nm, filepath.Join(dst, "node_modules"))
+}

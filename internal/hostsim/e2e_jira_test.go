@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -32,26 +31,8 @@ func needNode(t *testing.T) {
 // node_modules of internal/apptest (which holds ACE 11 and express).
 func aceTestApp(t *testing.T, name string) string {
 	t.Helper()
-	nm, err := apptest.NodeModules()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	src := filepath.Join("testdata", name)
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := os.Symlink(nm, filepath.Join(dir, "node_modules")); err != nil {
+	if err := apptest.CopyApp(filepath.Join("testdata", name), dir); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -175,6 +175,13 @@ func New(opts Options) (*Host, error) {
 	}
 	ln := opts.Listener
 	if ln == nil {
+		host, _, err := net.SplitHostPort(opts.APIAddr)
+		if err != nil {
+			return nil, fmt.Errorf("host address %q: %v", opts.APIAddr, err)
+		}
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, fmt.Errorf("host address %q is not on loopback (127.0.0.1, localhost, [::1]): the local host never listens beyond this machine", opts.APIAddr)
+		}
 		if ln, err = net.Listen("tcp", opts.APIAddr); err != nil {
 			return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
 		}
