@@ -19,9 +19,9 @@ type simulateOptions struct {
 	Product  string
 	HostAddr string
 	Format   string
-	Timeout time.Duration
-	MaxBody int64
-	Verbose bool
+	Timeout  time.Duration
+	MaxBody  int64
+	Verbose  bool
 }
 
 func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Command {
