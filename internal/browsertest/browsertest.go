@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,9 @@ import (
 type Browser struct {
 	t   testing.TB
 	ctx context.Context
-	// Dir is where screenshots are saved.
+	// Dir is where screenshots are saved: the test's temporary folder, or
+	// with CONNECTGEN_SCREENSHOTS=DIR a folder DIR/<test name> kept after
+	// the test, to look at them.
 	Dir string
 
 	mu       sync.Mutex
@@ -81,6 +84,12 @@ func New(t testing.TB) *Browser {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	b := &Browser{t: t, ctx: ctx, Dir: t.TempDir()}
+	if keep := os.Getenv("CONNECTGEN_SCREENSHOTS"); keep != "" {
+		b.Dir = filepath.Join(keep, strings.ReplaceAll(t.Name(), "/", "_"))
+		if err := os.MkdirAll(b.Dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(func() {
 		cancelCtx()
 		cancelAlloc()

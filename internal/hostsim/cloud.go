@@ -19,17 +19,18 @@ import (
 // Jira's standard parameters, Jira and Confluence webhooks, and a REST
 // stand-in that wants the app's token with aud = the client key.
 
-// cloudData is the sample Jira or Confluence site: one user, one project
-// with one issue, one space with one page.
-type cloudData struct {
+// CloudSample is the sample Jira or Confluence site: one user, one project
+// with one issue, one space with one page. The REST stand-in serves it and
+// module URLs are filled with it.
+type CloudSample struct {
 	apiURL                                   string
 	AccountID, DisplayName, Email            string
 	ProjectKey, ProjectID, IssueKey, IssueID string
 	SpaceKey, SpaceID, PageID, PageTitle     string
 }
 
-func newCloudData(apiURL string) *cloudData {
-	return &cloudData{
+func newCloudSample(apiURL string) *CloudSample {
+	return &CloudSample{
 		apiURL:      apiURL,
 		AccountID:   "712020:5c1f0c1e-4b7e-4c2a-9d3f-0a1b2c3d4e5f",
 		DisplayName: "Sample User",
@@ -38,6 +39,9 @@ func newCloudData(apiURL string) *cloudData {
 		SpaceKey: "SAMP", SpaceID: "65538", PageID: "98305", PageTitle: "Sample Page",
 	}
 }
+
+// CloudSample returns the sample Jira or Confluence site.
+func (h *Host) CloudSample() CloudSample { return *h.cloud }
 
 // siteURL is the product's base URL as the install payload gives it:
 // Confluence's carries its context path /wiki.
@@ -59,7 +63,7 @@ func (h *Host) contextPath() string {
 
 // cloudContextValues are the context parameters Jira and Confluence fill
 // module URLs with.
-func (c *cloudData) contextValues() map[string]string {
+func (c *CloudSample) contextValues() map[string]string {
 	return map[string]string{
 		"project.key": c.ProjectKey, "project.id": c.ProjectID, "project.type": "software",
 		"issue.key": c.IssueKey, "issue.id": c.IssueID, "issuetype.id": "10002",

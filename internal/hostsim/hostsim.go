@@ -106,7 +106,7 @@ type Host struct {
 	srv    *http.Server
 	apiURL string
 	data   *sampleData
-	cloud  *cloudData // Jira's and Confluence's sample data
+	cloud  *CloudSample // Jira's and Confluence's sample data
 
 	keys *keyServer // Jira's and Confluence's install signing key
 
@@ -199,7 +199,7 @@ func New(opts Options) (*Host, error) {
 	}
 	h.cloudClientKey = cloudKey
 	h.data = newSampleData(h.apiURL)
-	h.cloud = newCloudData(h.apiURL)
+	h.cloud = newCloudSample(h.apiURL)
 	h.srv = &http.Server{
 		Handler:           h.apiHandler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -95,3 +95,17 @@ func (d *Deferred) Uninstall(ctx context.Context) error {
 	}
 	return errNotReady
 }
+
+// ContextToken is the backend's context token, once it is set and if it
+// has them.
+func (d *Deferred) ContextToken() (string, error) {
+	b := d.get()
+	if b == nil {
+		return "", errNotReady
+	}
+	ct, ok := b.(ContextTokener)
+	if !ok {
+		return "", errors.New("AP.context.getToken is not supported by the local " + b.App().ProductName() + " host")
+	}
+	return ct.ContextToken()
+}

@@ -52,19 +52,55 @@ func Handler(b Backend) http.Handler {
 	h := &handler{b: b, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /{$}", h.index)
 	h.mux.HandleFunc("GET /module/{kind}/{key}", h.module)
-	h.mux.HandleFunc("GET "+HostScriptPath, serveFile("ui/all.js", "text/javascript; charset=utf-8"))
+	h.mux.HandleFunc("GET "+HostScriptPath, h.hostScript)
 	h.mux.HandleFunc("GET /static/host.js", serveFile("ui/host.js", "text/javascript; charset=utf-8"))
 	h.mux.HandleFunc("GET /static/host.css", serveFile("ui/host.css", "text/css; charset=utf-8"))
 	h.mux.HandleFunc("POST /api/request", h.apiRequest)
 	h.mux.HandleFunc("POST /api/webhook", h.apiWebhook)
 	h.mux.HandleFunc("POST /api/reinstall", h.apiLifecycle(Backend.Reinstall))
 	h.mux.HandleFunc("POST /api/uninstall", h.apiLifecycle(Backend.Uninstall))
+	h.mux.HandleFunc("POST /api/context-token", h.apiContextToken)
 	return h
+}
+
+var allJS = sync.OnceValue(func() string {
+	b, err := uiFS.ReadFile("ui/all.js")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return string(b)
+})
+
+// hostScript serves all.js, its messages naming the product the host
+// plays ("the local Jira host").
+func (h *handler) hostScript(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	io.WriteString(w, strings.ReplaceAll(allJS(), "local Bitbucket host", "local "+h.b.App().ProductName()+" host"))
+}
+
+// apiContextToken answers AP.context.getToken with the backend's context
+// token; a backend without them (Bitbucket's) says so.
+func (h *handler) apiContextToken(w http.ResponseWriter, r *http.Request) {
+	var in struct{}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	ct, ok := h.b.(ContextTokener)
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]string{"error": "AP.context.getToken is not supported by the local " + h.b.App().ProductName() + " host"})
+		return
+	}
+	tok, err := ct.ContextToken()
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"token": tok})
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !IsLoopback(r.Host) {
-		http.Error(w, "the local Bitbucket host answers only on loopback addresses", http.StatusMisdirectedRequest)
+		http.Error(w, "the local host answers only on loopback addresses", http.StatusMisdirectedRequest)
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -114,7 +150,7 @@ func (h *handler) data(r *http.Request) *pageData {
 	d.AppOrigin = origin
 	pages := h.b.Pages()
 	for _, k := range kinds {
-		s := section{Label: k.label, Area: k.area}
+		s := section{Label: k.label, Area: area(k.kind, app.Product, k.area)}
 		for _, p := range pages {
 			if p.Kind == k.kind {
 				s.Pages = append(s.Pages, p)
@@ -260,7 +296,7 @@ func (h *handler) apiRequest(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, requestReply{Error: fmt.Sprintf("AP.request: method %q is not supported", in.Method)})
 		return
 	}
-	if err := checkAPIPath(in.URL); err != nil {
+	if err := checkAPIPath(in.URL, h.b.App()); err != nil {
 		writeJSON(w, http.StatusOK, requestReply{Error: err.Error()})
 		return
 	}

@@ -22,12 +22,25 @@ func (b hostBackend) App() AppInfo {
 		Repository: s.Repository,
 		User:       s.UserName,
 	}
+	switch p := b.h.Product(); p {
+	case hostsim.Jira, hostsim.Confluence:
+		c := b.h.CloudSample()
+		app.Product = string(p)
+		app.Workspace, app.User = "Sample Site", c.DisplayName
+		app.Repository = "Sample Project (" + c.ProjectKey + ")"
+		if p == hostsim.Confluence {
+			app.Repository = "Sample Space (" + c.SpaceKey + ")"
+		}
+	}
 	if d := b.h.Descriptor(); d != nil {
 		app.Name, app.Key = d.Name, d.Key
 	}
 	_, app.Installed = b.h.Installation()
 	return app
 }
+
+// ContextToken answers AP.context.getToken (hostsim.Host.ContextToken).
+func (b hostBackend) ContextToken() (string, error) { return b.h.ContextToken() }
 
 func (b hostBackend) Pages() []Page {
 	mods := b.h.Modules()

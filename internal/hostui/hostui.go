@@ -18,6 +18,7 @@ package hostui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/url"
 	"strings"
@@ -63,9 +64,69 @@ type AppInfo struct {
 	Workspace  string // workspace slug, e.g. "sample-workspace"
 	Repository string // repository full name, e.g. "sample-workspace/sample-repo"
 	User       string // display name of the signed-in sample user
+
+	// Product is the product the host plays: "bitbucket" (the default when
+	// empty), "jira" or "confluence". For Jira and Confluence, Workspace is
+	// the site's name and Repository the sample project or space.
+	Product string
+}
+
+// ProductName is the product's name for the page: Bitbucket, Jira or
+// Confluence.
+func (a AppInfo) ProductName() string {
+	switch a.Product {
+	case "jira":
+		return "Jira"
+	case "confluence":
+		return "Confluence"
+	}
+	return "Bitbucket"
+}
+
+// Builtin are the product's own entries at the top of the sidebar.
+func (a AppInfo) Builtin() []string {
+	switch a.Product {
+	case "jira":
+		return []string{"Timeline", "Backlog", "Board", "Issues"}
+	case "confluence":
+		return []string{"Overview", "Pages", "Blogs", "Space settings"}
+	}
+	return []string{"Source", "Commits", "Branches", "Pull requests"}
+}
+
+// APIExample is a path of the product's REST API, for messages.
+func (a AppInfo) APIExample() string {
+	switch a.Product {
+	case "jira":
+		return "/rest/api/3/myself"
+	case "confluence":
+		return "/wiki/rest/api/user/current"
+	}
+	return "/2.0/user"
+}
+
+// ContextTokener is a Backend that also answers AP.context.getToken: a
+// context token (qsh "context-qsh") for the installation, as Jira and
+// Confluence give their apps' pages.
+type ContextTokener interface {
+	ContextToken() (string, error)
 }
 
 // Page module kinds, as the descriptor names their module lists (singular).
+// The Jira, Jira Service Management and Confluence ones follow Bitbucket's.
+const (
+	KindJiraProjectPage     = "jiraProjectPage"
+	KindJiraProjectAdminTab = "jiraProjectAdminTabPanel"
+	KindJiraIssueGlance     = "jiraIssueGlance"
+	KindJiraIssueContent    = "jiraIssueContent"
+	KindJiraIssueTabPanel   = "jiraIssueTabPanel"
+	KindPortalHeader        = "serviceDeskPortalHeader"
+	KindPortalSubHeader     = "serviceDeskPortalSubHeader"
+	KindPortalFooter        = "serviceDeskPortalFooter"
+	KindSpaceToolsTab       = "spaceToolsTab"
+	KindPostInstallPage     = "postInstallPage"
+)
+
 const (
 	KindRepoPage      = "repoPage"
 	KindWebItem       = "webItem"
@@ -121,6 +182,35 @@ var kinds = []struct{ kind, label, area string }{
 	{KindAdminPage, "Admin pages", "Workspace"},
 	{KindConfigurePage, "Configure pages", "Workspace"},
 	{KindProfileTab, "Profile tabs", "Profile"},
+	{KindJiraProjectPage, "Project pages", "Project"},
+	{KindJiraProjectAdminTab, "Project settings", "Project"},
+	{KindJiraIssueGlance, "Issue glances", "Issue SAMP-1"},
+	{KindJiraIssueContent, "Issue content", "Issue SAMP-1"},
+	{KindJiraIssueTabPanel, "Issue tabs", "Issue SAMP-1"},
+	{KindPortalHeader, "Portal headers", "Help center"},
+	{KindPortalSubHeader, "Portal sub-headers", "Help center"},
+	{KindPortalFooter, "Portal footers", "Help center"},
+	{KindSpaceToolsTab, "Space tools", "Space"},
+	{KindPostInstallPage, "Post-install pages", "Apps"},
+}
+
+// area is where a kind's entries sit in product's sidebar: Bitbucket's
+// workspace pages are Jira's and Confluence's site pages.
+func area(kind, product, bitbucket string) string {
+	if product == "jira" || product == "confluence" {
+		switch kind {
+		case KindGeneralPage:
+			return "Apps"
+		case KindAdminPage, KindConfigurePage:
+			return "Administration"
+		case KindWebPanel, KindWebItem:
+			if product == "jira" {
+				return "Issue SAMP-1"
+			}
+			return "Page"
+		}
+	}
+	return bitbucket
 }
 
 // kindLabel returns the singular, human name of a kind.
@@ -165,16 +255,16 @@ func loopbackOrigin(raw string) (string, error) {
 
 // checkAPIPath refuses AP.request URLs that are not plain paths of the
 // host's REST API, so a page cannot make the host call elsewhere.
-func checkAPIPath(p string) error {
+func checkAPIPath(p string, app AppInfo) error {
 	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n\x00") {
-		return errors.New("AP.request needs a path of the Bitbucket API, such as /2.0/user")
+		return fmt.Errorf("AP.request needs a path of the %s API, such as %s", app.ProductName(), app.APIExample())
 	}
 	u, err := url.Parse(p)
 	if err != nil {
 		return err
 	}
 	if u.Scheme != "" || u.Host != "" || u.User != nil {
-		return errors.New("AP.request needs a path of the Bitbucket API, not an absolute URL")
+		return fmt.Errorf("AP.request needs a path of the %s API, not an absolute URL", app.ProductName())
 	}
 	return nil
 }

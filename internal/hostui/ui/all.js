@@ -4,7 +4,9 @@
  * Supported: AP.request(options) and AP.request(url, options) with
  * success/error callbacks and a returned Promise ({body, xhr} on success,
  * {err, xhr} on failure), AP.require('request' | ['request', ...], cb),
- * AP.resize(width, height), AP.sizeToParent() and automatic height.
+ * AP.resize(width, height), AP.sizeToParent() and automatic height, and
+ * for Jira and Confluence AP.context.getToken(callback) (a context token,
+ * qsh "context-qsh", callback and Promise) and AP.context.getContext.
  * Any other AP call logs a console warning naming it and does nothing.
  *
  * It talks only to the window that framed it, and only if that window's
@@ -14,7 +16,7 @@
 
   var CHANNEL = 'connectgen-ap';
   var PREFIX = '[connectgen local host]';
-  var SUPPORTED = 'AP.request, AP.require("request"), AP.resize, AP.sizeToParent';
+  var SUPPORTED = 'AP.request, AP.require("request"), AP.resize, AP.sizeToParent, AP.context.getToken, AP.context.getContext';
 
   function scriptSrc() {
     if (document.currentScript && document.currentScript.src) {
@@ -237,8 +239,57 @@
     post({ type: 'sizeToParent' });
   }
 
+  // getToken asks the host for a context token; the host answers an error
+  // where the product has none (Bitbucket).
+  function getToken(callback) {
+    var p = new Promise(function (resolve, reject) {
+      if (!post({ type: 'getToken', id: nextId })) {
+        console.warn(PREFIX + ' AP.context.getToken() cannot run: ' + problem + '.');
+        reject(new Error(problem));
+        return;
+      }
+      pending[nextId++] = function (m) {
+        if (m.error) {
+          console.warn(PREFIX + ' AP.context.getToken() failed: ' + m.error);
+          reject(new Error(m.error));
+          return;
+        }
+        if (typeof callback === 'function') {
+          callback(m.token);
+        }
+        resolve(m.token);
+      };
+    });
+    p.catch(function () {});
+    return p;
+  }
+
+  // getContext reads the context from a context token's claims.
+  function getContext(callback) {
+    var p = getToken().then(function (token) {
+      var seg = String(token).split('.')[1] || '';
+      var json = atob(seg.replace(/-/g, '+').replace(/_/g, '/'));
+      var ctx = (JSON.parse(json) || {}).context || {};
+      if (typeof callback === 'function') {
+        callback(ctx);
+      }
+      return ctx;
+    });
+    p.catch(function () {});
+    return p;
+  }
+
+  var context = new Proxy({ getToken: getToken, getContext: getContext }, {
+    get: function (target, prop) {
+      if (typeof prop === 'symbol' || prop in target || prop === 'then' || prop === 'toJSON') {
+        return target[prop];
+      }
+      return unsupported('AP.context.' + prop);
+    }
+  });
+
   var env = { resize: resize, sizeToParent: sizeToParent };
-  var modules = { request: request, env: env };
+  var modules = { request: request, env: env, context: context };
 
   function requireModules(names, callback) {
     var list = Array.isArray(names) ? names : [names];
@@ -246,7 +297,7 @@
       if (Object.prototype.hasOwnProperty.call(modules, name)) {
         return modules[name];
       }
-      console.warn(PREFIX + ' AP.require(' + JSON.stringify(name) + ') is not supported by the local Bitbucket host; its calls will do nothing. Supported modules: request, env.');
+      console.warn(PREFIX + ' AP.require(' + JSON.stringify(name) + ') is not supported by the local Bitbucket host; its calls will do nothing. Supported modules: request, env, context.');
       return unsupported('AP.require(' + JSON.stringify(name) + ')');
     });
     if (typeof callback === 'function') {
@@ -259,7 +310,8 @@
     require: requireModules,
     resize: resize,
     sizeToParent: sizeToParent,
-    env: env
+    env: env,
+    context: context
   };
 
   window.AP = new Proxy(base, {

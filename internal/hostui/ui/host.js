@@ -71,6 +71,20 @@
     });
   }
 
+  function onGetToken(win, origin, m) {
+    var reply = function (r) {
+      r.channel = CHANNEL;
+      r.type = 'response';
+      r.id = m.id;
+      win.postMessage(r, origin);
+    };
+    callHost('/api/context-token', {}).then(function (body) {
+      reply(body.error ? { error: String(body.error) } : { token: String(body.token || '') });
+    }, function (err) {
+      reply({ error: 'the local host did not answer: ' + err });
+    });
+  }
+
   window.addEventListener('message', function (ev) {
     var m = ev.data;
     if (!m || typeof m !== 'object' || m.channel !== CHANNEL) {
@@ -90,6 +104,9 @@
         break;
       case 'request':
         onRequest(ev.source, origin, m);
+        break;
+      case 'getToken':
+        onGetToken(ev.source, origin, m);
         break;
       case 'resize':
         var h = size(m.height, MAX_SIZE);

@@ -25,8 +25,27 @@ app.get('/hello-world', addon.authenticate(), (req, res) => {
     res.type('html').send(`<!DOCTYPE html><html><head><title>Hello World</title>
 <script src="${esc(res.locals.hostScriptUrl)}"></script></head>
 <body><h1>Hello World</h1><p id="me">${esc(me.displayName || 'unknown')} (${esc(status)})</p>
-<p id="issue">${esc(req.query.issueKey)}</p></body></html>`);
+<p id="issue">${esc(req.query.issueKey)}</p>
+<p id="client-display-name">loading…</p><p id="context-client">loading…</p>
+<script src="/page.js"></script></body></html>`);
   });
+});
+
+// In the browser: AP.request as the app, and a context token from
+// AP.context.getToken checked by the app's /context route.
+app.get('/page.js', (req, res) => {
+  res.type('js').send(`(function () {
+  var show = function (id, text) { document.getElementById(id).textContent = text; };
+  if (!window.AP) { show('client-display-name', 'no AP'); show('context-client', 'no AP'); return; }
+  AP.request('/rest/api/3/myself').then(function (r) {
+    show('client-display-name', JSON.parse(r.body).displayName);
+  }, function (e) { show('client-display-name', 'AP.request failed: ' + (e && e.err)); });
+  AP.context.getToken().then(function (token) {
+    return fetch('/context', { headers: { Authorization: 'JWT ' + token } }).then(function (r) {
+      return r.ok ? r.json().then(function (b) { show('context-client', b.clientKey); }) : show('context-client', 'refused: ' + r.status);
+    });
+  }).catch(function (e) { show('context-client', 'getToken failed: ' + e); });
+})();`);
 });
 
 app.get('/context', addon.checkValidToken(), (req, res) => {
