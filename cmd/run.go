@@ -190,6 +190,16 @@ func runRun(opts *runOptions) error {
 	if err := runner.CheckPort(port); err != nil {
 		return failf("%v", err)
 	}
+	// A Jira or Confluence app verifies the host's signed install with
+	// the key it fetches from CONNECT_KEYS_CDN_URL: the host's REST API
+	// gets its address before the app starts.
+	var hostAddr string
+	if opts.Local {
+		if hostAddr, err = hostsim.FreeAddr(); err != nil {
+			return failf("%v", err)
+		}
+		env = append(env, "CONNECT_KEYS_CDN_URL=http://"+hostAddr+hostsim.KeysPath)
+	}
 	// The host's page must listen before the app starts: the app is told
 	// where the host's all.js is (AC_HOST_SCRIPT_URL).
 	var hostLn net.Listener
@@ -234,9 +244,9 @@ func runRun(opts *runOptions) error {
 	}
 	switch {
 	case opts.Serve:
-		cfg.OnReady = serveLocal(opts.f, hostLn, opts.Listen, base)
+		cfg.OnReady = serveLocal(opts.f, hostLn, opts.Listen, base, hostAddr)
 	case opts.Local:
-		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base) }
+		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base, hostAddr) }
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)
 	var se *runner.StartError
@@ -259,12 +269,14 @@ func runRun(opts *runOptions) error {
 // that just became ready and prints the report. The checks end with an
 // uninstall; the app is then installed again and the host's REST API kept
 // answering it until the app stops, so the running app has a host to call.
-func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL string) {
-	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
-	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now})
+func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL, hostAddr string) {
+	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now, APIAddr: hostAddr})
 	if err != nil {
-		fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+		fmt.Fprintf(out, "connectgen: local host: %v\n", err)
 		return
+	}
+	if _, err := h.FetchDescriptor(ctx); err == nil {
+		fmt.Fprintf(out, "connectgen: checking the app with the local %s host\n", h.Product().Title())
 	}
 	defer h.Close()
 	r := h.RunChecks(ctx)
@@ -295,7 +307,7 @@ func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, app
 // runner waits for that before it stops the app). The first start uses ln,
 // opened before the app started; a restart listens on addr again, since
 // the previous page's shutdown closed its listener.
-func serveLocal(f *Factory, ln net.Listener, addr, appURL string) func(context.Context, io.Writer) {
+func serveLocal(f *Factory, ln net.Listener, addr, appURL, hostAddr string) func(context.Context, io.Writer) {
 	var mu sync.Mutex
 	first := ln
 	return func(ctx context.Context, out io.Writer) {
@@ -311,7 +323,7 @@ func serveLocal(f *Factory, ln net.Listener, addr, appURL string) func(context.C
 			}
 		}
 		defer l.Close()
-		h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: f.Now})
+		h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: f.Now, APIAddr: hostAddr})
 		if err != nil {
 			fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
 			return

@@ -89,8 +89,12 @@ func serveLocalHost(ctx context.Context, f *Factory, ln net.Listener, h *hostsim
 	b := hostui.HostBackend(h)
 	app := b.App()
 	base := hostui.URL(ln)
-	fmt.Fprintf(out, "Local Bitbucket host for %s (%s): %s/\n", app.Name, app.Key, base)
-	fmt.Fprintf(out, "  installed as %s in workspace %s; REST API at %s\n", app.ClientKey, app.Workspace, h.APIURL())
+	fmt.Fprintf(out, "Local %s host for %s (%s): %s/\n", app.ProductName(), app.Name, app.Key, base)
+	where := "workspace " + app.Workspace
+	if app.Product != "" {
+		where = app.Repository + "; key CDN " + h.KeysURL()
+	}
+	fmt.Fprintf(out, "  installed as %s in %s; REST API at %s\n", app.ClientKey, where, h.APIURL())
 	pages := b.Pages()
 	if len(pages) == 0 {
 		fmt.Fprintln(out, "  the app has no page modules")

@@ -19,7 +19,21 @@ import (
 func init() {
 	extraScriptCmds = append(extraScriptCmds, map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		"startapp": startAppCmd,
+		"testapp":  testAppCmd,
 	})
+}
+
+// testAppCmd is `testapp NAME DIR`: hostsim's test app NAME (jiraapp,
+// brokenjiraapp) copied into DIR with the shared node_modules linked in.
+func testAppCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: testapp NAME DIR")
+	}
+	src, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", args[0]))
+	ts.Check(err)
+	dir := ts.MkAbs(args[1])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	ts.Check(apptest.CopyApp(src, dir))
 }
 
 // startAppCmd is `startapp DIR|brokenapp|jiraapp|brokenjiraapp`: it starts
@@ -40,10 +54,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		dir = d
 	case "jiraapp", "brokenjiraapp":
-		src, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", args[0]))
-		ts.Check(err)
-		ts.Check(os.MkdirAll(dir, 0o755))
-		ts.Check(apptest.CopyApp(src, dir))
+		testAppCmd(ts, false, []string{args[0], args[0]})
 		port, err := apptest.FreePort()
 		ts.Check(err)
 		addr := fmt.Sprintf("127.0.0.1:%d", port)

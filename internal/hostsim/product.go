@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -156,6 +157,18 @@ func (k *keyServer) get() (*rsa.PrivateKey, string, error) {
 		k.pem, k.err = connectjwt.PublicKeyPEM(&k.key.PublicKey)
 	})
 	return k.key, k.kid, k.err
+}
+
+// FreeAddr returns a loopback address (127.0.0.1:PORT) that was free a
+// moment ago, for a host whose key CDN address the app must be given
+// before the host starts (run --local).
+func FreeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // KeysURL is the value of CONNECT_KEYS_CDN_URL an ACE app needs to verify

@@ -65,4 +65,7 @@ app.post('/uninstalled', addon.authenticateInstall(), async (req, res, next) => 
 
 addon.on('jira:issue_created', () => console.log('webhook jira:issue_created'));
 
-app.listen(app.get('port'), '127.0.0.1', () => console.log(`App server running at ${addon.config.localBaseUrl()}`));
+const server = app.listen(app.get('port'), '127.0.0.1', () => console.log(`App server running at ${addon.config.localBaseUrl()}`));
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => { server.close(); process.exit(0); });
+}
