@@ -127,7 +127,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
-	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate"} {
+	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate", "## simulate (Jira)"} {
 		if !strings.Contains(text, section) {
 			t.Errorf("report has no %q section:\n%s", section, text)
 		}

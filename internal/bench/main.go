@@ -3,7 +3,8 @@
 // ratio against something measured in the same run, so the numbers stay
 // honest on any machine: `connectgen new` against atlas-connect and cp -r,
 // `validate` against ajv-cli, `run` against node app.js started directly,
-// `simulate` against the same number of plain HTTP requests.
+// `simulate` (against a Bitbucket and a Jira app) against the same number
+// of plain HTTP requests.
 //
 // It is run by `make bench`; `make bench-smoke` runs each figure once to
 // keep the harness from rotting. It is never a pass/fail gate.
@@ -39,7 +40,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 10, "measured runs per figure, after the warm-up")
 	flag.IntVar(&o.warmup, "warmup", 1, "unmeasured runs first")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; - for standard output")
-	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate (default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate,simulate-jira (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
 	text, err := runAll(o)
@@ -115,6 +116,7 @@ func runAll(o options) (string, error) {
 		{"validate", benchValidate},
 		{"run", benchRun},
 		{"simulate", benchSimulate},
+		{"simulate-jira", benchSimulateJira},
 	}
 	var failed []string
 	for _, f := range figures {

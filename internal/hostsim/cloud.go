@@ -225,7 +225,7 @@ func (h *Host) installHint(fetchesBefore int) string {
 // the other checks need.
 func (h *Host) checkCloudInstallSecurity(ctx context.Context, d *Descriptor, inst Installation, fail func(string), detail func(string)) {
 	now := h.now()
-	other, err := connectjwt.GenerateKey()
+	other, _, err := h.other.get()
 	if err != nil {
 		fail(err.Error())
 		return

@@ -108,7 +108,8 @@ type Host struct {
 	data   *sampleData
 	cloud  *CloudSample // Jira's and Confluence's sample data
 
-	keys *keyServer // Jira's and Confluence's install signing key
+	keys  *keyServer // Jira's and Confluence's install signing key
+	other *keyServer // a key the app must not trust, for check 6
 
 	mu             sync.Mutex
 	clientKey      string
@@ -196,6 +197,7 @@ func New(opts Options) (*Host, error) {
 		apiURL:    "http://" + ln.Addr().String(),
 		clientKey: ck,
 		keys:      &keyServer{},
+		other:     &keyServer{},
 	}
 	h.cloudClientKey = cloudKey
 	h.data = newSampleData(h.apiURL)
