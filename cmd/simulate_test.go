@@ -29,11 +29,11 @@ func testAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: testapp NAME DIR")
 	}
-	src, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", args[0]))
+	testdata, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata"))
 	ts.Check(err)
 	dir := ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(dir, 0o755))
-	ts.Check(apptest.CopyApp(src, dir))
+	ts.Check(apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, args[0])))
 }
 
 // startAppCmd is `startapp DIR|brokenapp|jiraapp|brokenjiraapp`: it starts

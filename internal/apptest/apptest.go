@@ -304,29 +304,32 @@ func lastLines(b []byte, n int) string {
 	return string(bytes.Join(lines, []byte("\n")))
 }
 
-// CopyApp copies the files of the flat folder src (a test app such as
-// internal/hostsim/testdata/jiraapp) into dst and links the shared
-// node_modules (ACE 11, express) into it, installing them first if no
-// earlier run did.
-func CopyApp(src, dst string) error {
+// CopyApp copies the files of the flat folders srcs, in order (a later
+// file of the same name wins), into dst and links the shared node_modules
+// (ACE 11, express) into it, installing them first if no earlier run did.
+// Test apps such as internal/hostsim/testdata/jiraapp are made this way
+// from their own folder and testdata/acecommon.
+func CopyApp(dst string, srcs ...string) error {
 	nm, err := NodeModules()
 	if err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			return fmt.Errorf("%s: %s is not a regular file; a test app is one flat folder", src, e.Name())
-		}
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+	for _, src := range srcs {
+		entries, err := os.ReadDir(src)
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			return err
+		for _, e := range entries {
+			if !e.Type().IsRegular() {
+				return fmt.Errorf("%s: %s is not a regular file; a test app is made of flat folders", src, e.Name())
+			}
+			b, err := os.ReadFile(filepath.Join(src, e.Name()))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+				return err
+			}
 		}
 	}
 	return os.Symlink(nm, filepath.Join(dst, "node_modules"))

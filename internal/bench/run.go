@@ -123,7 +123,8 @@ func benchSimulateJira(e *env) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	if err := apptest.CopyApp(filepath.Join(root, "internal", "hostsim", "testdata", "jiraapp"), dir); err != nil {
+	testdata := filepath.Join(root, "internal", "hostsim", "testdata")
+	if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, "jiraapp")); err != nil {
 		return err
 	}
 	port, err := apptest.FreePort()

@@ -196,14 +196,14 @@ func (h *Host) apiHandler() http.Handler {
 			r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBody)
 		}
 		product := h.Product()
-		check, errorf, mux := h.checkAppToken, apiError, http.Handler(mux)
+		errorf, mux := apiError, http.Handler(mux)
 		switch product {
 		case Jira:
-			check, errorf, mux = h.checkCloudAppToken, jiraError, jiraMux
+			errorf, mux = jiraError, jiraMux
 		case Confluence:
-			check, errorf, mux = h.checkCloudAppToken, confluenceError, confluenceMux
+			errorf, mux = confluenceError, confluenceMux
 		}
-		if reason := check(r); reason != "" {
+		if reason := h.checkAppToken(r); reason != "" {
 			call.Status, call.Reason = http.StatusUnauthorized, reason
 			h.record(call)
 			h.logf("API %s %s -> 401 %s", r.Method, r.URL.Path, reason)
@@ -224,19 +224,24 @@ func (h *Host) apiHandler() http.Handler {
 }
 
 // checkAppToken returns why r does not carry a valid app token, or "".
-// The token must be in the Authorization header (Bitbucket ignores one in
-// the query), issued by the app key for the installation's client key,
-// signed with its shared secret, unexpired and bound to this request.
+// The token must be issued by the app key, signed with the installation's
+// shared secret, unexpired and bound to this request. Bitbucket reads it
+// only from the Authorization header and wants sub = the client key; Jira
+// and Confluence also take ?jwt=, want aud = [the client key], and compute
+// the qsh without their context path (/wiki), as ACE's httpClient does.
 func (h *Host) checkAppToken(r *http.Request) string {
+	cloud := h.Product().cloud()
 	auth := r.Header.Get("Authorization")
 	token, isJWT := strings.CutPrefix(auth, "JWT ")
-	if auth == "" || !isJWT {
-		if r.URL.Query().Has("jwt") {
-			return "the token is in the query string; Bitbucket reads an app's token only from the header Authorization: JWT <token>"
-		}
-		if auth != "" {
-			return fmt.Sprintf("the Authorization header is not \"JWT <token>\" (it starts %q)", firstWord(auth))
-		}
+	switch {
+	case isJWT:
+	case auth != "":
+		return fmt.Sprintf("the Authorization header is not \"JWT <token>\" (it starts %q)", firstWord(auth))
+	case r.URL.Query().Has("jwt") && cloud:
+		token = r.URL.Query().Get("jwt")
+	case r.URL.Query().Has("jwt"):
+		return "the token is in the query string; Bitbucket reads an app's token only from the header Authorization: JWT <token>"
+	default:
 		return "no token: the request has no Authorization: JWT header"
 	}
 	_, claims, err := connectjwt.Parse(token)
@@ -256,11 +261,16 @@ func (h *Host) checkAppToken(r *http.Request) string {
 	if claims.Issuer != appKey {
 		return fmt.Sprintf("iss is %q; an app's token must be issued by its app key %q", claims.Issuer, appKey)
 	}
-	if claims.Subject != inst.ClientKey {
+	req := &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}
+	if cloud {
+		if why := h.audProblem(claims, inst.ClientKey); why != "" {
+			return why
+		}
+		req.URL, req.BaseURL = h.apiURL+r.URL.RequestURI(), h.apiURL+h.contextPath()
+	} else if claims.Subject != inst.ClientKey {
 		return fmt.Sprintf("sub is %q; it must be the installation's client key %q", claims.Subject, inst.ClientKey)
 	}
-	_, err = connectjwt.Verify(token, inst.SharedSecret, &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}, h.now())
-	if err != nil {
+	if _, err := connectjwt.Verify(token, inst.SharedSecret, req, h.now()); err != nil {
 		return "the token is not valid: " + err.Error()
 	}
 	return ""

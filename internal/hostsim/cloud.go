@@ -440,62 +440,22 @@ func confluenceError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"statusCode": status, "message": msg})
 }
 
-// checkCloudAppToken returns why r does not carry a valid app token for
-// Jira or Confluence, or "": iss the app key, aud the installation's
-// client key (not Bitbucket's sub), HS256 with the shared secret,
-// unexpired, the qsh over the request without the context path (/wiki),
-// as ACE's httpClient computes it.
-func (h *Host) checkCloudAppToken(r *http.Request) string {
-	token := ""
-	auth := r.Header.Get("Authorization")
-	switch {
-	case strings.HasPrefix(auth, "JWT "):
-		token = strings.TrimSpace(auth[len("JWT "):])
-	case auth != "":
-		return fmt.Sprintf("the Authorization header is not \"JWT <token>\" (it starts %q)", firstWord(auth))
-	case r.URL.Query().Has("jwt"):
-		token = r.URL.Query().Get("jwt")
-	default:
-		return "no token: the request has no Authorization: JWT header"
-	}
-	hdr, claims, err := connectjwt.Parse(token)
-	if err != nil {
-		return "the token cannot be read: " + err.Error()
-	}
-	h.mu.Lock()
-	inst, desc := h.inst, h.desc
-	h.mu.Unlock()
-	if inst == nil {
-		return "the app is not installed: the host has no shared secret to check the token with"
-	}
-	appKey := inst.AppKey
-	if desc != nil {
-		appKey = desc.Key
-	}
-	if alg, _ := hdr["alg"].(string); alg == "HS256" && claims.Issuer != appKey {
-		return fmt.Sprintf("iss is %q; an app's token must be issued by its app key %q", claims.Issuer, appKey)
-	}
-	if alg, _ := hdr["alg"].(string); alg == "HS256" {
-		found := false
-		for _, a := range claims.Audience {
-			found = found || a == inst.ClientKey
-		}
-		if !found {
-			why := "aud is missing"
-			if len(claims.Audience) > 0 {
-				why = fmt.Sprintf("aud is %q", []string(claims.Audience))
-			}
-			if claims.Subject == inst.ClientKey {
-				why += " (sub = the client key is how Bitbucket names the installation, not Jira or Confluence)"
-			}
-			return fmt.Sprintf("%s; %s identifies the installation by aud = [%q], the client key", why, h.Product().Title(), inst.ClientKey)
+// audProblem says why claims do not name the installation the way Jira
+// and Confluence want (aud = [clientKey]), or "".
+func (h *Host) audProblem(claims connectjwt.Claims, clientKey string) string {
+	for _, a := range claims.Audience {
+		if a == clientKey {
+			return ""
 		}
 	}
-	req := &connectjwt.Request{Method: r.Method, URL: h.apiURL + r.URL.RequestURI(), BaseURL: h.apiURL + h.contextPath()}
-	if _, err := connectjwt.Verify(token, inst.SharedSecret, req, h.now()); err != nil {
-		return "the token is not valid: " + err.Error()
+	why := "aud is missing"
+	if len(claims.Audience) > 0 {
+		why = fmt.Sprintf("aud is %q", []string(claims.Audience))
 	}
-	return ""
+	if claims.Subject == clientKey {
+		why += " (sub = the client key is how Bitbucket names the installation, not Jira or Confluence)"
+	}
+	return fmt.Sprintf("%s; %s identifies the installation by aud = [%q], the client key", why, h.Product().Title(), clientKey)
 }
 
 // cloudKinds are Jira's and Confluence's module lists whose entries have

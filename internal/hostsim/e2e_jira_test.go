@@ -32,7 +32,7 @@ func needNode(t *testing.T) {
 func aceTestApp(t *testing.T, name string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := apptest.CopyApp(filepath.Join("testdata", name), dir); err != nil {
+	if err := apptest.CopyApp(dir, filepath.Join("testdata", "acecommon"), filepath.Join("testdata", name)); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -59,15 +59,7 @@ func checkCloudApp(t *testing.T, dir string, product Product) (*Host, *Report, *
 	if h.KeysURL() != keys {
 		t.Fatalf("KeysURL %s, want %s", h.KeysURL(), keys)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	start := time.Now()
-	r := h.RunChecks(ctx)
-	t.Logf("RunChecks took %s", time.Since(start))
-	var out bytes.Buffer
-	r.WriteTextVerbose(&out)
-	t.Logf("report:\n%s", out.String())
-	return h, r, log
+	return h, runAllChecks(t, h), log
 }
 
 // TestACEJiraAppPassesEveryCheck: a Jira app on real

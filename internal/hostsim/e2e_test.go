@@ -22,6 +22,12 @@ func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
+	return h, runAllChecks(t, h), log
+}
+
+// runAllChecks runs every check of h within a minute and logs the report.
+func runAllChecks(t *testing.T, h *Host) *Report {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -30,7 +36,7 @@ func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
 	var out bytes.Buffer
 	r.WriteTextVerbose(&out)
 	t.Logf("report:\n%s", out.String())
-	return h, r, log
+	return r
 }
 
 // TestGeneratedAppPassesEveryCheck runs the checks against the generated

@@ -55,15 +55,22 @@ const fakeKey = "fake-app"
 func startFakeApp(t *testing.T, d defects) *fakeApp {
 	t.Helper()
 	a := &fakeApp{t: t, d: d, installs: map[string]map[string]any{}}
+	a.url = serveLoopback(t, a)
+	return a
+}
+
+// serveLoopback serves h on a free loopback port until the test ends and
+// returns its URL.
+func serveLoopback(t *testing.T, h http.Handler) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.url = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: a}
+	srv := &http.Server{Handler: h}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return a
+	return "http://" + ln.Addr().String()
 }
 
 func (a *fakeApp) descriptor() map[string]any {
@@ -94,18 +101,25 @@ func (a *fakeApp) descriptor() map[string]any {
 }
 
 func (a *fakeApp) verify(r *http.Request, token string) (map[string]any, error) {
+	return verifyHostToken(&a.mu, a.installs, r, token, a.d.skipQSH)
+}
+
+// verifyHostToken checks a token from the host as ACE's authenticate()
+// does, with the shared secret of the installation its iss names in
+// installs (guarded by mu); skipQSH is the defect of not checking the qsh.
+func verifyHostToken(mu *sync.Mutex, installs map[string]map[string]any, r *http.Request, token string, skipQSH bool) (map[string]any, error) {
 	_, c, err := connectjwt.Parse(token)
 	if err != nil {
 		return nil, err
 	}
-	a.mu.Lock()
-	inst := a.installs[c.Issuer]
-	a.mu.Unlock()
+	mu.Lock()
+	inst := installs[c.Issuer]
+	mu.Unlock()
 	if inst == nil {
 		return nil, errors.New("unknown client")
 	}
 	var req *connectjwt.Request
-	if !a.d.skipQSH {
+	if !skipQSH {
 		req = &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}
 	}
 	_, err = connectjwt.Verify(token, inst["sharedSecret"].(string), req, time.Now())
@@ -219,19 +233,24 @@ func (a *fakeApp) callAPI(inst map[string]any) string {
 		return ""
 	}
 	tok, _ := connectjwt.Sign(secret, c)
-	req, _ := http.NewRequest("GET", fmt.Sprint(inst["baseApiUrl"])+"/2.0/user", nil)
-	req.Header.Set("Authorization", "JWT "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Error(err)
-		return ""
-	}
-	defer resp.Body.Close()
 	var u struct {
 		DisplayName string `json:"display_name"`
 	}
-	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&u)
+	getJSON(a.t, fmt.Sprint(inst["baseApiUrl"])+"/2.0/user", tok, &u)
 	return u.DisplayName
+}
+
+// getJSON GETs u with the app token tok and decodes the JSON answer into v.
+func getJSON(t *testing.T, u, tok string, v any) {
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "JWT "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer resp.Body.Close()
+	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v)
 }
 
 func newHost(t *testing.T, appURL string, mod func(*Options)) *Host {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -55,14 +54,7 @@ const fakeJiraKey = "fake-jira-app"
 func startFakeJiraApp(t *testing.T, d jiraDefects) *fakeJiraApp {
 	t.Helper()
 	a := &fakeJiraApp{t: t, d: d, installs: map[string]map[string]any{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.url = "http://" + ln.Addr().String()
-	srv := &http.Server{Handler: a}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	a.url = serveLoopback(t, a)
 	return a
 }
 
@@ -140,22 +132,7 @@ func (a *fakeJiraApp) verifyInstall(r *http.Request, body map[string]any) error 
 }
 
 func (a *fakeJiraApp) verify(r *http.Request, token string) (map[string]any, error) {
-	_, c, err := connectjwt.Parse(token)
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	inst := a.installs[c.Issuer]
-	a.mu.Unlock()
-	if inst == nil {
-		return nil, errors.New("unknown client")
-	}
-	var req *connectjwt.Request
-	if !a.d.skipQSH {
-		req = &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}
-	}
-	_, err = connectjwt.Verify(token, inst["sharedSecret"].(string), req, time.Now())
-	return inst, err
+	return verifyHostToken(&a.mu, a.installs, r, token, a.d.skipQSH)
 }
 
 func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -167,7 +144,7 @@ func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		json.NewDecoder(r.Body).Decode(&body)
 		if err := a.verifyInstall(r, body); err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		a.mu.Lock()
@@ -181,7 +158,7 @@ func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/webhook":
 		if !a.d.webhookNoAuth {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
-				http.Error(w, err.Error(), 401)
+				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
@@ -198,7 +175,7 @@ func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
 		if err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		name := a.callAPI(inst)
@@ -215,7 +192,7 @@ func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/context":
 		// checkValidToken: signature and expiry, no qsh.
 		if _, err := a.verify(&http.Request{Method: "GET", URL: r.URL}, headerJWT(r)); err != nil && !strings.Contains(err.Error(), "query hash") {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		a.mu.Lock()
@@ -240,18 +217,10 @@ func (a *fakeJiraApp) callAPI(inst map[string]any) string {
 		c.Audience = connectjwt.Audience{fmt.Sprint(inst["clientKey"])}
 	}
 	tok, _ := connectjwt.Sign(inst["sharedSecret"].(string), c)
-	req, _ := http.NewRequest("GET", fmt.Sprint(inst["baseUrl"])+"/rest/api/3/myself", nil)
-	req.Header.Set("Authorization", "JWT "+tok)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Error(err)
-		return ""
-	}
-	defer resp.Body.Close()
 	var u struct {
 		DisplayName string `json:"displayName"`
 	}
-	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&u)
+	getJSON(a.t, fmt.Sprint(inst["baseUrl"])+"/rest/api/3/myself", tok, &u)
 	return u.DisplayName
 }
 

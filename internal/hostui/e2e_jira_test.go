@@ -24,7 +24,8 @@ import (
 func TestJiraAppInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	dir := t.TempDir()
-	if err := apptest.CopyApp(filepath.Join("..", "hostsim", "testdata", "jiraapp"), dir); err != nil {
+	testdata := filepath.Join("..", "hostsim", "testdata")
+	if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, "jiraapp")); err != nil {
 		t.Fatal(err)
 	}
 	var backend Deferred

@@ -54,13 +54,18 @@
     return Math.min(max, Math.round(parseFloat(m[1]))) + 'px';
   }
 
-  function onRequest(win, origin, m) {
-    var reply = function (r) {
+  // replier answers the AP message m of the frame win.
+  function replier(win, origin, m) {
+    return function (r) {
       r.channel = CHANNEL;
       r.type = 'response';
       r.id = m.id;
       win.postMessage(r, origin);
     };
+  }
+
+  function onRequest(win, origin, m) {
+    var reply = replier(win, origin, m);
     callHost('/api/request', {
       method: String(m.method || 'GET'),
       url: String(m.url || ''),
@@ -72,12 +77,7 @@
   }
 
   function onGetToken(win, origin, m) {
-    var reply = function (r) {
-      r.channel = CHANNEL;
-      r.type = 'response';
-      r.id = m.id;
-      win.postMessage(r, origin);
-    };
+    var reply = replier(win, origin, m);
     callHost('/api/context-token', {}).then(function (body) {
       reply(body.error ? { error: String(body.error) } : { token: String(body.token || '') });
     }, function (err) {
