@@ -24,7 +24,7 @@ func init() {
 }
 
 // testAppCmd is `testapp NAME DIR`: hostsim's test app NAME (jiraapp,
-// brokenjiraapp) copied into DIR with the shared node_modules linked in.
+// confluenceapp, brokenjiraapp) copied into DIR with the shared node_modules linked in.
 func testAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: testapp NAME DIR")

@@ -201,3 +201,48 @@ func TestBrokenACEJiraAppFailsExactlyItsChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestACEConfluenceAppPassesEveryCheck: a Confluence app on real ACE 11
+// (product read from its system.header location), installed with baseUrl
+// …/wiki: its httpClient calls land under /wiki with a qsh without it,
+// and the stand-in answers both Confluence routes.
+func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
+	needNode(t)
+	h, r, log := checkCloudApp(t, aceTestApp(t, "confluenceapp"), "")
+	if !r.OK() || r.Product != Confluence {
+		t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())
+	}
+	got := map[string]int{}
+	for _, c := range h.Calls() {
+		if c.OK && c.Status == 200 {
+			got[c.Path]++
+		}
+	}
+	if got["/wiki/rest/api/user/current"] == 0 || got["/wiki/api/v2/pages/98305"] == 0 {
+		t.Errorf("the app's Confluence calls did not all succeed: %+v", h.Calls())
+	}
+	if c := r.Check(CheckWebhooks); c.Reason != "1 signed webhook(s) accepted" {
+		t.Errorf("check 3: %s", c.Reason)
+	}
+	if _, err := h.Install(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	u, err := h.SignedURL("/hello-world?spaceKey={space.key}&pageId={page.id}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`<p id="me">Sample User (200)</p>`, `<p id="page">Sample Page (200)</p>`, `<p id="space">SAMP</p>`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("page lacks %s:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(u, "cp=%2Fwiki") {
+		t.Errorf("signed URL without cp=/wiki: %s", u)
+	}
+}

@@ -15,6 +15,18 @@ import (
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
+// cloudBrowserCase is one Jira or Confluence test app of
+// internal/hostsim/testdata shown in the local product's page.
+type cloudBrowserCase struct {
+	app, module, event string
+	look               []string          // in the sidebar, lower case
+	server             map[string]string // element id in the app's page -> text
+	apiPath            string            // what its page's AP.request calls, as the REST API sees it
+	signed             []string          // in the signed URL
+	// other modules to open: module key -> element id -> text
+	others map[string]map[string]string
+}
+
 // TestJiraAppInBrowser: a Jira app on real Node and ACE 11
 // (internal/hostsim/testdata/jiraapp) inside the local Jira page in
 // headless Chromium: installed with the host's RS256 signature, its page
@@ -22,10 +34,36 @@ import (
 // stand-in, its context token from AP.context.getToken accepted by the
 // app's checkValidToken route, a webhook button; nothing leaves loopback.
 func TestJiraAppInBrowser(t *testing.T) {
+	cloudAppInBrowser(t, "jira", cloudBrowserCase{
+		app: "jiraapp", module: "hello-world-page-jira", event: "jira:issue_created",
+		look:    []string{"backlog", "sample project (samp)", "general pages apps hello world", "issue glances issue samp-1 hello glance", "portal headers help center hello-portal-header"},
+		server:  map[string]string{"me": "Sample User (200)", "issue": "SAMP-1"},
+		apiPath: "/rest/api/3/myself",
+		signed:  []string{"issueKey=SAMP-1", "xdm_e=", "cp=&", "lic=none", "&jwt="},
+		others: map[string]map[string]string{
+			"hello-glance":        {"issueKey": "SAMP-1", "projectKey": "SAMP"},
+			"hello-portal-header": {"requestId": "10001"},
+		},
+	})
+}
+
+// TestConfluenceAppInBrowser is TestJiraAppInBrowser for a Confluence app:
+// the host's baseUrl has /wiki, the app's calls and AP.request go there.
+func TestConfluenceAppInBrowser(t *testing.T) {
+	cloudAppInBrowser(t, "confluence", cloudBrowserCase{
+		app: "confluenceapp", module: "hello-world-page-confluence", event: "page_created",
+		look:    []string{"pages", "sample space (samp)", "general pages apps"},
+		server:  map[string]string{"me": "Sample User (200)", "page": "Sample Page (200)", "space": "SAMP"},
+		apiPath: "/wiki/rest/api/user/current",
+		signed:  []string{"spaceKey=SAMP", "pageId=98305", "cp=%2Fwiki", "&jwt="},
+	})
+}
+
+func cloudAppInBrowser(t *testing.T, product string, tc cloudBrowserCase) {
 	b := newBrowser(t)
 	dir := t.TempDir()
 	testdata := filepath.Join("..", "hostsim", "testdata")
-	if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, "jiraapp")); err != nil {
+	if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, tc.app)); err != nil {
 		t.Fatal(err)
 	}
 	var backend Deferred
@@ -55,21 +93,26 @@ func TestJiraAppInBrowser(t *testing.T) {
 	var brand, sidebar string
 	b.Run(60*time.Second,
 		chromedp.Navigate(host.URL+"/"),
-		chromedp.WaitVisible(`.sidebar a[data-key="hello-world-page-jira"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`.sidebar a[data-key="`+tc.module+`"]`, chromedp.ByQuery),
 		chromedp.Text(".brand", &brand, chromedp.ByQuery),
 		chromedp.Text(".sidebar", &sidebar, chromedp.ByQuery),
 	)
-	b.Screenshot("jira-host-page")
-	if !strings.HasPrefix(brand, "Jira") || !strings.Contains(sidebar, "Backlog") || !strings.Contains(sidebar, "Sample Project (SAMP)") || !strings.Contains(strings.ToLower(sidebar), "general pages apps") {
-		t.Errorf("the page does not look like Jira: brand %q, sidebar %q", brand, sidebar)
+	b.Screenshot(product + "-host-page")
+	sidebar = strings.Join(strings.Fields(strings.ToLower(sidebar)), " ")
+	if !strings.HasPrefix(strings.ToLower(brand), product) {
+		t.Errorf("the page's brand is %q, not %s", brand, product)
+	}
+	for _, want := range tc.look {
+		if !strings.Contains(sidebar, want) {
+			t.Errorf("the sidebar lacks %q: %q", want, sidebar)
+		}
 	}
 
-	frame := openModule(b, "hello-world-page-jira")
-	if got := frameText(b, frame, "me"); got != "Sample User (200)" {
-		t.Errorf("server-side call = %q", got)
-	}
-	if got := frameText(b, frame, "issue"); got != "SAMP-1" {
-		t.Errorf("issueKey = %q", got)
+	frame := openModule(b, tc.module)
+	for id, want := range tc.server {
+		if got := frameText(b, frame, id); got != want {
+			t.Errorf("#%s in the app's page = %q, want %q", id, got, want)
+		}
 	}
 	if got := frameText(b, frame, "client-display-name"); got != "Sample User" {
 		t.Errorf("AP.request display name = %q", got)
@@ -79,37 +122,47 @@ func TestJiraAppInBrowser(t *testing.T) {
 	}
 	var signed string
 	b.Run(10*time.Second, chromedp.TextContent("#signed-url", &signed, chromedp.ByQuery))
-	for _, want := range []string{"issueKey=SAMP-1", "xdm_e=", "lic=none", "&jwt="} {
+	for _, want := range tc.signed {
 		if !strings.Contains(signed, want) {
 			t.Errorf("signed URL %s lacks %s", signed, want)
 		}
 	}
-	b.Screenshot("jira-hello-world")
+	b.Screenshot(product + "-hello-world")
+
+	for key, texts := range tc.others {
+		frame := openModule(b, key)
+		for id, want := range texts {
+			if got := frameText(b, frame, id); got != want {
+				t.Errorf("%s: #%s = %q, want %q", key, id, got, want)
+			}
+		}
+		b.Screenshot(product + "-" + key)
+	}
 
 	var status string
 	b.Run(60*time.Second,
-		chromedp.Click(`button[data-event="jira:issue_created"]`, chromedp.ByQuery),
-		chromedp.WaitVisible(`output[data-webhook-result="jira:issue_created"][data-status]`, chromedp.ByQuery),
-		chromedp.AttributeValue(`output[data-webhook-result="jira:issue_created"]`, "data-status", &status, nil, chromedp.ByQuery),
+		chromedp.Click(`button[data-event="`+tc.event+`"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`output[data-webhook-result="`+tc.event+`"][data-status]`, chromedp.ByQuery),
+		chromedp.AttributeValue(`output[data-webhook-result="`+tc.event+`"]`, "data-status", &status, nil, chromedp.ByQuery),
 	)
 	if status != "204" {
-		t.Errorf("jira:issue_created answered %q", status)
+		t.Errorf("%s answered %q", tc.event, status)
 	}
-	b.Screenshot("jira-webhook-sent")
+	b.Screenshot(product + "-webhook-sent")
 
-	// Both calls to GET /rest/api/3/myself (server and AP.request) were
-	// signed with aud = the client key.
-	myself := 0
+	// The page's calls (server and AP.request) were signed with aud =
+	// the client key.
+	calls := 0
 	for _, c := range h.Calls() {
 		if !c.OK {
 			t.Errorf("the REST API refused %s %s: %s", c.Method, c.Path, c.Reason)
 		}
-		if c.Path == "/rest/api/3/myself" && c.Status == 200 {
-			myself++
+		if c.Path == tc.apiPath && c.Status == 200 {
+			calls++
 		}
 	}
-	if myself != 2 {
-		t.Errorf("GET /rest/api/3/myself answered %d times, want 2: %+v", myself, h.Calls())
+	if calls != 2 {
+		t.Errorf("GET %s answered %d times, want 2 (server and AP.request): %+v", tc.apiPath, calls, h.Calls())
 	}
 	if ext := b.ExternalRequests(); len(ext) != 0 {
 		t.Errorf("requests left loopback: %v", ext)

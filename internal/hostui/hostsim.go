@@ -46,7 +46,12 @@ func (b hostBackend) Pages() []Page {
 	mods := b.h.Modules()
 	pages := make([]Page, 0, len(mods))
 	for _, m := range mods {
-		pages = append(pages, Page{Kind: m.Kind, Key: m.Key, Name: m.Name, Location: m.Location, URL: m.URL})
+		name := m.Name
+		if name == "" {
+			// JSM's portal headers and footers have no name.
+			name = m.Key
+		}
+		pages = append(pages, Page{Kind: m.Kind, Key: m.Key, Name: name, Location: m.Location, URL: m.URL})
 	}
 	return pages
 }

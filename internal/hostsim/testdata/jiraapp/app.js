@@ -26,31 +26,20 @@ app.get('/hello-world', addon.authenticate(), (req, res) => {
 <script src="${esc(res.locals.hostScriptUrl)}"></script></head>
 <body><h1>Hello World</h1><p id="me">${esc(me.displayName || 'unknown')} (${esc(status)})</p>
 <p id="issue">${esc(req.query.issueKey)}</p>
-<p id="client-display-name">loading…</p><p id="context-client">loading…</p>
-<script src="/page.js"></script></body></html>`);
+${require('./browser-routes').markup}</body></html>`);
   });
 });
 
-// In the browser: AP.request as the app, and a context token from
-// AP.context.getToken checked by the app's /context route.
-app.get('/page.js', (req, res) => {
-  res.type('js').send(`(function () {
-  var show = function (id, text) { document.getElementById(id).textContent = text; };
-  if (!window.AP) { show('client-display-name', 'no AP'); show('context-client', 'no AP'); return; }
-  AP.request('/rest/api/3/myself').then(function (r) {
-    show('client-display-name', JSON.parse(r.body).displayName);
-  }, function (e) { show('client-display-name', 'AP.request failed: ' + (e && e.err)); });
-  AP.context.getToken().then(function (token) {
-    return fetch('/context', { headers: { Authorization: 'JWT ' + token } }).then(function (r) {
-      return r.ok ? r.json().then(function (b) { show('context-client', b.clientKey); }) : show('context-client', 'refused: ' + r.status);
-    });
-  }).catch(function (e) { show('context-client', 'getToken failed: ' + e); });
-})();`);
+// The issue glance and the portal header: the context Jira gave.
+app.get('/panel', addon.authenticate(), (req, res) => {
+  const shown = ['issueKey', 'projectKey', 'requestId'].filter((k) => req.query[k] !== undefined)
+    .map((k) => `<li id="${k}">${esc(req.query[k])}</li>`).join('');
+  res.type('html').send(`<!DOCTYPE html><html><head><title>Panel</title>
+<script src="${esc(res.locals.hostScriptUrl)}"></script></head><body><ul>${shown}</ul></body></html>`);
 });
 
-app.get('/context', addon.checkValidToken(), (req, res) => {
-  res.json({ clientKey: req.context.clientKey, accountId: req.context.userAccountId || null });
-});
+// In the browser: AP.request as the app, and a context token.
+require('./browser-routes')(app, addon, '/rest/api/3/myself');
 
 app.post('/uninstalled', addon.authenticateInstall(), async (req, res, next) => {
   try {
