@@ -142,24 +142,29 @@ type simulateWebhookOptions struct {
 	f   *Factory
 	ctx context.Context
 
-	AppURL  string
-	Event   string
-	Timeout time.Duration
+	AppURL   string
+	Event    string
+	Timeout  time.Duration
+	Product  string
+	HostAddr string
 }
 
 func newSimulateWebhookCmd(f *Factory, runF func(*simulateWebhookOptions) error) *cobra.Command {
 	opts := &simulateWebhookOptions{f: f}
 	c := &cobra.Command{
 		Use:   "webhook EVENT",
-		Short: "Send the app one signed webhook, as Bitbucket would, and show its answer",
-		Long: `Install the app at --app in a new local Bitbucket host, post a realistic
-payload for EVENT to the app's webhook for it (Authorization: JWT …,
-X-Event-Key: EVENT), print the app's answer and uninstall the app again.
+		Short: "Send the app one signed webhook, as Bitbucket, Jira or Confluence would, and show its answer",
+		Long: `Install the app at --app in a new local host (the product read from the
+descriptor, or --product), post a realistic payload for EVENT to the app's
+webhook for it (Authorization: JWT …), print the app's answer and uninstall
+the app again. A Jira or Confluence app must have been started with
+CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys (see --host-addr).
 
 Exit codes: 0 the app answered 2xx, 1 it answered otherwise or has no webhook
 for EVENT, 2 the app could not be reached or a usage error.`,
 		Example: `  connectgen simulate webhook repo:push
-  connectgen simulate webhook pullrequest:created --app http://127.0.0.1:4000`,
+  connectgen simulate webhook pullrequest:created --app http://127.0.0.1:4000
+  connectgen simulate webhook jira:issue_created --host-addr 127.0.0.1:2990`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
@@ -173,6 +178,8 @@ for EVENT, 2 the app could not be reached or a usage error.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.AppURL, "app", hostsim.DefaultAppURL, "the app's base URL")
 	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
+	fl.StringVar(&opts.Product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
+	fl.StringVar(&opts.HostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
 	return c
 }
 
@@ -201,7 +208,14 @@ func runSimulateWebhook(opts *simulateWebhookOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now})
+	var product hostsim.Product
+	if opts.Product != "" {
+		var err error
+		if product, err = hostsim.ParseProduct(opts.Product); err != nil {
+			return usageErrorf("--product: %v", err)
+		}
+	}
+	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr})
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
