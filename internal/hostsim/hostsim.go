@@ -1,9 +1,12 @@
-// Package hostsim is connectgen's local Bitbucket host: it does to a
-// Connect app what Bitbucket Cloud does (fetch the descriptor, install,
-// sign iframe URLs and webhooks, uninstall) and serves a small Bitbucket
-// REST API on a loopback port that answers only the app's correctly signed
-// calls. RunChecks drives all of it and reports whether the app answers
-// correctly and securely.
+// Package hostsim is connectgen's local Bitbucket, Jira and Confluence
+// host: it does to a Connect app what the product does (fetch the
+// descriptor, install, sign iframe URLs and webhooks, uninstall) and serves
+// a small REST API of the product on a loopback port that answers only the
+// app's correctly signed calls. RunChecks drives all of it and reports
+// whether the app answers correctly and securely. The product comes from
+// the descriptor or Options.Product; Jira and Confluence sign installs
+// with the host's RS256 key, whose public half the host serves as a key
+// CDN (cloud.go, product.go).
 //
 // Bitbucket stopped installing new Connect apps in February 2026, so this
 // host is the only place a developer can see a new app work end to end;
