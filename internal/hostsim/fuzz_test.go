@@ -32,3 +32,36 @@ func FuzzModuleURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDescriptorProducts feeds descriptors, which the app serves, to the
+// product detection and the descriptor reading of each product: no
+// panics, the detected product is one the host plays, and every module
+// the host would load has a URL.
+func FuzzDescriptorProducts(f *testing.F) {
+	for _, s := range []string{
+		`{"key":"a","baseUrl":"http://127.0.0.1:3000","authentication":{"type":"jwt"},"lifecycle":{"installed":"/i"},"modules":{"jiraIssueGlances":[{"key":"g","target":{"url":"/g?i={issue.key}"}}]}}`,
+		`{"modules":{"serviceDeskPortalHeaders":[{"key":"p","url":"/p"}],"webhooks":[{"event":"page_created","url":"/w"}]},"scopes":["READ",7]}`,
+		`{"modules":{"generalPages":[{"location":"system.header/left","url":"/x"}],"postInstallPage":{"key":"k","url":"/y"}},"apiMigrations":{"signed-install":"yes"}}`,
+		`{"modules":[],"scopes":"READ","lifecycle":null}`,
+		`[1,2]`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		p, _ := detectProduct([]byte(src))
+		if p != Bitbucket && p != Jira && p != Confluence {
+			t.Fatalf("detectProduct(%q) = %q", src, p)
+		}
+		for _, product := range []Product{"", Jira, Confluence} {
+			d, _ := parseDescriptor("f", []byte(src), "http://127.0.0.1:3000", product)
+			if d == nil {
+				continue
+			}
+			for _, m := range d.Modules {
+				if m.URL == "" {
+					t.Fatalf("module %+v without a URL from %q", m, src)
+				}
+			}
+		}
+	})
+}
