@@ -41,6 +41,11 @@ func addSimulateServe(c *cobra.Command, opts *simulateOptions) {
   AC_HOST_SCRIPT_URL=http://` + DefaultHostAddr + `/atlassian-connect/all.js npm start
   connectgen simulate --serve
 
+  # The same for a Jira or Confluence app, which also needs the host's key
+  AC_HOST_SCRIPT_URL=http://` + DefaultHostAddr + `/atlassian-connect/all.js \
+    CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
+  connectgen simulate --serve --host-addr 127.0.0.1:2990
+
   # Send one webhook to the app
   connectgen simulate webhook repo:push`
 	checks := c.RunE
