@@ -60,7 +60,8 @@ CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys to verify them (fix the
 address with --host-addr). Check 5 then wants aud = the client key in the
 app's tokens (Jira: /rest/api/3/myself, /rest/api/3/issue/{key},
 /rest/api/3/search/jql; Confluence: /wiki/rest/api/user/current,
-/wiki/api/v2/pages/{id}); check 6 adds forged installs (unsigned, HS256,
+/wiki/api/v2/pages/{id}; and what ACE's authorizeJira and
+authorizeConfluence ask); check 6 adds forged installs (unsigned, HS256,
 another key, another app's aud, another client, expired, wrong qsh).
 
 Bitbucket stopped installing new Connect apps in February 2026, and Jira

@@ -404,6 +404,31 @@ func (h *Host) cloudAPIHandler() (jira, confluence http.Handler) {
 	}
 	jm.HandleFunc("GET /rest/api/3/search/jql", search)
 	jm.HandleFunc("POST /rest/api/3/search/jql", search)
+	// ACE's addon.authorizeJira asks this; the sample user has every
+	// permission it asks for, on the sample project and issue.
+	jm.HandleFunc("POST /rest/api/3/permissions/check", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			GlobalPermissions  []string `json:"globalPermissions"`
+			ProjectPermissions []struct {
+				Permissions []string `json:"permissions"`
+			} `json:"projectPermissions"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			jiraError(w, http.StatusBadRequest, "The request body is not JSON: "+err.Error())
+			return
+		}
+		projects := []any{}
+		for _, pp := range in.ProjectPermissions {
+			for _, perm := range pp.Permissions {
+				projects = append(projects, map[string]any{"permission": perm, "projects": []int{10000}, "issues": []int{10001}})
+			}
+		}
+		global := in.GlobalPermissions
+		if global == nil {
+			global = []string{}
+		}
+		writeJSON(w, 200, map[string]any{"globalPermissions": global, "projectPermissions": projects})
+	})
 	jm.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		jiraError(w, http.StatusNotFound, fmt.Sprintf("The local Jira host does not serve %s %s.", r.Method, r.URL.Path))
 	})
@@ -416,6 +441,28 @@ func (h *Host) cloudAPIHandler() (jira, confluence http.Handler) {
 			"profilePicture": map[string]any{"path": "/wiki/aa-avatar/sample.png", "width": 48, "height": 48, "isDefault": false},
 			"_links":         map[string]any{"self": h.apiURL + "/wiki/rest/api/user?accountId=" + url.QueryEscape(c.AccountID), "base": h.apiURL + "/wiki"},
 		})
+	})
+	// ACE's addon.authorizeConfluence asks these two.
+	cm.HandleFunc("GET /wiki/rest/api/user", func(w http.ResponseWriter, r *http.Request) {
+		c := h.cloud
+		if id := r.URL.Query().Get("accountId"); id != c.AccountID {
+			confluenceError(w, http.StatusNotFound, "No user with accountId "+id)
+			return
+		}
+		writeJSON(w, 200, map[string]any{
+			"type": "known", "accountId": c.AccountID, "accountType": "atlassian", "displayName": c.DisplayName, "publicName": c.DisplayName,
+			"operations": []any{
+				map[string]any{"operation": "read", "targetType": "page"}, map[string]any{"operation": "update", "targetType": "page"},
+				map[string]any{"operation": "read", "targetType": "space"},
+			},
+		})
+	})
+	cm.HandleFunc("POST /wiki/rest/api/content/{id}/permission/check", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("id") != h.cloud.PageID {
+			confluenceError(w, http.StatusNotFound, "No content with id "+r.PathValue("id"))
+			return
+		}
+		writeJSON(w, 200, map[string]any{"hasPermission": true})
 	})
 	cm.HandleFunc("GET /wiki/api/v2/pages/{id}", func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("id") != h.cloud.PageID {

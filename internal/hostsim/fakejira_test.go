@@ -381,6 +381,11 @@ func TestJiraHostSpeaksJira(t *testing.T) {
 	if err != nil || ar.Status != 200 || !strings.Contains(string(ar.Body), `"key":"SAMP-1"`) {
 		t.Errorf("Request: %v %d %s", err, ar.Status, ar.Body)
 	}
+	ar, err = h.Request(ctx, "POST", "/rest/api/3/permissions/check", "application/json",
+		[]byte(`{"globalPermissions":["ADMINISTER"],"projectPermissions":[{"permissions":["BROWSE_PROJECTS"],"projects":[10000]}]}`))
+	if err != nil || ar.Status != 200 || !strings.Contains(string(ar.Body), `"globalPermissions":["ADMINISTER"]`) || !strings.Contains(string(ar.Body), `"permission":"BROWSE_PROJECTS"`) {
+		t.Errorf("permissions/check: %v %d %s", err, ar.Status, ar.Body)
+	}
 	ar, err = h.Request(ctx, "GET", "/wiki/rest/api/user/current", "", nil)
 	if err != nil || ar.Status != 404 || !strings.Contains(string(ar.Body), "The local Jira host does not serve GET /wiki/rest/api/user/current") {
 		t.Errorf("a Confluence path on Jira: %v %d %s", err, ar.Status, ar.Body)
@@ -436,6 +441,15 @@ func TestConfluenceStandIn(t *testing.T) {
 	ar, err := h.Request(ctx, "GET", "/rest/api/user/current", "", nil)
 	if err != nil || ar.Status != 200 {
 		t.Errorf("Request: %v %d %s", err, ar.Status, ar.Body)
+	}
+	// What ACE's authorizeConfluence asks.
+	ar, err = h.Request(ctx, "GET", "/rest/api/user?accountId="+url.QueryEscape(h.CloudSample().AccountID)+"&expand=operations", "", nil)
+	if err != nil || ar.Status != 200 || !strings.Contains(string(ar.Body), `"operation":"update"`) {
+		t.Errorf("user?accountId: %v %d %s", err, ar.Status, ar.Body)
+	}
+	ar, err = h.Request(ctx, "POST", "/wiki/rest/api/content/98305/permission/check", "application/json", []byte(`{"subject":{"type":"user","identifier":"x"},"operation":"update"}`))
+	if err != nil || ar.Status != 200 || string(ar.Body) != "{\"hasPermission\":true}\n" {
+		t.Errorf("permission/check: %v %d %q", err, ar.Status, ar.Body)
 	}
 	st, b, err := h.SendWebhook(ctx, "comment_created")
 	if err != nil || st != 204 {
