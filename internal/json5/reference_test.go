@@ -192,14 +192,17 @@ var knownDifferences = map[string]string{
 func TestAgainstReference(t *testing.T) {
 	mod := referenceModule(t)
 	inputs := append([]string{}, referenceCorpus...)
-	if fixtures, _ := filepath.Glob("../../../shared/fixtures/descriptors/*.json"); len(fixtures) > 0 {
-		for _, p := range fixtures {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inputs = append(inputs, string(b))
+	// The real descriptors are internal/descriptor's fixtures.
+	fixtures, _ := filepath.Glob("../descriptor/testdata/descriptors/*.json")
+	if len(fixtures) == 0 {
+		t.Fatal("no descriptors in ../descriptor/testdata/descriptors")
+	}
+	for _, p := range fixtures {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		inputs = append(inputs, string(b))
 	}
 	corpus, _ := filepath.Glob("testdata/fuzz/FuzzParse/*")
 	for _, p := range corpus {
