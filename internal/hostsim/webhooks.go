@@ -169,8 +169,9 @@ func (h *Host) eventData(event string) map[string]any {
 	case strings.HasPrefix(event, "user:"):
 		data["property"] = map[string]any{"key": "sample-property", "value": "changed"}
 		delete(data, "repository")
-	case strings.HasPrefix(event, "repo:"):
-		// The other repository events carry the actor and repository.
+	default:
+		// The other repository events (repo:…) carry only the actor and
+		// the repository.
 	}
 	return data
 }
