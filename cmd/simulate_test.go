@@ -10,6 +10,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // init adds simulate's script commands to the runner's; script_test.go
@@ -33,6 +34,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		dir = d
 	}
+	ts.Check(testenv.Check("node"))
 	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
 	ts.Check(err)
 	ts.Defer(app.Stop)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // referenceVersion is the json5 package atlassian-connect-express 11.5.3
@@ -190,6 +192,7 @@ var knownDifferences = map[string]string{
 // ACE reads descriptors with: the same inputs are accepted and give the
 // same values, and the same inputs are refused.
 func TestAgainstReference(t *testing.T) {
+	testenv.Need(t, "npm")
 	mod := referenceModule(t)
 	inputs := append([]string{}, referenceCorpus...)
 	// The real descriptors are internal/descriptor's fixtures.
