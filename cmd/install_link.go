@@ -162,13 +162,13 @@ func installLinkUsage(err error, inProject bool) error {
 	for _, v := range installlink.Violations(err) {
 		msg := v.Error()
 		switch {
-		case v.Rule == installlink.RuleOneIdentifier && v.Value == "":
+		case v.Missing == "addon_key":
 			if inProject {
 				msg += "; use --addon-key, --descriptor-uri, or --base-url for <base-url>/atlassian-connect.json"
 			} else {
 				msg += "; use --addon-key or --descriptor-uri"
 			}
-		case v.Rule == installlink.RuleRedirectUnderBaseURL && strings.Contains(v.Reason, "not known"):
+		case v.Missing == "baseUrl":
 			msg += "; use --base-url"
 		}
 		lines = append(lines, msg)
