@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"io"
 	"net/http"
 	"net/url"
@@ -72,25 +73,22 @@ var pageKinds = []struct{ list, kind string }{
 // descriptor with errors is returned and kept together with an error, so
 // callers can show the findings.
 func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
-	u := h.appURL + "/atlassian-connect.json"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return nil, &UnreachableError{URL: u, Err: err}
-	}
-	defer resp.Body.Close()
-	body, err := readLimited(resp.Body, h.opts.MaxBody)
-	if err != nil {
+	u := h.appURL + "/" + descriptor.FileName
+	_, body, err := descriptor.Read(ctx, u, descriptor.ReadOptions{Client: h.client, MaxSize: int(min(h.opts.MaxBody, math.MaxInt32))})
+	var fe *descriptor.FetchError
+	var tl *descriptor.TooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("GET %s: the answer is larger than %d bytes", u, tl.Limit)
+	case errors.As(err, &fe) && fe.Status != 0:
+		h.logf("GET %s -> %d", u, fe.Status)
+		return nil, fmt.Errorf("GET %s answered %d %s, want 200 with the descriptor", u, fe.Status, http.StatusText(fe.Status))
+	case errors.As(err, &fe):
+		return nil, &UnreachableError{URL: u, Err: fe.Err}
+	case err != nil:
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	h.logf("GET %s -> %d", u, resp.StatusCode)
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s answered %s, want 200 with the descriptor", u, resp.Status)
-	}
+	h.logf("GET %s -> 200", u)
 	d, err := parseDescriptor(u, body, h.appURL)
 	if d != nil {
 		h.mu.Lock()
