@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
@@ -156,7 +157,7 @@ func (b *Browser) ExternalRequests() []string {
 			continue
 		}
 		h := u.Hostname()
-		if h == "127.0.0.1" || h == "localhost" || h == "::1" {
+		if descriptor.IsLoopback(h) {
 			continue
 		}
 		out = append(out, r)

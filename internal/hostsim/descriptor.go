@@ -9,7 +9,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
@@ -46,25 +45,11 @@ type Webhook struct {
 // an iframe (or, for web items, opens) and that Bitbucket loads with a
 // signed URL.
 type Module struct {
-	Kind     string `json:"kind"` // the descriptor's list name, singular: repoPage, webItem, …
+	Kind     string `json:"kind"` // one of descriptor's Kind constants: repoPage, webItem, …
 	Key      string `json:"key"`
 	Name     string `json:"name"`
 	Location string `json:"location,omitempty"`
 	URL      string `json:"url"` // as in the descriptor, context parameters unfilled
-}
-
-// pageKinds are the module lists whose entries have a URL the host loads,
-// in the order Modules lists them. configurePage is a single object.
-var pageKinds = []struct{ list, kind string }{
-	{"webItems", "webItem"},
-	{"repoPages", "repoPage"},
-	{"webPanels", "webPanel"},
-	{"adminPages", "adminPage"},
-	{"configurePage", "configurePage"},
-	{"generalPages", "generalPage"},
-	{"profileTabs", "profileTab"},
-	{"webCards", "webCard"},
-	{"fileViews", "fileView"},
 }
 
 // FetchDescriptor fetches the app's descriptor, validates it with
@@ -120,13 +105,13 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 			}
 		}
 	}
-	for _, pk := range pageKinds {
-		m := raw.Modules[pk.list]
+	for _, pk := range descriptor.PageKinds() {
+		m := raw.Modules[pk.List]
 		if len(m) == 0 {
 			continue
 		}
 		var entries []json.RawMessage
-		if pk.list == "configurePage" {
+		if pk.Single {
 			entries = []json.RawMessage{m}
 		} else if json.Unmarshal(m, &entries) != nil {
 			continue
@@ -143,7 +128,7 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 			if json.Unmarshal(e, &mod) != nil || mod.URL == "" {
 				continue
 			}
-			d.Modules = append(d.Modules, Module{Kind: pk.kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
+			d.Modules = append(d.Modules, Module{Kind: pk.Kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
 		}
 	}
 	if n := res.Errors(); n > 0 {
@@ -193,8 +178,6 @@ func appPath(rawURL, baseURL string) (string, bool) {
 	return "", false
 }
 
-var contextParam = regexp.MustCompile(`\{([A-Za-z0-9_.]+)\}`)
-
 // fillURL replaces the context parameters of a module URL with the sample
 // values, escaped for where they stand (path or query). override, when
 // not nil, gives the value for a query parameter whose value holds a
@@ -204,8 +187,7 @@ func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (
 	values := h.data.contextValues()
 	path, query, hasQuery := strings.Cut(tmpl, "?")
 	fill := func(s string, esc func(string) string) string {
-		return contextParam.ReplaceAllStringFunc(s, func(m string) string {
-			name := m[1 : len(m)-1]
+		return descriptor.ReplaceContextParams(s, func(name string) string {
 			v, ok := values[name]
 			if !ok {
 				unknown = append(unknown, name)
@@ -224,7 +206,7 @@ func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (
 			pairs[i] = fill(k, url.QueryEscape)
 			continue
 		}
-		if override != nil && contextParam.MatchString(v) {
+		if override != nil && descriptor.HasContextParam(v) {
 			if ov, ok := override(k); ok {
 				pairs[i] = k + "=" + url.QueryEscape(ov)
 				continue

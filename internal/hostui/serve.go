@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // Listen listens on addr (host:port), which must be a loopback address:
@@ -20,7 +22,7 @@ func Listen(addr string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen address %q: %v", addr, err)
 	}
-	if !IsLoopback(host) {
+	if !descriptor.IsLoopback(host) {
 		return nil, fmt.Errorf("listen address %q is not on loopback (127.0.0.1, localhost, [::1])", addr)
 	}
 	return net.Listen("tcp", addr)

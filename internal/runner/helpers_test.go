@@ -25,6 +25,8 @@ func TestNormalizeBaseURL(t *testing.T) {
 		{in: "https://example.com:8443", want: "https://example.com:8443"},
 		{in: "http://localhost:3000/", want: "http://localhost:3000"},
 		{in: "http://127.0.0.1:3000", want: "http://127.0.0.1:3000"},
+		{in: "http://[::1]:3000", want: "http://[::1]:3000"},
+		{in: "http://127.0.0.1.nip.io", err: "uses http"},
 		{in: "http://abc.ngrok.app", err: "uses http; Bitbucket installs only https apps"},
 		{in: "abc.ngrok.app", err: "is not absolute"},
 		{in: "/path", err: "is not absolute"},
