@@ -15,6 +15,7 @@ import (
 	"github.com/connectgen/connectgen/internal/build"
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/scaffold"
+	"github.com/connectgen/connectgen/templates"
 )
 
 type newOptions struct {
@@ -133,11 +134,10 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
 		Template: opts.Template, Version: build.String(),
 	}
-	files, err := scaffold.Render(f.Templates, opts.Template, data)
+	files, err := scaffold.Render(f.Templates, opts.Template, data, templates.EditorFiles()...)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
-	files = append(files, editorFiles()...)
 	mode := scaffold.ModeNew
 	switch {
 	case opts.Overwrite:
@@ -299,25 +299,6 @@ func validVendorURL(s string) error {
 		return fmt.Errorf("--vendor-url %q is not an absolute http(s) URL, for example https://example.com", s)
 	}
 	return nil
-}
-
-// editorFiles are the descriptor's JSON schema and the VS Code setting that
-// maps it to atlassian-connect.json, so editors check the descriptor as it
-// is typed, by the same structural rules as connectgen validate.
-func editorFiles() []scaffold.File {
-	settings := `{
-  "json.schemas": [
-    {
-      "fileMatch": ["/atlassian-connect.json"],
-      "url": "./.vscode/atlassian-connect.schema.json"
-    }
-  ]
-}
-`
-	return []scaffold.File{
-		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.Schema(), Mode: 0o644},
-		{Path: ".vscode/settings.json", Content: []byte(settings), Mode: 0o644},
-	}
 }
 
 // printPlan and printCreated write their lines in one piece: one write
