@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,9 +34,11 @@ type newOptions struct {
 	Yes         bool
 	DryRun      bool
 
-	// writeDelay slows writing down so that tests can interrupt it; set
-	// only from CONNECTGEN_TEST_WRITE_DELAY.
-	writeDelay time.Duration
+	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
+	// writer stop after the first staged file, write "staged 1 of N" to
+	// this file and wait there for Ctrl-C: a test then knows for certain
+	// that its interruption came in the middle of the write.
+	pauseMarker string
 }
 
 // productTemplates are the names atlas-connect knows; only bitbucket is ours.
@@ -91,9 +93,7 @@ replace the template's own files, after a confirmation) is given.`,
 					return usageErrorf("--%s must not be empty", name)
 				}
 			}
-			if d := f.Getenv("CONNECTGEN_TEST_WRITE_DELAY"); d != "" {
-				opts.writeDelay, _ = time.ParseDuration(d)
-			}
+			opts.pauseMarker = f.Getenv("CONNECTGEN_TEST_WRITE_PAUSE")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -174,8 +174,15 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 	}
 	w := &scaffold.Writer{}
-	if opts.writeDelay > 0 {
-		w.AfterFile = func(int) { time.Sleep(opts.writeDelay) }
+	if opts.pauseMarker != "" {
+		total := plan.Count(scaffold.Create) + plan.Count(scaffold.Replace)
+		w.AfterFile = func(staged int) {
+			if staged != 1 {
+				return
+			}
+			os.WriteFile(opts.pauseMarker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644)
+			<-ctx.Done()
+		}
 	}
 	if err := w.Write(ctx, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
