@@ -247,7 +247,9 @@ func runRun(opts *runOptions) error {
 			}
 		}
 	case opts.Local:
-		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base) }
+		cfg.OnReady = func(ctx context.Context, out io.Writer) {
+			hostsim.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now})
+		}
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)
 	var se *runner.StartError
@@ -264,38 +266,4 @@ func runRun(opts *runOptions) error {
 		return silentExit(code)
 	}
 	return nil
-}
-
-// simulateLocal runs the local Bitbucket host's checks against the app
-// that just became ready and prints the report. The checks end with an
-// uninstall; the app is then installed again and the host's REST API kept
-// answering it until the app stops, so the running app has a host to call.
-func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL string) {
-	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
-	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now})
-	if err != nil {
-		fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
-		return
-	}
-	defer h.Close()
-	r := h.RunChecks(ctx)
-	if ctx.Err() != nil {
-		return
-	}
-	r.WriteText(out)
-	verdict := "passed the local host's checks"
-	if !r.OK() {
-		verdict = "failed some of the local host's checks (above)"
-	}
-	inst, err := h.Install(ctx)
-	if ctx.Err() != nil {
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(out, "connectgen: the app %s; installing it again in the local host failed: %v; it keeps running; Ctrl-C stops it\n", verdict, err)
-		return
-	}
-	fmt.Fprintf(out, "connectgen: the app %s and keeps running, installed in the local host as %s (REST API %s); Ctrl-C stops it\n",
-		verdict, inst.ClientKey, h.APIURL())
-	<-ctx.Done()
 }

@@ -168,11 +168,15 @@ func (opts *simulateOptions) hostOptions() hostsim.Options {
 	}
 }
 
-// newSimulateHost starts the local host for the app in opts.
+// newSimulateHost starts the local host for the app in opts: a bad --app
+// is a usage error, a host that cannot start a failure.
 func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return nil, usageErrorf("%w", err)
+	}
 	h, err := hostsim.New(opts.hostOptions())
 	if err != nil {
-		return nil, usageErrorf("%w", err)
+		return nil, failf("%w", err)
 	}
 	return h, nil
 }
