@@ -174,7 +174,7 @@ func installLinkUsage(err error, inProject bool) error {
 		lines = append(lines, msg)
 	}
 	if len(lines) == 0 {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	return usageErrorf("%s", strings.Join(lines, "\n  "))
 }

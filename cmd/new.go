@@ -126,7 +126,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	target := filepath.Join(absDir, opts.Name)
 	data := scaffold.Data{
@@ -147,18 +147,18 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	plan, err := scaffold.NewPlan(target, files, mode)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	display := filepath.Join(dir, opts.Name)
 	if opts.DryRun {
 		printPlan(f, plan, display)
 		if err := plan.Check(); err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		return nil
 	}
 	if err := plan.Check(); err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if n := plan.Count(scaffold.Replace); n > 0 && !opts.Yes {
 		if !f.IO.CanPrompt() {
@@ -189,7 +189,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 			fmt.Fprintf(f.IO.ErrOut, "connectgen: interrupted; nothing was written to %s\n", display)
 			return silentExit(ExitInterrupted)
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	printCreated(f, plan, display)
 	return nil
@@ -215,7 +215,7 @@ func (o *newOptions) complete() error {
 		o.Name = strings.TrimSpace(v)
 	}
 	if err := scaffold.ValidProjectName(o.Name); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	available := scaffold.Templates(f.Templates)
 	if o.Template == "" {
@@ -251,7 +251,7 @@ func (o *newOptions) complete() error {
 		}
 		if check != nil {
 			if err := check(*dst); err != nil {
-				return usageErrorf("%v", err)
+				return usageErrorf("%w", err)
 			}
 		}
 		return nil

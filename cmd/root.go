@@ -70,7 +70,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+		return usageErrorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
 		newNewCmd(f, nil),

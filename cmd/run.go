@@ -156,7 +156,7 @@ func runRun(opts *runOptions) error {
 		base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	case opts.BaseURL != "":
 		if base, err = runner.NormalizeBaseURL(opts.BaseURL); err != nil {
-			return usageErrorf("--base-url: %v", err)
+			return usageErrorf("--base-url: %w", err)
 		}
 	default:
 		if base, err = runner.FindNgrokTunnel(ctx, opts.NgrokAPI, port); err != nil {
@@ -170,7 +170,7 @@ func runRun(opts *runOptions) error {
 	if !opts.NoValidate {
 		res, err := runner.CheckDescriptor(proj, base, runner.NodeEnv(env))
 		if err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		if opts.Local {
 			// The http warning is the point of --local, not news.
@@ -186,7 +186,7 @@ func runRun(opts *runOptions) error {
 		}
 	}
 	if err := runner.CheckPort(port); err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	// The host's page must listen before the app starts: the app is told
 	// where the host's all.js is (AC_HOST_SCRIPT_URL).
@@ -211,7 +211,7 @@ func runRun(opts *runOptions) error {
 				if ctx.Err() != nil {
 					return errInterrupted
 				}
-				return failf("%v", err)
+				return failf("%w", err)
 			}
 		}
 	}
@@ -260,7 +260,7 @@ func runRun(opts *runOptions) error {
 		return &ExitError{Code: code, Err: err}
 	}
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if code != 0 {
 		return silentExit(code)

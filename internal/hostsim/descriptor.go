@@ -90,7 +90,7 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 	// ACE serves JSON; a descriptor that is only JSON5 is already an
 	// error finding, and without JSON there is nothing to install.
 	if err := json.Unmarshal(src, d); err != nil {
-		return nil, fmt.Errorf("the descriptor is not JSON: %v", err)
+		return nil, fmt.Errorf("the descriptor is not JSON: %w", err)
 	}
 	d.Scopes, d.ScopesDeclared = res.Scopes()
 	var raw struct {

@@ -20,7 +20,7 @@ import (
 func Listen(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen address %q: %v", addr, err)
+		return nil, fmt.Errorf("listen address %q: %w", addr, err)
 	}
 	if !descriptor.IsLoopback(host) {
 		return nil, fmt.Errorf("listen address %q is not on loopback (127.0.0.1, localhost, [::1])", addr)

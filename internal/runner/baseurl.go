@@ -26,7 +26,7 @@ const DefaultNgrokAPI = "http://127.0.0.1:4040"
 func NormalizeBaseURL(s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return "", fmt.Errorf("base URL %q is not a URL: %v", s, err)
+		return "", fmt.Errorf("base URL %q is not a URL: %w", s, err)
 	}
 	if !u.IsAbs() || u.Host == "" {
 		return "", fmt.Errorf("base URL %q is not absolute; give the full address, such as https://abc.ngrok.app", s)
@@ -115,7 +115,7 @@ func FindNgrokTunnel(ctx context.Context, api string, port int) (string, error) 
 		} `json:"tunnels"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-		return "", &TunnelError{API: api, Port: port, Err: fmt.Errorf("its answer is not the tunnel list: %v", err)}
+		return "", &TunnelError{API: api, Port: port, Err: fmt.Errorf("its answer is not the tunnel list: %w", err)}
 	}
 	var others []string
 	for _, t := range body.Tunnels {
