@@ -37,10 +37,16 @@ var programs = map[string]program{
 		install: "install Node.js 20 or newer (Debian: apt-get install nodejs npm)",
 		find:    lookPath("node"),
 	},
+	// npm runs on node, so a test that needs npm needs both.
 	"npm": {
-		what:    "npm and the npm registry (npm on PATH)",
-		install: "install npm (Debian: apt-get install npm)",
-		find:    lookPath("npm"),
+		what:    "Node.js, npm and the npm registry (node and npm on PATH)",
+		install: "install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)",
+		find: func() error {
+			if err := lookPath("node")(); err != nil {
+				return err
+			}
+			return lookPath("npm")()
+		},
 	},
 	"chromium": {
 		what:    "Chromium, headless",
