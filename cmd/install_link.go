@@ -121,7 +121,7 @@ func runInstallLink(opts *installLinkOptions) error {
 	}
 
 	base := strings.TrimSpace(opts.BaseURL)
-	if base == "" && desc != nil && !strings.Contains(desc.BaseURL, "{{") {
+	if base == "" && desc != nil && !descriptor.HasPlaceholder(desc.BaseURL) {
 		base = desc.BaseURL
 	}
 	// ACE and the template both treat the base URL without a trailing

@@ -240,6 +240,14 @@ const (
 	tokenAppKey      = "{{appKey}}"
 )
 
+// HasPlaceholder reports whether s holds one of the placeholders that
+// atlassian-connect-express replaces when it serves the descriptor
+// ({{localBaseUrl}}, {{environment}}, {{appKey}}): such a value is not
+// known until the app runs.
+func HasPlaceholder(s string) bool {
+	return strings.Contains(s, tokenBaseURL) || strings.Contains(s, tokenEnvironment) || strings.Contains(s, tokenAppKey)
+}
+
 // substitute replaces the placeholders in string values as ACE does:
 // values only (never keys), and only the first occurrence in each string
 // (ACE calls String.prototype.replace with a string pattern).

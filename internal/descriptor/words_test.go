@@ -61,3 +61,14 @@ func TestPageKinds(t *testing.T) {
 		t.Errorf("%d page kinds, want 9", len(seen))
 	}
 }
+
+func TestHasPlaceholder(t *testing.T) {
+	for s, want := range map[string]bool{
+		"{{localBaseUrl}}": true, "{{localBaseUrl}}/x": true, "app-{{environment}}": true, "{{appKey}}": true,
+		"https://app.example.com": false, "{{other}}": false, "{localBaseUrl}": false,
+	} {
+		if got := HasPlaceholder(s); got != want {
+			t.Errorf("HasPlaceholder(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
