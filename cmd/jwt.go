@@ -110,7 +110,7 @@ func runJWTQSH(opts *jwtQSHOptions) error {
 	}
 	canonical, err := connectjwt.CanonicalRequest(opts.Method, opts.URL, opts.BaseURL)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	qsh, _ := connectjwt.QSH(opts.Method, opts.URL, opts.BaseURL)
 	fmt.Fprintf(opts.f.IO.Out, "canonical request: %s\nqsh:               %s\n", canonical, qsh)
@@ -224,7 +224,7 @@ func runJWTSign(opts *jwtSignOptions) error {
 		var err error
 		claims, err = connectjwt.NewClaims(opts.Issuer, opts.Subject, opts.Method, opts.URL, opts.BaseURL, now, opts.TTL)
 		if err != nil {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
 	}
 	claims.Audience = opts.Audience
@@ -236,18 +236,18 @@ func runJWTSign(opts *jwtSignOptions) error {
 		}
 		b, rerr := os.ReadFile(opts.KeyFile)
 		if rerr != nil {
-			return usageErrorf("--key: %v", rerr)
+			return usageErrorf("--key: %w", rerr)
 		}
 		key, perr := connectjwt.ParsePrivateKeyPEM(b)
 		if perr != nil {
-			return usageErrorf("--key %s: %v", opts.KeyFile, perr)
+			return usageErrorf("--key %s: %w", opts.KeyFile, perr)
 		}
 		token, err = connectjwt.SignRS256(key, opts.Kid, claims)
 	} else {
 		token, err = connectjwt.Sign(opts.Secret, claims)
 	}
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	fmt.Fprintln(opts.f.IO.Out, token)
 	return nil
@@ -335,22 +335,22 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 	if opts.PublicKeyFile != "" {
 		b, err := os.ReadFile(opts.PublicKeyFile)
 		if err != nil {
-			return usageErrorf("--public-key: %v", err)
+			return usageErrorf("--public-key: %w", err)
 		}
 		if pub, err = connectjwt.ParsePublicKeyPEM(b); err != nil {
-			return usageErrorf("--public-key %s: %v", opts.PublicKeyFile, err)
+			return usageErrorf("--public-key %s: %w", opts.PublicKeyFile, err)
 		}
 	}
 	if opts.URL != "" {
 		if _, err := connectjwt.CanonicalRequest(opts.Method, opts.URL, opts.BaseURL); err != nil {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
 	}
 	token := opts.Token
 	if token == "-" {
 		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
 		if err != nil {
-			return failf("reading the token from standard input: %v", err)
+			return failf("reading the token from standard input: %w", err)
 		}
 		token = string(b)
 	}
@@ -362,11 +362,11 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 
 	rawHeader, rawPayload, err := connectjwt.Segments(token)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	_, claims, err := connectjwt.Parse(token)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	out := f.IO.Out
 	fmt.Fprintf(out, "Header:\n%s\nClaims:\n%s\n", indentJSON(rawHeader), indentJSON(rawPayload))

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/hostui"
 )
 
 type simulateOptions struct {
@@ -22,6 +24,8 @@ type simulateOptions struct {
 	Timeout  time.Duration
 	MaxBody  int64
 	Verbose  bool
+	Serve    bool
+	Listen   string
 }
 
 func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Command {
@@ -81,9 +85,22 @@ reached or a usage error.`,
   # In CI, machine-readable
   connectgen simulate --app http://127.0.0.1:3000 --format json > report.json
 
+  # Click through the app in a browser: start the app with the host's script,
+  # then serve the host
+  AC_HOST_SCRIPT_URL=http://` + hostui.DefaultAddr + `/atlassian-connect/all.js npm start
+  connectgen simulate --serve
+
   # A Jira app: it verifies the signed install with the host's key
   CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
-  connectgen simulate --host-addr 127.0.0.1:2990`,
+  connectgen simulate --host-addr 127.0.0.1:2990
+
+  # The same in a browser
+  AC_HOST_SCRIPT_URL=http://` + hostui.DefaultAddr + `/atlassian-connect/all.js \
+    CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
+  connectgen simulate --serve --host-addr 127.0.0.1:2990
+
+  # Send one webhook to the app
+  connectgen simulate webhook repo:push`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
@@ -95,13 +112,14 @@ reached or a usage error.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.AppURL, "app", hostsim.DefaultAppURL, "the app's base URL")
-	fl.StringVar(&opts.Product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
-	fl.StringVar(&opts.HostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
+	addProductFlags(c, &opts.Product, &opts.HostAddr)
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
 	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
 	fl.Int64Var(&opts.MaxBody, "max-body", hostsim.DefaultMaxBody, "the largest answer read from the app, in bytes")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every request of every check, and log the host's traffic to standard error")
-	addSimulateServe(c, opts) // --serve, --listen and `simulate webhook`: simulate_serve.go
+	fl.BoolVar(&opts.Serve, "serve", false, "install the app and keep the host running, with a page that shows the app's modules")
+	fl.StringVar(&opts.Listen, "listen", hostui.DefaultAddr, "with --serve, the loopback address of the host's page")
+	c.AddCommand(newSimulateWebhookCmd(f, nil))
 	return c
 }
 
@@ -117,9 +135,15 @@ func runSimulate(opts *simulateOptions) error {
 	if opts.MaxBody <= 0 {
 		return usageErrorf("--max-body %d must be positive", opts.MaxBody)
 	}
+	if err := checkProductFlags(opts.Product, opts.HostAddr); err != nil {
+		return err
+	}
 	ctx := opts.ctx
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if opts.Serve {
+		return runSimulateServe(ctx, opts)
 	}
 	h, err := newSimulateHost(opts)
 	if err != nil {
@@ -157,21 +181,15 @@ func runSimulate(opts *simulateOptions) error {
 	return nil
 }
 
-// newSimulateHost starts the local host for the app in opts, with the
+// hostOptions are the local host's options for the app in opts, with the
 // log on standard error when --verbose is given.
-func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+func (opts *simulateOptions) hostOptions() hostsim.Options {
 	var log io.Writer
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
-	var product hostsim.Product
-	if opts.Product != "" {
-		var err error
-		if product, err = hostsim.ParseProduct(opts.Product); err != nil {
-			return nil, usageErrorf("--product: %v", err)
-		}
-	}
-	h, err := hostsim.New(hostsim.Options{
+	product, _ := hostsim.ParseProduct(opts.Product) // checked by runSimulate
+	return hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody,
@@ -179,9 +197,73 @@ func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
 		Log:     log,
 		Product: product,
 		APIAddr: opts.HostAddr,
-	})
+	}
+}
+
+// addProductFlags adds --product and --host-addr, which simulate and
+// simulate webhook share.
+func addProductFlags(c *cobra.Command, product, hostAddr *string) {
+	c.Flags().StringVar(product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
+	c.Flags().StringVar(hostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
+}
+
+// checkProductFlags refuses an unknown --product and a --host-addr off
+// loopback, as usage errors.
+func checkProductFlags(product, hostAddr string) error {
+	if product != "" {
+		if _, err := hostsim.ParseProduct(product); err != nil {
+			return usageErrorf("--product: %w", err)
+		}
+	}
+	if err := hostsim.CheckHostAddr(hostAddr); err != nil {
+		return usageErrorf("--host-addr: %w", err)
+	}
+	return nil
+}
+
+// newSimulateHost starts the local host for the app in opts: a bad --app
+// is a usage error, a host that cannot start a failure.
+func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	h, err := hostsim.New(opts.hostOptions())
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, failf("%w", err)
 	}
 	return h, nil
+}
+
+// runSimulateServe installs the app in a local host, serves the host's
+// page until Ctrl-C and uninstalls the app on the way out.
+func runSimulateServe(ctx context.Context, opts *simulateOptions) error {
+	if opts.Format != "text" {
+		return usageErrorf("--format %s cannot be used with --serve", opts.Format)
+	}
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return usageErrorf("%w", err)
+	}
+	s := &hostui.Session{Addr: opts.Listen, Host: opts.hostOptions(), Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
+	if err := s.Listen(); err != nil {
+		return usageErrorf("--listen: %w", err)
+	}
+	defer s.Close()
+	if err := s.Serve(ctx); err != nil {
+		return hostError(ctx, err)
+	}
+	// Only Ctrl-C ends the page.
+	return errInterrupted
+}
+
+// hostError maps an error of the local host to its exit code: Ctrl-C, an
+// app that cannot be reached (exit 2, with what to do), anything else.
+func hostError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	var unreachable *hostsim.UnreachableError
+	if errors.As(err, &unreachable) {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; start it first (npm start or connectgen run) or point --app at it", unreachable)}
+	}
+	return failf("%w", err)
 }

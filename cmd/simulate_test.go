@@ -12,6 +12,8 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/hostui"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // init adds simulate's script commands to the runner's; script_test.go
@@ -29,6 +31,7 @@ func testAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: testapp NAME DIR")
 	}
+	ts.Check(testenv.Check("npm"))
 	testdata, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata"))
 	ts.Check(err)
 	dir := ts.MkAbs(args[1])
@@ -61,6 +64,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("HOST_ADDR", addr)
 		env = append(env, "CONNECT_KEYS_CDN_URL=http://"+addr+hostsim.KeysPath)
 	}
+	ts.Check(testenv.Check("node"))
 	app, err := apptest.Start(dir, env...)
 	ts.Check(err)
 	ts.Defer(app.Stop)
@@ -69,9 +73,11 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 
 func TestSimulateFlags(t *testing.T) {
 	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f, o.ctx = nil, nil }, []flagCase[simulateOptions]{
-		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, HostAddr: "127.0.0.1:0", Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
+		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, HostAddr: "127.0.0.1:0", Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody, Listen: hostui.DefaultAddr}},
 		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v", "--product", "jira", "--host-addr", "127.0.0.1:2990"},
-			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Product: "jira", HostAddr: "127.0.0.1:2990", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
+			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Product: "jira", HostAddr: "127.0.0.1:2990", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true, Listen: hostui.DefaultAddr}},
+		{args: []string{"--serve", "--listen", "127.0.0.1:4001"},
+			want: simulateOptions{AppURL: hostsim.DefaultAppURL, HostAddr: "127.0.0.1:0", Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody, Serve: true, Listen: "127.0.0.1:4001"}},
 		{args: []string{"extra"}, wantErr: "unknown command"},
 	})
 }

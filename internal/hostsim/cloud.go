@@ -505,21 +505,6 @@ func (h *Host) audProblem(claims connectjwt.Claims, clientKey string) string {
 	return fmt.Sprintf("%s; %s identifies the installation by aud = [%q], the client key", why, h.Product().Title(), clientKey)
 }
 
-// cloudKinds are Jira's and Confluence's module lists whose entries have
-// a URL the host loads; glances and issue contents keep it in target.url.
-var cloudKinds = []struct{ list, kind string }{
-	{"postInstallPage", "postInstallPage"},
-	{"jiraProjectPages", "jiraProjectPage"},
-	{"jiraProjectAdminTabPanels", "jiraProjectAdminTabPanel"},
-	{"jiraIssueTabPanels", "jiraIssueTabPanel"},
-	{"jiraIssueGlances", "jiraIssueGlance"},
-	{"jiraIssueContents", "jiraIssueContent"},
-	{"serviceDeskPortalHeaders", "serviceDeskPortalHeader"},
-	{"serviceDeskPortalSubHeaders", "serviceDeskPortalSubHeader"},
-	{"serviceDeskPortalFooters", "serviceDeskPortalFooter"},
-	{"spaceToolsTabs", "spaceToolsTab"},
-}
-
 // cloudDescriptorFindings are the checks the host makes of a Jira or
 // Confluence descriptor before installing it: what ACE and the product
 // need to install and sign (key, baseUrl, JWT authentication,

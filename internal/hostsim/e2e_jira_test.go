@@ -6,26 +6,14 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
-
-// needNode skips under -short and fails without node, naming what the
-// test needs.
-func needNode(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("needs node, npm and atlassian-connect-express 11 (installed once by internal/apptest); skipped with -short")
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is required for this test (or run with -short)")
-	}
-}
 
 // aceTestApp copies testdata/NAME into a temporary folder with the shared
 // node_modules of internal/apptest (which holds ACE 11 and express).
@@ -69,7 +57,7 @@ func checkCloudApp(t *testing.T, dir string, product Product) (*Host, *Report, *
 // forgery; afterwards its checkValidToken route takes the host's context
 // token.
 func TestACEJiraAppPassesEveryCheck(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	h, r, log := checkCloudApp(t, aceTestApp(t, "jiraapp"), "")
 	if !r.OK() || r.Product != Jira {
 		t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())
@@ -151,7 +139,7 @@ func TestACEJiraAppPassesEveryCheck(t *testing.T) {
 // TestACEJiraAppWithoutKeyCDN: an ACE app not pointed at the host's key
 // CDN refuses the install; check 2 says how to start it.
 func TestACEJiraAppWithoutKeyCDN(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	appURL := apptest.StartApp(t, aceTestApp(t, "jiraapp"), "CONNECT_KEYS_CDN_URL=http://127.0.0.1:9")
 	h := newHost(t, appURL, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -167,7 +155,7 @@ func TestACEJiraAppWithoutKeyCDN(t *testing.T) {
 // real ACE, has five defects (see its app.js); exactly checks 5 and 6
 // fail, and each defect is named.
 func TestBrokenACEJiraAppFailsExactlyItsChecks(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	h, r, _ := checkCloudApp(t, aceTestApp(t, "brokenjiraapp"), "")
 	if got := r.Failed(); len(got) != 2 || got[0] != CheckAppCalls || got[1] != CheckSecurity {
 		t.Fatalf("failed checks %v, want [5 6]", got)
@@ -207,7 +195,7 @@ func TestBrokenACEJiraAppFailsExactlyItsChecks(t *testing.T) {
 // …/wiki: its httpClient calls land under /wiki with a qsh without it,
 // and the stand-in answers both Confluence routes.
 func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	h, r, log := checkCloudApp(t, aceTestApp(t, "confluenceapp"), "")
 	if !r.OK() || r.Product != Confluence {
 		t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())

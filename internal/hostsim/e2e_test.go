@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // checkApp starts the app in dir, runs every check against it from a new
@@ -42,6 +43,7 @@ func runAllChecks(t *testing.T, h *Host) *Report {
 // TestGeneratedAppPassesEveryCheck runs the checks against the generated
 // app on real Node and real atlassian-connect-express.
 func TestGeneratedAppPassesEveryCheck(t *testing.T) {
+	testenv.Need(t, "npm")
 	dir := t.TempDir()
 	if err := apptest.NewProject(dir); err != nil {
 		t.Fatal(err)

@@ -34,6 +34,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // Defaults for Options.
@@ -123,18 +125,40 @@ type Host struct {
 	calls          []Call
 }
 
+// CheckAppURL returns an error when raw cannot be an app's base URL: it
+// must be an absolute http(s) URL without a query or fragment. New checks
+// it too; commands call it to tell a usage error from a failure.
+func CheckAppURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("app URL %q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("app URL %q must not have a query or fragment", raw)
+	}
+	return nil
+}
+
+// CheckHostAddr refuses a REST API address that is not host:port on
+// loopback: the local host never listens beyond this machine.
+func CheckHostAddr(addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("host address %q: %w", addr, err)
+	}
+	if !descriptor.IsLoopback(addr) {
+		return fmt.Errorf("host address %q is not on loopback (127.0.0.1, localhost, [::1]): the local host never listens beyond this machine", addr)
+	}
+	return nil
+}
+
 // New starts the host's REST API on a loopback port and returns the host.
 // Nothing is sent to the app until a method asks for it. Close stops it.
 func New(opts Options) (*Host, error) {
 	if opts.AppURL == "" {
 		opts.AppURL = DefaultAppURL
 	}
-	u, err := url.Parse(opts.AppURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("app URL %q is not an absolute http(s) URL", opts.AppURL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("app URL %q must not have a query or fragment", opts.AppURL)
+	if err := CheckAppURL(opts.AppURL); err != nil {
+		return nil, err
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -179,13 +203,10 @@ func New(opts Options) (*Host, error) {
 	}
 	ln := opts.Listener
 	if ln == nil {
-		host, _, err := net.SplitHostPort(opts.APIAddr)
-		if err != nil {
-			return nil, fmt.Errorf("host address %q: %v", opts.APIAddr, err)
+		if err := CheckHostAddr(opts.APIAddr); err != nil {
+			return nil, err
 		}
-		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return nil, fmt.Errorf("host address %q is not on loopback (127.0.0.1, localhost, [::1]): the local host never listens beyond this machine", opts.APIAddr)
-		}
+		var err error
 		if ln, err = net.Listen("tcp", opts.APIAddr); err != nil {
 			return nil, fmt.Errorf("the host's REST API cannot listen: %w", err)
 		}

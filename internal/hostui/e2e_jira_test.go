@@ -13,6 +13,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // cloudBrowserCase is one Jira or Confluence test app of
@@ -60,6 +61,7 @@ func TestConfluenceAppInBrowser(t *testing.T) {
 }
 
 func cloudAppInBrowser(t *testing.T, product string, tc cloudBrowserCase) {
+	testenv.Need(t, "npm", "chromium")
 	b := newBrowser(t)
 	dir := t.TempDir()
 	testdata := filepath.Join("..", "hostsim", "testdata")

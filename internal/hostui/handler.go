@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 //go:embed ui
@@ -99,7 +102,7 @@ func (h *handler) apiContextToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !IsLoopback(r.Host) {
+	if !descriptor.IsLoopback(r.Host) {
 		http.Error(w, "the local host answers only on loopback addresses", http.StatusMisdirectedRequest)
 		return
 	}
@@ -123,7 +126,7 @@ func serveFile(name, contentType string) http.HandlerFunc {
 type section struct {
 	Label string
 	Area  string
-	Pages []Page
+	Pages []hostsim.Module
 }
 
 type pageData struct {
@@ -135,7 +138,7 @@ type pageData struct {
 	ScriptURL string
 
 	// The module view only.
-	Page     *Page
+	Page     *hostsim.Module
 	FrameURL string
 	Error    string
 }
@@ -368,6 +371,6 @@ func (h *handler) apiLifecycle(do func(Backend, context.Context) error) http.Han
 }
 
 // ModuleURL returns the path of the host's view of p, for printing.
-func ModuleURL(p Page) string {
+func ModuleURL(p hostsim.Module) string {
 	return "/module/" + url.PathEscape(p.Kind) + "/" + url.PathEscape(p.Key)
 }

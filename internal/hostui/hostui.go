@@ -19,9 +19,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // Backend is what the UI needs from the local Bitbucket host. Its methods
@@ -29,12 +31,13 @@ import (
 type Backend interface {
 	// App describes the hosted app and its installation.
 	App() AppInfo
-	// Pages lists the app's page modules in descriptor order.
-	Pages() []Page
+	// Pages lists the app's page modules in descriptor order; Kind is one
+	// of descriptor's Kind constants.
+	Pages() []hostsim.Module
 	// SignedURL returns the absolute URL that shows p: the app's base URL
 	// joined with p.URL, context parameters filled with the sample
 	// workspace, repository and user, and a fresh jwt query parameter.
-	SignedURL(p Page) (string, error)
+	SignedURL(p hostsim.Module) (string, error)
 	// Events lists the webhook events the app can be sent, with "*"
 	// expanded to sample events of the scopes it was granted.
 	Events() []string
@@ -44,7 +47,7 @@ type Backend interface {
 	// Request answers an AP.request from one of the app's pages with the
 	// host's REST API, called on the app's behalf with the installation's
 	// credentials. An error means there was no HTTP answer.
-	Request(ctx context.Context, r APIRequest) (APIResponse, error)
+	Request(ctx context.Context, r APIRequest) (hostsim.APIResponse, error)
 	// Reinstall posts the installed lifecycle event again (same client key,
 	// signed with the current shared secret).
 	Reinstall(ctx context.Context) error
@@ -112,42 +115,6 @@ type ContextTokener interface {
 	ContextToken() (string, error)
 }
 
-// Page module kinds, as the descriptor names their module lists (singular).
-// The Jira, Jira Service Management and Confluence ones follow Bitbucket's.
-const (
-	KindJiraProjectPage     = "jiraProjectPage"
-	KindJiraProjectAdminTab = "jiraProjectAdminTabPanel"
-	KindJiraIssueGlance     = "jiraIssueGlance"
-	KindJiraIssueContent    = "jiraIssueContent"
-	KindJiraIssueTabPanel   = "jiraIssueTabPanel"
-	KindPortalHeader        = "serviceDeskPortalHeader"
-	KindPortalSubHeader     = "serviceDeskPortalSubHeader"
-	KindPortalFooter        = "serviceDeskPortalFooter"
-	KindSpaceToolsTab       = "spaceToolsTab"
-	KindPostInstallPage     = "postInstallPage"
-)
-
-const (
-	KindRepoPage      = "repoPage"
-	KindWebItem       = "webItem"
-	KindWebPanel      = "webPanel"
-	KindFileView      = "fileView"
-	KindWebCard       = "webCard"
-	KindGeneralPage   = "generalPage"
-	KindAdminPage     = "adminPage"
-	KindConfigurePage = "configurePage"
-	KindProfileTab    = "profileTab"
-)
-
-// Page is one page module of the descriptor.
-type Page struct {
-	Kind     string // one of the Kind constants
-	Key      string // the module's key
-	Name     string // the module's name.value
-	Location string // the module's location, if it has one
-	URL      string // the module's URL template, e.g. /page?repoPath={repository.full_name}
-}
-
 // WebhookResult is the app's answer to a webhook.
 type WebhookResult struct {
 	Status int
@@ -164,34 +131,27 @@ type APIRequest struct {
 	Body        []byte
 }
 
-// APIResponse is the REST API's answer to an APIRequest.
-type APIResponse struct {
-	Status      int
-	ContentType string
-	Body        []byte
-}
-
 // kinds orders and names the page module kinds on the host page.
 var kinds = []struct{ kind, label, area string }{
-	{KindRepoPage, "Repository pages", "Repository"},
-	{KindWebItem, "Web items", "Repository"},
-	{KindWebPanel, "Web panels", "Repository"},
-	{KindFileView, "File views", "Repository"},
-	{KindWebCard, "Web cards", "Repository"},
-	{KindGeneralPage, "General pages", "Workspace"},
-	{KindAdminPage, "Admin pages", "Workspace"},
-	{KindConfigurePage, "Configure pages", "Workspace"},
-	{KindProfileTab, "Profile tabs", "Profile"},
-	{KindJiraProjectPage, "Project pages", "Project"},
-	{KindJiraProjectAdminTab, "Project settings", "Project"},
-	{KindJiraIssueGlance, "Issue glances", "Issue SAMP-1"},
-	{KindJiraIssueContent, "Issue content", "Issue SAMP-1"},
-	{KindJiraIssueTabPanel, "Issue tabs", "Issue SAMP-1"},
-	{KindPortalHeader, "Portal headers", "Help center"},
-	{KindPortalSubHeader, "Portal sub-headers", "Help center"},
-	{KindPortalFooter, "Portal footers", "Help center"},
-	{KindSpaceToolsTab, "Space tools", "Space"},
-	{KindPostInstallPage, "Post-install pages", "Apps"},
+	{descriptor.KindRepoPage, "Repository pages", "Repository"},
+	{descriptor.KindWebItem, "Web items", "Repository"},
+	{descriptor.KindWebPanel, "Web panels", "Repository"},
+	{descriptor.KindFileView, "File views", "Repository"},
+	{descriptor.KindWebCard, "Web cards", "Repository"},
+	{descriptor.KindGeneralPage, "General pages", "Workspace"},
+	{descriptor.KindAdminPage, "Admin pages", "Workspace"},
+	{descriptor.KindConfigurePage, "Configure pages", "Workspace"},
+	{descriptor.KindProfileTab, "Profile tabs", "Profile"},
+	{descriptor.KindJiraProjectPage, "Project pages", "Project"},
+	{descriptor.KindJiraProjectAdminTab, "Project settings", "Project"},
+	{descriptor.KindJiraIssueGlance, "Issue glances", "Issue SAMP-1"},
+	{descriptor.KindJiraIssueContent, "Issue content", "Issue SAMP-1"},
+	{descriptor.KindJiraIssueTabPanel, "Issue tabs", "Issue SAMP-1"},
+	{descriptor.KindPortalHeader, "Portal headers", "Help center"},
+	{descriptor.KindPortalSubHeader, "Portal sub-headers", "Help center"},
+	{descriptor.KindPortalFooter, "Portal footers", "Help center"},
+	{descriptor.KindSpaceToolsTab, "Space tools", "Space"},
+	{descriptor.KindPostInstallPage, "Post-install pages", "Apps"},
 }
 
 // area is where a kind's entries sit in product's sidebar: Bitbucket's
@@ -199,11 +159,11 @@ var kinds = []struct{ kind, label, area string }{
 func area(kind, product, bitbucket string) string {
 	if product == "jira" || product == "confluence" {
 		switch kind {
-		case KindGeneralPage:
+		case descriptor.KindGeneralPage:
 			return "Apps"
-		case KindAdminPage, KindConfigurePage:
+		case descriptor.KindAdminPage, descriptor.KindConfigurePage:
 			return "Administration"
-		case KindWebPanel, KindWebItem:
+		case descriptor.KindWebPanel, descriptor.KindWebItem:
 			if product == "jira" {
 				return "Issue SAMP-1"
 			}
@@ -223,20 +183,6 @@ func kindLabel(kind string) string {
 	return kind
 }
 
-// IsLoopback reports whether host (a host or host:port) names this
-// machine's loopback interface.
-func IsLoopback(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // loopbackOrigin returns the origin (scheme://host[:port]) of an http(s)
 // URL on loopback, or an error saying why the URL is refused.
 func loopbackOrigin(raw string) (string, error) {
@@ -247,7 +193,7 @@ func loopbackOrigin(raw string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", errors.New("not an http(s) URL")
 	}
-	if !IsLoopback(u.Host) {
+	if !descriptor.IsLoopback(u.Host) {
 		return "", errors.New("the local host shows only apps on loopback (127.0.0.1, localhost, ::1)")
 	}
 	return u.Scheme + "://" + u.Host, nil

@@ -5,6 +5,9 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // jiraBackend is fakeBackend playing Jira: Jira's module kinds and a
@@ -20,13 +23,13 @@ func (j *jiraBackend) App() AppInfo {
 	return a
 }
 
-func (j *jiraBackend) Pages() []Page {
-	return []Page{
-		{Kind: KindGeneralPage, Key: "hello", Name: "Hello World", Location: "system.top.navigation.bar", URL: "/hello-world"},
-		{Kind: KindAdminPage, Key: "admin", Name: "Settings", URL: "/admin"},
-		{Kind: KindJiraProjectPage, Key: "project", Name: "Project page", URL: "/project?key={project.key}"},
-		{Kind: KindJiraIssueGlance, Key: "glance", Name: "Glance", URL: "/glance?issue={issue.key}"},
-		{Kind: KindPortalHeader, Key: "portal", Name: "Portal header", URL: "/portal"},
+func (j *jiraBackend) Pages() []hostsim.Module {
+	return []hostsim.Module{
+		{Kind: descriptor.KindGeneralPage, Key: "hello", Name: "Hello World", Location: "system.top.navigation.bar", URL: "/hello-world"},
+		{Kind: descriptor.KindAdminPage, Key: "admin", Name: "Settings", URL: "/admin"},
+		{Kind: descriptor.KindJiraProjectPage, Key: "project", Name: "Project page", URL: "/project?key={project.key}"},
+		{Kind: descriptor.KindJiraIssueGlance, Key: "glance", Name: "Glance", URL: "/glance?issue={issue.key}"},
+		{Kind: descriptor.KindPortalHeader, Key: "portal", Name: "Portal header", URL: "/portal"},
 	}
 }
 
