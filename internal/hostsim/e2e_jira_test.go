@@ -92,22 +92,9 @@ func TestACEJiraAppPassesEveryCheck(t *testing.T) {
 
 	// Installed again, as run --local leaves it: the page signed by the
 	// host shows the stand-in's user, and the context token is accepted.
-	ctx := context.Background()
-	if _, err := h.Install(ctx); err != nil {
-		t.Fatal(err)
-	}
-	u, err := h.SignedURL("/hello-world?issueKey={issue.key}")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), `<p id="me">Sample User (200)</p>`) || !strings.Contains(string(body), `<p id="issue">SAMP-1</p>`) {
-		t.Errorf("page: %d\n%s", resp.StatusCode, body)
+	_, body := installAndOpen(t, h, "/hello-world?issueKey={issue.key}")
+	if !strings.Contains(body, `<p id="me">Sample User (200)</p>`) || !strings.Contains(body, `<p id="issue">SAMP-1</p>`) {
+		t.Errorf("page:\n%s", body)
 	}
 	tok, err := h.ContextToken()
 	if err != nil {
@@ -115,14 +102,14 @@ func TestACEJiraAppPassesEveryCheck(t *testing.T) {
 	}
 	req, _ := http.NewRequest("GET", h.AppURL()+"/context", nil)
 	req.Header.Set("Authorization", "JWT "+tok)
-	resp, err = http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ = io.ReadAll(resp.Body)
+	ctxBody, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(body), h.ClientKey()) {
-		t.Errorf("context token: %d %s", resp.StatusCode, body)
+	if resp.StatusCode != 200 || !strings.Contains(string(ctxBody), h.ClientKey()) {
+		t.Errorf("context token: %d %s", resp.StatusCode, ctxBody)
 	}
 	// The same context token on a qsh-checking route is refused by ACE.
 	req, _ = http.NewRequest("GET", h.AppURL()+"/hello-world", nil)
@@ -212,10 +199,26 @@ func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
 	if c := r.Check(CheckWebhooks); c.Reason != "1 signed webhook(s) accepted" {
 		t.Errorf("check 3: %s", c.Reason)
 	}
+	u, body := installAndOpen(t, h, "/hello-world?spaceKey={space.key}&pageId={page.id}")
+	for _, want := range []string{`<p id="me">Sample User (200)</p>`, `<p id="page">Sample Page (200)</p>`, `<p id="space">SAMP</p>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page lacks %s:\n%s", want, body)
+		}
+	}
+	if !strings.Contains(u, "cp=%2Fwiki") {
+		t.Errorf("signed URL without cp=/wiki: %s", u)
+	}
+}
+
+// installAndOpen installs the app again, as run --local leaves it, and
+// GETs the module URL tmpl signed by the host: it returns the signed URL
+// and the page, which must answer 200.
+func installAndOpen(t *testing.T, h *Host, tmpl string) (string, string) {
+	t.Helper()
 	if _, err := h.Install(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	u, err := h.SignedURL("/hello-world?spaceKey={space.key}&pageId={page.id}")
+	u, err := h.SignedURL(tmpl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,12 +228,8 @@ func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`<p id="me">Sample User (200)</p>`, `<p id="page">Sample Page (200)</p>`, `<p id="space">SAMP</p>`} {
-		if !strings.Contains(string(body), want) {
-			t.Errorf("page lacks %s:\n%s", want, body)
-		}
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d\n%s", u, resp.StatusCode, body)
 	}
-	if !strings.Contains(u, "cp=%2Fwiki") {
-		t.Errorf("signed URL without cp=/wiki: %s", u)
-	}
+	return u, string(body)
 }

@@ -12,27 +12,18 @@
 //      sub = the client key and no aud.
 // Never copy any of this.
 process.chdir(__dirname);
-const express = require('express');
-const ace = require('atlassian-connect-express');
 const jwt = require('atlassian-jwt');
-require('./memory-store')(ace);
-
-const app = express();
-const addon = ace(app);
-app.set('port', addon.config.port());
-app.use(express.json({ limit: '1mb' }));
-
-// Defect 1.
-app.post('/installed', async (req, res, next) => {
-  try {
-    await addon.settings.saveInstallation(req.body, req.body.clientKey);
-    res.status(204).end();
-  } catch (err) { next(err); }
+const { app, addon, uninstallRoute, start } = require('./setup')((app, addon) => {
+  // Defect 1.
+  app.post('/installed', async (req, res, next) => {
+    try {
+      await addon.settings.saveInstallation(req.body, req.body.clientKey);
+      res.status(204).end();
+    } catch (err) { next(err); }
+  });
+  // Defect 4.
+  app.post('/webhook', (req, res) => res.status(204).end());
 });
-// Defect 4.
-app.post('/webhook', (req, res) => res.status(204).end());
-
-app.use(addon.middleware());
 
 // Defects 2, 3 and 5.
 app.get('/hello-world', addon.checkValidToken(), async (req, res) => {
@@ -48,14 +39,6 @@ app.get('/hello-world', addon.checkValidToken(), async (req, res) => {
   res.type('html').send(`<!DOCTYPE html><html><body><h1>Hello</h1><p>${name}</p><p>${req.query.issueKey}</p></body></html>`);
 });
 
-app.post('/uninstalled', addon.authenticateInstall(), async (req, res, next) => {
-  try {
-    await addon.settings.del(req.context.clientKey);
-    res.status(204).end();
-  } catch (err) { next(err); }
-});
+uninstallRoute();
 
-const server = app.listen(app.get('port'), '127.0.0.1', () => console.log(`App server running at ${addon.config.localBaseUrl()}`));
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { server.close(); process.exit(0); });
-}
+start();

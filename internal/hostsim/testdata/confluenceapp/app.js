@@ -5,17 +5,7 @@
 // GET /rest/api/user/current and GET /api/v2/pages/{id} through
 // addon.httpClient, which sends them under the stored baseUrl's /wiki.
 process.chdir(__dirname);
-const express = require('express');
-const ace = require('atlassian-connect-express');
-require('./memory-store')(ace);
-
-const app = express();
-const addon = ace(app);
-app.set('port', addon.config.port());
-app.use(express.json({ limit: '1mb' }));
-app.use(addon.middleware());
-
-const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const { app, addon, esc, uninstallRoute, start } = require('./setup')();
 const get = (req, path) => new Promise((resolve) => {
   addon.httpClient(req).get(path, (err, response, body) => {
     try { resolve({ status: err ? String(err) : response.statusCode, body: JSON.parse(body || '{}') }); } catch (e) { resolve({ status: 'bad JSON', body: {} }); }
@@ -39,18 +29,6 @@ ${require('./browser-routes').markup}</body></html>`);
 // Confluence's is), and a context token.
 require('./browser-routes')(app, addon, '/rest/api/user/current');
 
-app.post('/uninstalled', addon.authenticateInstall(), async (req, res, next) => {
-  try {
-    if (req.body.clientKey !== req.context.clientKey) {
-      res.status(401).send('clientKey in uninstall payload did not match authenticated client');
-      return;
-    }
-    await addon.settings.del(req.context.clientKey);
-    res.status(204).end();
-  } catch (err) { next(err); }
-});
+uninstallRoute();
 
-const server = app.listen(app.get('port'), '127.0.0.1', () => console.log(`App server running at ${addon.config.localBaseUrl()}`));
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { server.close(); process.exit(0); });
-}
+start();

@@ -5,17 +5,7 @@
 // calls GET /rest/api/3/myself through addon.httpClient, webhooks are
 // ACE's own routes, and a context token is checked by checkValidToken().
 process.chdir(__dirname);
-const express = require('express');
-const ace = require('atlassian-connect-express');
-require('./memory-store')(ace);
-
-const app = express();
-const addon = ace(app);
-app.set('port', addon.config.port());
-app.use(express.json({ limit: '1mb' }));
-app.use(addon.middleware());
-
-const esc = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const { app, addon, esc, uninstallRoute, start } = require('./setup')();
 
 app.get('/hello-world', addon.authenticate(), (req, res) => {
   addon.httpClient(req).get('/rest/api/3/myself', (err, response, body) => {
@@ -41,20 +31,8 @@ app.get('/panel', addon.authenticate(), (req, res) => {
 // In the browser: AP.request as the app, and a context token.
 require('./browser-routes')(app, addon, '/rest/api/3/myself');
 
-app.post('/uninstalled', addon.authenticateInstall(), async (req, res, next) => {
-  try {
-    if (req.body.clientKey !== req.context.clientKey) {
-      res.status(401).send('clientKey in uninstall payload did not match authenticated client');
-      return;
-    }
-    await addon.settings.del(req.context.clientKey);
-    res.status(204).end();
-  } catch (err) { next(err); }
-});
+uninstallRoute();
 
 addon.on('jira:issue_created', () => console.log('webhook jira:issue_created'));
 
-const server = app.listen(app.get('port'), '127.0.0.1', () => console.log(`App server running at ${addon.config.localBaseUrl()}`));
-for (const sig of ['SIGINT', 'SIGTERM']) {
-  process.on(sig, () => { server.close(); process.exit(0); });
-}
+start();
