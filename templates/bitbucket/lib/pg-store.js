@@ -99,7 +99,7 @@ class PostgresStore {
       await client.query('BEGIN');
       // One writer per (clientKey, key) at a time, so two installs of the
       // same tenant cannot both insert.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${clientKey}\u0000${key}`]);
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${clientKey} ${key}`]);
       const json = JSON.stringify(value);
       const updated = await client.query(`UPDATE ${this.table} SET "val" = $1 WHERE "clientKey" = $2 AND "key" = $3`, [json, clientKey, key]);
       if (updated.rowCount === 0) {
