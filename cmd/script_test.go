@@ -36,12 +36,13 @@ func TestScripts(t *testing.T) {
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		// newapp DIR: the bitbucket app rendered into DIR with apptest's
-		// fixed values and the shared node_modules linked in.
+		// fixed values and the shared node_modules (installed on the
+		// script's Node version) linked in.
 		"newapp": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {
 				ts.Fatalf("usage: newapp DIR")
 			}
-			ts.Check(apptest.NewProject(ts.MkAbs(args[0])))
+			ts.Check(apptest.NewProjectFor(ts.MkAbs(args[0]), scriptNode(ts)))
 		},
 	}
 	for _, extra := range extraScriptCmds {

@@ -33,7 +33,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		dir = d
 	}
-	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
+	app, err := apptest.StartOn(scriptNode(ts), dir, "HOME="+ts.Getenv("HOME"))
 	ts.Check(err)
 	ts.Defer(app.Stop)
 	ts.Setenv("APP_URL", app.URL)

@@ -28,7 +28,12 @@ type Node struct {
 }
 
 // Name is "node-VERSION", for subtest names and messages.
-func (n Node) Name() string { return "node-" + n.Version }
+func (n Node) Name() string {
+	if n.Version == "" {
+		return "the machine's node"
+	}
+	return "node-" + n.Version
+}
 
 // Env returns env (os.Environ() when nil) with PATH starting at n's
 // folder, so that node, and npm's `#!/usr/bin/env node`, run this version.
