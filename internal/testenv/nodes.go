@@ -111,14 +111,16 @@ func Nodes(t testing.TB) []Node {
 		t.Fatalf("%v: install Node.js 20 (Debian: apt-get install nodejs npm)", err)
 	}
 	nodes := []Node{m}
-	ns, err := pinned()
+	ns, err := PinnedNodes()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return append(nodes, ns...)
 }
 
-func pinned() ([]Node, error) {
+// PinnedNodes returns the pinned versions from the test cache, or an error
+// naming the first one missing and how to fetch it.
+func PinnedNodes() ([]Node, error) {
 	cache, err := CacheDir()
 	if err != nil {
 		return nil, err
