@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/connectgen/connectgen/internal/build.Version=$(VERSION)
 GO ?= go
 
-.PHONY: build test lint install bench bench-smoke clean
+.PHONY: build test lint install bench bench-smoke clean node-and-postgres
 
 # A static binary (no cgo): nothing in connectgen needs the C library, and
 # without the dynamic loader every command starts about a millisecond sooner.
@@ -14,8 +14,13 @@ build: ## bin/connectgen
 
 # Every test: unit tests, the binary's scripts and the end-to-end tests that
 # install the generated app with npm once and run it on real Node.
-test: lint
+test: lint node-and-postgres
 	$(GO) test -count=1 -timeout 45m ./...
+
+# PostgreSQL (Debian's package) and the pinned Node 22 and 24 the
+# generated app is tested on; fetched once into the test cache.
+node-and-postgres:
+	.ci/node-and-postgres
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
