@@ -1,13 +1,16 @@
 package apptest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,7 +108,9 @@ func TestProductionOnPostgres(t *testing.T) {
 	}
 	checkSignedPage(t, h)
 
-	// A restart (what a deploy does) keeps the installation.
+	// A restart (what a deploy does) keeps the installation. The stop
+	// lets a request that is under way finish.
+	stopDuringRequest(t, app)
 	stop(app)
 	app = start()
 	checkSignedPage(t, h)
@@ -123,7 +128,65 @@ func TestProductionOnPostgres(t *testing.T) {
 	if strings.Contains(app.Output(), inst.SharedSecret) {
 		t.Errorf("the app printed the installation's shared secret")
 	}
+	// Without its database the app is unhealthy, and still stops cleanly.
+	pg.Stop()
+	checkHealth(t, local, http.StatusServiceUnavailable, "unavailable")
 	stop(app)
+}
+
+// stopDuringRequest starts a request, sends the app SIGTERM while the
+// request's body is still to come, checks that the app then refuses new
+// connections, sends the body and checks that the request is answered.
+// It returns once the app has exited.
+func stopDuringRequest(t *testing.T, a *App) {
+	t.Helper()
+	host := strings.TrimPrefix(a.URL, "http://")
+	conn, err := net.Dial("tcp", host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	body := `{"event":"repo:push"}`
+	// Expect: 100-continue makes the server say when it has taken the
+	// request: from then on it is under way.
+	fmt.Fprintf(conn, "POST /webhook HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", host, len(body))
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "HTTP/1.1 100") {
+		t.Fatalf("no 100 Continue: %q %v", line, err)
+	}
+	r.ReadString('\n') // the empty line after it
+	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM)
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(a.Output(), "SIGTERM: no new connections"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the app did not react to SIGTERM:\n%s", a.Output())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c, err := net.Dial("tcp", host); err == nil {
+		c.Close()
+		t.Errorf("the stopping app still accepts connections")
+	}
+	if strings.Contains(a.Output(), "Stopped:") {
+		t.Errorf("the app stopped before its open request finished")
+	}
+	io.WriteString(conn, body)
+	resp, err := http.ReadResponse(r, nil)
+	if err != nil {
+		t.Fatalf("the open request got no answer: %v", err)
+	}
+	resp.Body.Close()
+	// Unsigned, so refused: what matters is that it was answered.
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the open request was answered %d, want 401", resp.StatusCode)
+	}
+	conn.Close()
+	select {
+	case <-a.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the app did not exit after its last request:\n%s", a.Output())
+	}
 }
 
 // StartPostgres is testenv.StartPostgres; the app's tests name it here.

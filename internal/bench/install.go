@@ -111,4 +111,3 @@ func benchInstall(e *env) error {
 	e.report.add(text.String())
 	return nil
 }
-

@@ -28,6 +28,21 @@ type Postgres struct {
 	cmd  *exec.Cmd
 	cred *syscall.Credential
 	log  *bytes.Buffer
+	// exited is closed when the server has exited.
+	exited chan struct{}
+}
+
+// Stop shuts the server down (fast: open sessions are ended) and waits
+// for it; the test's cleanup calls it too.
+func (p *Postgres) Stop() {
+	// SIGINT is PostgreSQL's fast shutdown.
+	p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.exited:
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
 }
 
 // PostgresBin finds the folder of Debian's PostgreSQL programs (initdb,
@@ -103,17 +118,9 @@ func StartPostgres(t testing.TB) *Postgres {
 		t.Fatal(err)
 	}
 	exited := make(chan struct{})
+	p.exited = exited
 	go func() { p.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() {
-		// SIGINT is PostgreSQL's fast shutdown.
-		p.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			p.cmd.Process.Kill()
-			<-exited
-		}
-	})
+	t.Cleanup(p.Stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := p.run("pg_isready", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(p.Port))
