@@ -19,7 +19,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -210,14 +209,7 @@ func newProject(dir, nm string) error {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var FreePort = testenv.FreePort
 
 // App is a generated app started by Start.
 type App struct {
@@ -353,6 +345,13 @@ func StartOn(node testenv.Node, dir string, env ...string) (*App, error) {
 // and its output logged if the test failed. It returns the app's URL.
 func StartApp(t testing.TB, dir string, env ...string) string {
 	t.Helper()
+	return StartAppTB(t, dir, env...).URL
+}
+
+// StartAppTB is StartApp returning the App, for tests that stop and
+// restart it or read what it printed.
+func StartAppTB(t testing.TB, dir string, env ...string) *App {
+	t.Helper()
 	a, err := Start(dir, env...)
 	if err != nil {
 		t.Fatal(err)
@@ -363,7 +362,7 @@ func StartApp(t testing.TB, dir string, env ...string) string {
 			t.Logf("app output:\n%s", a.Output())
 		}
 	})
-	return a.URL
+	return a
 }
 
 type syncBuffer struct {

@@ -19,14 +19,7 @@ import (
 // signed page for the installation still works.
 func TestDevelopmentKeepsInstallationsAcrossRestart(t *testing.T) {
 	needNode(t)
-	dir := filepath.Join(t.TempDir(), "a-quick-addon")
-	if err := NewProject(dir); err != nil {
-		t.Fatal(err)
-	}
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, port := newProjectAndPort(t)
 	env := []string{"NODE_ENV=", "PORT=" + strconv.Itoa(port)}
 	first, err := Start(dir, env...)
 	if err != nil {

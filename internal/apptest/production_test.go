@@ -36,14 +36,7 @@ func needNode(t *testing.T) {
 func TestProductionOnPostgres(t *testing.T) {
 	needNode(t)
 	pg := StartPostgres(t)
-	dir := filepath.Join(t.TempDir(), "a-quick-addon")
-	if err := NewProject(dir); err != nil {
-		t.Fatal(err)
-	}
-	port, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, port := newProjectAndPort(t)
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)
 	env := []string{
 		"NODE_ENV=production",
@@ -55,20 +48,7 @@ func TestProductionOnPostgres(t *testing.T) {
 		// for this test, and the app says so when it starts.
 		"AC_HOST_WHITELIST=127.0.0.1",
 	}
-	start := func() *App {
-		t.Helper()
-		a, err := Start(dir, env...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			a.Stop()
-			if t.Failed() {
-				t.Logf("app output:\n%s", a.Output())
-			}
-		})
-		return a
-	}
+	start := func() *App { return StartAppTB(t, dir, env...) }
 	stop := func(a *App) {
 		t.Helper()
 		a.Stop()
@@ -189,6 +169,21 @@ func stopDuringRequest(t *testing.T, a *App) {
 	}
 }
 
+// newProjectAndPort renders a project into a temporary folder and picks a
+// free port.
+func newProjectAndPort(t *testing.T) (string, int) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "a-quick-addon")
+	if err := NewProject(dir); err != nil {
+		t.Fatal(err)
+	}
+	port, err := FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, port
+}
+
 // StartPostgres is testenv.StartPostgres; the app's tests name it here.
 var StartPostgres = testenv.StartPostgres
 
@@ -231,14 +226,7 @@ func checkSignedPage(t *testing.T, h *hostsim.Host) {
 // one clear line and exit code 1, and that it never says "listening".
 func TestProductionRefusesToStart(t *testing.T) {
 	needNode(t)
-	dir := filepath.Join(t.TempDir(), "a-quick-addon")
-	if err := NewProject(dir); err != nil {
-		t.Fatal(err)
-	}
-	closed, err := FreePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, closed := newProjectAndPort(t)
 	good := map[string]string{
 		"NODE_ENV":          "production",
 		"PORT":              "3999",

@@ -108,7 +108,7 @@ func StartPostgres(t testing.TB) *Postgres {
 	if out, err := p.run("initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"); err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	p.Port, err = freePort()
+	p.Port, err = FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,8 @@ func serverUser() (*syscall.Credential, error) {
 	return nil, fmt.Errorf("running as root and there is no postgres or nobody user to run PostgreSQL as")
 }
 
-func freePort() (int, error) {
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

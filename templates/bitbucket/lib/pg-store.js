@@ -56,17 +56,26 @@ class PostgresStore {
   }
 
   async createTable() {
-    const client = await this.pool.connect();
-    try {
+    await this.transaction(async (client) => {
       // Several instances may start at once: one creates the table at a time.
-      await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(7460233441)');
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (` +
           '"id" SERIAL PRIMARY KEY, "clientKey" VARCHAR(255), "key" VARCHAR(255), "val" JSON)'
       );
       await client.query(`CREATE INDEX IF NOT EXISTS addon_settings_client_key_key ON ${this.table} ("clientKey", "key")`);
+    });
+  }
+
+  // transaction runs fn(client) between BEGIN and COMMIT on one pooled
+  // connection, and rolls back when it throws.
+  async transaction(fn) {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
       await client.query('COMMIT');
+      return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
       throw err;
@@ -94,24 +103,16 @@ class PostgresStore {
   }
 
   async set(key, value, clientKey) {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const json = JSON.stringify(value);
+    await this.transaction(async (client) => {
       // One writer per (clientKey, key) at a time, so two installs of the
       // same tenant cannot both insert.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${clientKey} ${key}`]);
-      const json = JSON.stringify(value);
       const updated = await client.query(`UPDATE ${this.table} SET "val" = $1 WHERE "clientKey" = $2 AND "key" = $3`, [json, clientKey, key]);
       if (updated.rowCount === 0) {
         await client.query(`INSERT INTO ${this.table} ("clientKey", "key", "val") VALUES ($1, $2, $3)`, [clientKey, key, json]);
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
     return value;
   }
 

@@ -17,6 +17,14 @@ function problem(name, what) {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+function parseURL(s) {
+  try {
+    return new URL(s);
+  } catch {
+    return null;
+  }
+}
+
 // checkEnvironment returns one line per problem with env's variables; an
 // empty array means the app may start.
 function checkEnvironment(env = process.env) {
@@ -26,12 +34,7 @@ function checkEnvironment(env = process.env) {
   if (!db) {
     problems.push(problem('DATABASE_URL', 'is not set (the PostgreSQL database that keeps installations)'));
   } else {
-    let u;
-    try {
-      u = new URL(db);
-    } catch {
-      u = null;
-    }
+    const u = parseURL(db);
     if (!u || !['postgres:', 'postgresql:'].includes(u.protocol) || (!u.hostname && !u.searchParams.get('host'))) {
       problems.push(problem('DATABASE_URL', 'is not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)'));
     }
@@ -41,12 +44,7 @@ function checkEnvironment(env = process.env) {
   if (!base) {
     problems.push(problem('AC_LOCAL_BASE_URL', 'is not set (the public HTTPS address Bitbucket reaches the app at)'));
   } else {
-    let u;
-    try {
-      u = new URL(base);
-    } catch {
-      u = null;
-    }
+    const u = parseURL(base);
     // Bitbucket only installs apps served over HTTPS; plain http is left
     // for a loopback address behind a local proxy.
     if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname))) || u.search || u.hash) {
