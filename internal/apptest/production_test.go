@@ -18,11 +18,12 @@ import (
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
-// needNode skips t under -short and fails it when node or npm is missing.
-func needNode(t *testing.T) {
+// needNode skips t under -short, naming Node, npm and also, what else t
+// needs, and fails t when node is missing.
+func needNode(t *testing.T, also ...string) {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("needs Node.js and npm (with the npm registry): skipped under -short; make test runs it")
+		t.Skipf("needs %s: skipped under -short; make test runs it", strings.Join(append([]string{"Node.js", "npm (with the npm registry)"}, also...), ", "))
 	}
 	if _, err := testenv.MachineNode(); err != nil {
 		t.Fatalf("%v: install Node.js 20 or newer and npm", err)
@@ -34,7 +35,7 @@ func needNode(t *testing.T) {
 // local host installs it, the app restarts and still serves a signed page
 // for the installation, and the uninstall removes its row.
 func TestProductionOnPostgres(t *testing.T) {
-	needNode(t)
+	needNode(t, "PostgreSQL (Debian's postgresql package)")
 	pg := StartPostgres(t)
 	dir, port := newProjectAndPort(t)
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)

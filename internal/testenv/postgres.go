@@ -112,7 +112,8 @@ func StartPostgres(t testing.TB) *Postgres {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.cmd = p.command(nil, "postgres", "-D", data, "-p", strconv.Itoa(p.Port), "-h", "127.0.0.1", "-k", p.dir, "-F")
+	// The server runs until Stop: its context is never cancelled.
+	p.cmd = p.command(context.Background(), "postgres", "-D", data, "-p", strconv.Itoa(p.Port), "-h", "127.0.0.1", "-k", p.dir, "-F")
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -158,14 +159,9 @@ func (p *Postgres) Query(sql string) (string, error) {
 func (p *Postgres) Log() string { return p.log.String() }
 
 // command is the PostgreSQL program name with args, run as the server's
-// user; ctx bounds it (nil: unbounded, for the server itself).
+// user; ctx bounds it.
 func (p *Postgres) command(ctx context.Context, name string, args ...string) *exec.Cmd {
-	var cmd *exec.Cmd
-	if ctx == nil {
-		cmd = exec.Command(filepath.Join(p.bin, name), args...)
-	} else {
-		cmd = exec.CommandContext(ctx, filepath.Join(p.bin, name), args...)
-	}
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, name), args...)
 	cmd.Dir = p.dir
 	cmd.Env = append(os.Environ(), "LC_ALL=C", "PGCONNECT_TIMEOUT=5")
 	if p.cred != nil {
