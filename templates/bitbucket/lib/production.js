@@ -42,10 +42,10 @@ function checkEnvironment(env = process.env) {
 
   const base = env.AC_LOCAL_BASE_URL;
   if (!base) {
-    problems.push(problem('AC_LOCAL_BASE_URL', 'is not set (the public HTTPS address Bitbucket reaches the app at)'));
+    problems.push(problem('AC_LOCAL_BASE_URL', 'is not set (the public HTTPS address of the app)'));
   } else {
     const u = parseURL(base);
-    // Bitbucket only installs apps served over HTTPS; plain http is left
+    // Atlassian's products only install apps served over HTTPS; plain http is left
     // for a loopback address behind a local proxy.
     if (!u || !(u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname))) || u.search || u.hash) {
       problems.push(problem('AC_LOCAL_BASE_URL', 'is not an https:// URL without query'));
