@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestDevelopmentKeepsInstallationsAcrossRestart runs the generated app as
@@ -18,7 +19,7 @@ import (
 // nothing the app prints holds the shared secret, and after a restart a
 // signed page for the installation still works.
 func TestDevelopmentKeepsInstallationsAcrossRestart(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	dir, port := newProjectAndPort(t)
 	env := []string{"NODE_ENV=", "PORT=" + strconv.Itoa(port)}
 	first, err := Start(dir, env...)

@@ -18,24 +18,12 @@ import (
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
-// needNode skips t under -short, naming Node, npm and also, what else t
-// needs, and fails t when node is missing.
-func needNode(t *testing.T, also ...string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skipf("needs %s: skipped under -short; make test runs it", strings.Join(append([]string{"Node.js", "npm (with the npm registry)"}, also...), ", "))
-	}
-	if _, err := testenv.MachineNode(); err != nil {
-		t.Fatalf("%v: install Node.js 20 or newer and npm", err)
-	}
-}
-
 // TestProductionOnPostgres runs the generated app as in production
 // (NODE_ENV=production) on a real PostgreSQL from Debian's packages: the
 // local host installs it, the app restarts and still serves a signed page
 // for the installation, and the uninstall removes its row.
 func TestProductionOnPostgres(t *testing.T) {
-	needNode(t, "PostgreSQL (Debian's postgresql package)")
+	testenv.Need(t, "npm", "postgres")
 	pg := StartPostgres(t)
 	dir, port := newProjectAndPort(t)
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -226,7 +214,7 @@ func checkSignedPage(t *testing.T, h *hostsim.Host) {
 // malformed variable and an unreachable database each end the app with
 // one clear line and exit code 1, and that it never says "listening".
 func TestProductionRefusesToStart(t *testing.T) {
-	needNode(t)
+	testenv.Need(t, "npm")
 	dir, closed := newProjectAndPort(t)
 	good := map[string]string{
 		"NODE_ENV":          "production",

@@ -13,7 +13,7 @@ import (
 )
 
 // pinnedNodes is the list of Node versions besides the machine's that the
-// generated apps are tested on; .ci/node-and-postgres reads the same file.
+// generated apps are tested on; .ci/test-deps reads the same file.
 //
 //go:embed node-versions.txt
 var pinnedNodes []byte
@@ -105,17 +105,16 @@ func MachineNode() (Node, error) {
 // skips t; otherwise a missing version fails t with how to fetch it.
 func Nodes(t testing.TB) []Node {
 	t.Helper()
-	skipShort(t, "Node "+strings.Join(append([]string{"(the machine's)"}, PinnedNodeVersions()...), ", ")+" and npm")
+	Need(t, "npm", "node-versions")
 	m, err := MachineNode()
 	if err != nil {
-		t.Fatalf("%v: install Node.js 20 (Debian: apt-get install nodejs npm)", err)
+		t.Fatal(err)
 	}
-	nodes := []Node{m}
 	ns, err := PinnedNodes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(nodes, ns...)
+	return append([]Node{m}, ns...)
 }
 
 // PinnedNodes returns the pinned versions from the test cache, or an error
@@ -130,17 +129,9 @@ func PinnedNodes() ([]Node, error) {
 		bin := filepath.Join(cache, "node-v"+v, "bin")
 		out, err := exec.Command(filepath.Join(bin, "node"), "--version").Output()
 		if err != nil || strings.TrimSpace(string(out)) != "v"+v {
-			return nil, fmt.Errorf("Node %s is not in the test cache (%s): run .ci/node-and-postgres (make test-deps) to fetch it from the npm registry", v, bin)
+			return nil, fmt.Errorf("Node %s is not in the test cache (%s): run make test-deps (.ci/test-deps) to fetch it from the npm registry", v, bin)
 		}
 		nodes = append(nodes, Node{Version: v, Bin: bin})
 	}
 	return nodes, nil
-}
-
-// skipShort skips t under -short, naming what it needs.
-func skipShort(t testing.TB, needs string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skipf("needs %s: skipped under -short; make test runs it", needs)
-	}
 }

@@ -56,7 +56,7 @@ func PostgresBin() (string, error) {
 	if p, err := exec.LookPath("initdb"); err == nil {
 		return filepath.Dir(p), nil
 	}
-	return "", fmt.Errorf("PostgreSQL is missing (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql, or run .ci/node-and-postgres (make test-deps)")
+	return "", fmt.Errorf("PostgreSQL is missing (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql, or make test-deps")
 }
 
 func pgMajor(initdb string) int {
@@ -71,7 +71,7 @@ func pgMajor(initdb string) int {
 // the test ends.
 func StartPostgres(t testing.TB) *Postgres {
 	t.Helper()
-	skipShort(t, "PostgreSQL (Debian's postgresql package)")
+	Need(t, "postgres")
 	bin, err := PostgresBin()
 	if err != nil {
 		t.Fatal(err)
