@@ -65,7 +65,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		env = append(env, "CONNECT_KEYS_CDN_URL=http://"+addr+hostsim.KeysPath)
 	}
 	ts.Check(testenv.Check("node"))
-	app, err := apptest.Start(dir, env...)
+	app, err := apptest.StartOn(scriptNode(ts), dir, env...)
 	ts.Check(err)
 	ts.Defer(app.Stop)
 	ts.Setenv("APP_URL", app.URL)
