@@ -99,6 +99,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		newSimulateCmd(f, nil),
 		newJWTCmd(f),
 		newInstallLinkCmd(f, nil),
+		newForgeCmd(f),
 	)
 	return root
 }
