@@ -45,7 +45,8 @@ func forgeText(it Item) string {
 	return strings.Join(it.Forge, " + ")
 }
 
-func (p *Plan) summaryLine() string {
+// SummaryLine counts the items by fit, in one line.
+func (p *Plan) SummaryLine() string {
 	var parts []string
 	for _, f := range []Fit{FitGood, FitBuiltIn, FitPartial, FitWeak, FitNone} {
 		if n := p.Summary[f]; n > 0 {
@@ -88,7 +89,7 @@ func (p *Plan) WriteText(w io.Writer) error {
 		}
 	}
 	p.writeForgeApp(&b)
-	fmt.Fprintf(&b, "\n%s\n", p.summaryLine())
+	fmt.Fprintf(&b, "\n%s\n", p.SummaryLine())
 	_, err := w.Write(b.Bytes())
 	return err
 }
@@ -116,7 +117,7 @@ func (p *Plan) WriteMarkdown(w io.Writer) error {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Forge migration plan: %s\n\n", mdEscape(p.appLabel()))
 	fmt.Fprintf(&b, "Descriptor: `%s`. %s Bitbucket has no Connect-on-Forge path: the app is rebuilt as a Forge app that workspaces install themselves.\n\n", p.Source, datesLine)
-	fmt.Fprintf(&b, "**%s**\n", p.summaryLine())
+	fmt.Fprintf(&b, "**%s**\n", p.SummaryLine())
 	for _, c := range categoryTitles {
 		items := p.byCategory(c.cat)
 		if len(items) == 0 {
