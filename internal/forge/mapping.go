@@ -145,7 +145,7 @@ var moduleRows = []Row{
 // locationRows map "kind@location".
 var locationRows = []Row{
 	{Connect: "webItems@org.bitbucket.repository.navigation", Forge: []string{RepoMainMenuPage}, Fit: FitPartial, Fields: pageFields,
-		Instead: "a repository menu page replaces the item; " + noLinkItem, Source: srcInferred},
+		Instead: "a repository menu page replaces the item: Forge has no plain link item", Source: srcInferred},
 	{Connect: "webItems@org.bitbucket.repository.actions", Forge: []string{RepoCodeOverviewAction}, Fit: FitPartial, Fields: pageFields, Instead: modalNote, Source: srcInferred},
 	{Connect: "webItems@org.bitbucket.pullrequest.summary.actions", Forge: []string{RepoPullRequestAction}, Fit: FitPartial, Fields: pageFields, Instead: modalNote, Source: srcInferred},
 	{Connect: "webItems@org.bitbucket.pullrequest.summary.info", Forge: []string{RepoPullRequestCard}, Fit: FitWeak, Fields: pageFields,
