@@ -13,9 +13,13 @@ function encodeRfc3986(s) {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
+// basePath is the path of the base URL; a base URL without a scheme
+// ("example.com/x") is read as a host and path.
 function basePath(baseUrl) {
   if (!baseUrl) return '';
-  let p = parseURL(baseUrl).pathname || '';
+  let b = baseUrl;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(b) && !b.startsWith('/')) b = 'http://' + b;
+  let p = parseURL(b).pathname || '';
   if (p.endsWith('/')) p = p.slice(0, -1);
   return p;
 }
@@ -41,7 +45,8 @@ function byCodeUnits(a, b) {
 // canonicalQuery: parameters but jwt sorted by name, each name=value
 // encoded, repeated values sorted and joined with ','.
 function canonicalQuery(query) {
-  const names = Object.keys(query).filter((k) => k !== 'jwt').sort(byCodeUnits);
+  // __proto__ never survives into atlassian-jwt's plain-object query.
+  const names = Object.keys(query).filter((k) => k !== 'jwt' && k !== '__proto__').sort(byCodeUnits);
   return names
     .map((name) => {
       const v = query[name];
