@@ -48,6 +48,9 @@ type fakeApp struct {
 	hooks    []*http.Request
 	hookBody []map[string]any
 	apiErrs  []string
+
+	// extra holds descriptor keys added to the usual ones.
+	extra map[string]any
 }
 
 const fakeKey = "fake-app"
@@ -79,7 +82,7 @@ func (a *fakeApp) descriptor() map[string]any {
 			})
 		}
 	}
-	return map[string]any{
+	d := map[string]any{
 		"key": fakeKey, "name": "Fake App", "description": "A fake app",
 		"baseUrl":        a.url,
 		"authentication": map[string]any{"type": "jwt"},
@@ -91,6 +94,10 @@ func (a *fakeApp) descriptor() map[string]any {
 		"scopes":   []any{"account", "repository"},
 		"contexts": []any{"account"},
 	}
+	for k, v := range a.extra {
+		d[k] = v
+	}
+	return d
 }
 
 func (a *fakeApp) verify(r *http.Request, token string) (map[string]any, error) {
