@@ -29,7 +29,7 @@ type Descriptor struct {
 	ForgeAppLink string    `json:"forgeAppLink,omitempty"`
 	ForgeAppID   string    `json:"forgeAppId,omitempty"`
 	Webhooks     []Webhook `json:"-"`
-	Modules  []Module  `json:"-"`
+	Modules      []Module  `json:"-"`
 	// ScopesDeclared is false when the descriptor has no scopes array,
 	// which Bitbucket reads as "all scopes".
 	ScopesDeclared bool `json:"-"`
