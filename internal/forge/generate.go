@@ -137,10 +137,7 @@ func resourceKeys(mods []Module) []resource {
 
 // yq quotes a string for YAML: a JSON string is a valid YAML double-quoted
 // scalar.
-func yq(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
-}
+func yq(s string) string { return quote(s) }
 
 func (p *Plan) manifest(resources []resource) []byte {
 	var b bytes.Buffer

@@ -212,3 +212,12 @@ func TestPlanJSON(t *testing.T) {
 		t.Errorf("JSON report: %+v", v)
 	}
 }
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
