@@ -107,13 +107,9 @@ func runForgeNew(ctx context.Context, opts *forgeNewOptions) error {
 	}
 	if opts.DryRun {
 		printPlan(f, sp, opts.Dir)
-		if err := sp.Check(); err != nil {
-			return failf("%v", err)
-		}
-		return nil
 	}
-	if err := sp.Check(); err != nil {
-		return failf("%v", err)
+	if err := forgeNewCheck(sp, opts.Dir); err != nil || opts.DryRun {
+		return err
 	}
 	if err := (&scaffold.Writer{}).Write(ctx, sp); err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -130,5 +126,26 @@ Next steps (README.md has them all):
   # then share the install link and, in the Connect app's folder:
   connectgen forge link --app-link '<install link>' --app-id '<app.id>'
 `, shellQuote(opts.Dir))
+	return nil
+}
+
+// forgeNewCheck words the scaffold's refusals for forge new, which has
+// --force but no --overwrite: the user's files are never replaced.
+func forgeNewCheck(sp *scaffold.Plan, dir string) error {
+	err := sp.Check()
+	var ne *scaffold.NotEmptyError
+	var ce *scaffold.ConflictError
+	switch {
+	case errors.As(err, &ne):
+		return failf("directory %s is not empty (%d entries); choose another --dir, or use --force to write beside its files (none is replaced)", dir, len(ne.Files))
+	case errors.As(err, &ce):
+		var paths []string
+		for _, e := range ce.Entries {
+			paths = append(paths, e.File.Path)
+		}
+		return failf("refusing to replace %d file(s) in %s: %s; move them out of the way or choose another --dir", len(paths), dir, strings.Join(paths, ", "))
+	case err != nil:
+		return failf("%v", err)
+	}
 	return nil
 }

@@ -175,6 +175,7 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 		Dates map[string]string `json:"dates"`
 	}{p, map[string]string{"bitbucketNoNewConnectApps": BitbucketNoNewConnect, "bitbucketConnectSupportEnds": BitbucketConnectEnds}}
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
