@@ -93,7 +93,6 @@ const (
 	noLinkItem                     = "Forge has no plain link item: a web item that only links elsewhere is dropped; put the link inside a page"
 	contextUUIDs                   = "context parameters in the URL come from the extension context instead (useProductContext(); it holds UUIDs such as repository.uuid, not full names)"
 	pageFields                     = "key → key, name.value → title, url → a UI Kit resource and a resolver; " + contextUUIDs
-	forgeModuleCount               = 15
 	forgeOnlyModules               = MergeCheck + ", " + DynamicPipelinesProvider + ", " + ProjectSettingsMenuPage
 	proxyInstead                   = "move the logic into Forge functions (resolvers) that call Bitbucket with requestBitbucket asUser() or asApp()"
 	conditionInstead               = "Bitbucket's Forge modules take no displayConditions: check in the resolver (e.g. the user's permission via requestBitbucket) and render nothing when it fails"
@@ -107,14 +106,9 @@ const (
 	baseURLBuiltIn                 = "Forge hosts the functions and UI; keep a remote back end only through Forge Remote (remotes + endpoint)"
 	contextsAccount                = "Forge apps install in workspaces only (not personal workspaces), like contexts [account]"
 	licensingFields                = "enableLicensing → app.licensing.enabled"
-	eventsStarFields               = "expands to the Forge events of the families the Connect scopes allowed"
-	requestBitbucketUnavailableUI  = "requestBitbucket is not available in @forge/bridge: call it from a resolver"
 	issueWikiRemoved               = "Issues and Wikis were removed from Bitbucket Cloud in August 2026: drop it"
-	noForgeScope                   = "no Forge scope"
 	noForgeEvent                   = "no Forge event"
-	pageInstead                    = "rebuild the page's iframe content as UI Kit components; AP.* calls become @forge/bridge calls"
 	modalNote                      = "opens a modal instead of navigating or running a link"
-	mergeCheckNote                 = "Forge-only: bitbucket:mergeCheck (on-merge, on-code-pushed, on-reviewer-status-changed)"
 	nothingLostForSupersededEvents = "the app no longer learns about it"
 )
 
