@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -61,4 +62,15 @@ func readForgeDescriptor(f *Factory, source string, timeout time.Duration) (*des
 		return res, nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return res, plan, nil
+}
+
+// atMostOneArg is the Args check of the forge commands that take one
+// descriptor at most.
+func atMostOneArg(name, what string) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if len(args) > 1 {
+			return usageErrorf("%s takes one %s, got %d arguments: %s", name, what, len(args), strings.Join(args, " "))
+		}
+		return nil
+	}
 }

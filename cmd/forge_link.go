@@ -47,12 +47,7 @@ or Confluence descriptor).`,
 
   # Show the new descriptor without writing it
   connectgen forge link my-app --app-link "$LINK" --app-id "$APP_ID" --dry-run`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageErrorf("forge link takes one FILE or DIR, got %d arguments: %s", len(args), strings.Join(args, " "))
-			}
-			return nil
-		},
+		Args: atMostOneArg("forge link", "FILE or DIR"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.File = args[0]

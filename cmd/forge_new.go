@@ -56,12 +56,7 @@ or Confluence descriptor included).`,
 
   # From a descriptor file, listing what would be written
   connectgen forge new my-app/atlassian-connect.json --dir my-app-forge --dry-run`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageErrorf("forge new takes one FILE, DIR, URL or -, got %d arguments: %s", len(args), strings.Join(args, " "))
-			}
-			return nil
-		},
+		Args: atMostOneArg("forge new", "FILE, DIR, URL or -"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Source = args[0]

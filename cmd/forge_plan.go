@@ -45,12 +45,7 @@ connect-to-forge).`,
 
   # In CI: fail only on parts that map partially or worse
   connectgen forge plan --fail-on partial --format json`,
-		Args: func(c *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usageErrorf("forge plan takes one FILE, DIR, URL or -, got %d arguments: %s", len(args), strings.Join(args, " "))
-			}
-			return nil
-		},
+		Args: atMostOneArg("forge plan", "FILE, DIR, URL or -"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.Source = args[0]

@@ -161,14 +161,7 @@ func writeFiles(t *testing.T, dir string, files []scaffold.File) {
 // check each manifest.yml: no errors and no warnings.
 func TestManifestValidates(t *testing.T) {
 	forgeManifest(t)
-	inputs := map[string][]byte{"template-bitbucket.json": templateDescriptor(t)}
-	for _, f := range fixtures(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs[filepath.Base(f)] = b
-	}
+	inputs := allDescriptors(t)
 	var names, dirs []string
 	for name, src := range inputs {
 		p := planOf(t, name, src)

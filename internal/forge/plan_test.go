@@ -58,6 +58,17 @@ func templateDescriptor(t testing.TB) []byte {
 	return nil
 }
 
+// allDescriptors are the generated template's descriptor and every real
+// descriptor, by file name.
+func allDescriptors(t testing.TB) map[string][]byte {
+	t.Helper()
+	inputs := map[string][]byte{"template-bitbucket.json": templateDescriptor(t)}
+	for _, f := range fixtures(t) {
+		inputs[filepath.Base(f)] = readFile(t, f)
+	}
+	return inputs
+}
+
 func golden(t *testing.T, path string, got []byte) {
 	t.Helper()
 	if *update {
@@ -82,14 +93,7 @@ func golden(t *testing.T, path string, got []byte) {
 // descriptor and of the generated template's descriptor with the files in
 // testdata/golden.
 func TestGoldenReports(t *testing.T) {
-	inputs := map[string][]byte{"template-bitbucket.json": templateDescriptor(t)}
-	for _, f := range fixtures(t) {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		inputs[filepath.Base(f)] = b
-	}
+	inputs := allDescriptors(t)
 	for name, src := range inputs {
 		t.Run(name, func(t *testing.T) {
 			p := planOf(t, name, src)
