@@ -271,6 +271,9 @@ func (b *builder) modules(mods *json5.Node, res *descriptor.Result) {
 			}
 			if !ok {
 				r = Row{Connect: kind, Fit: FitNone, Instead: "not a Bitbucket module kind (connectgen validate says why)", Source: srcSchema}
+				if plural, found := find(moduleRows, kind+"s"); found {
+					r.Instead = fmt.Sprintf("not a Bitbucket module kind: did you mean %q? Bitbucket refuses the descriptor as it is", plural.Connect)
+				}
 			}
 			if kind == "webItems" && isExternalLink(n) {
 				u, _ := strString(n.Get("url"))
