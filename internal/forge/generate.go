@@ -78,9 +78,15 @@ func Generate(p *Plan, opts GenerateOptions) ([]scaffold.File, error) {
 	}
 	add("package.json", pkg)
 	add("src/index.js", p.indexJS())
-	add("src/resolvers/index.js", []byte(resolversJS))
+	// The pages greet the user only when the app may read users, as the
+	// Connect template's page did with AP.request('/2.0/user').
+	readsUser := false
+	for _, s := range p.Scopes {
+		readsUser = readsUser || s == "read:user:bitbucket"
+	}
+	add("src/resolvers/index.js", resolversJS(readsUser))
 	for i, m := range p.Modules {
-		add(resources[i].path, frontendJSX(m))
+		add(resources[i].path, frontendJSX(m, readsUser))
 	}
 	add("src/migration/index.js", p.migrationIndexJS())
 	err = fs.WalkDir(starterFS, "starter", func(path string, d fs.DirEntry, err error) error {
@@ -245,12 +251,17 @@ func (p *Plan) packageJSON() ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-const resolversJS = `// The resolver of every UI module: UI Kit pages call it with invoke() from
+func resolversJS(readsUser bool) []byte {
+	var b bytes.Buffer
+	b.WriteString(`// The resolver of every UI module: UI Kit pages call it with invoke() from
 // @forge/bridge. Calls to Bitbucket (requestBitbucket from @forge/api) go
 // here, not in the frontend: @forge/bridge does not offer them.
 import Resolver from '@forge/resolver';
-import api, { route } from '@forge/api';
-
+`)
+	if readsUser {
+		b.WriteString("import api, { route } from '@forge/api';\n")
+	}
+	b.WriteString(`
 const resolver = new Resolver();
 
 // getContext answers with what the Connect page got as URL context
@@ -259,16 +270,20 @@ resolver.define('getContext', ({ context }) => ({
   moduleKey: context.moduleKey,
   extension: context.extension,
 }));
-
-// getUser reads the current user from Bitbucket, as the Connect template's
-// page did through AP.request('/2.0/user').
+`)
+	if readsUser {
+		b.WriteString(`
+// getUser reads the current user from Bitbucket (read:user:bitbucket), as
+// the Connect template's page did through AP.request('/2.0/user').
 resolver.define('getUser', async () => {
   const res = await api.asUser().requestBitbucket(route` + "`/2.0/user`" + `);
   return res.ok ? res.json() : { error: res.status };
 });
-
-export const handler = resolver.getDefinitions();
-`
+`)
+	}
+	b.WriteString("\nexport const handler = resolver.getDefinitions();\n")
+	return b.Bytes()
+}
 
 func (p *Plan) indexJS() []byte {
 	var b bytes.Buffer
@@ -355,8 +370,9 @@ export async function migrateFromConnect() {
 `, yq(p.AppKey), p.AppKey))
 }
 
-func frontendJSX(m Module) []byte {
-	return []byte(fmt.Sprintf(`// %s %s: replaces the Connect module at %s.
+func frontendJSX(m Module, readsUser bool) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `// %s %s: replaces the Connect module at %s.
 // UI Kit (render: native): Atlassian components, no iframe, no build step.
 import React, { useEffect, useState } from 'react';
 import ForgeReconciler, { Heading, Text } from '@forge/react';
@@ -364,17 +380,29 @@ import { invoke } from '@forge/bridge';
 
 const App = () => {
   const [context, setContext] = useState(null);
-  const [user, setUser] = useState(null);
+`, m.Type, m.Key, m.From)
+	if readsUser {
+		b.WriteString(`  const [user, setUser] = useState(null);
   useEffect(() => {
     invoke('getContext').then(setContext);
     invoke('getUser').then(setUser);
   }, []);
-  const repository = context && context.extension && context.extension.repository;
+`)
+	} else {
+		b.WriteString(`  useEffect(() => {
+    invoke('getContext').then(setContext);
+  }, []);
+`)
+	}
+	fmt.Fprintf(&b, `  const repository = context && context.extension && context.extension.repository;
   return (
     <>
       <Heading size="medium">%s</Heading>
-      <Text>{user ? 'Hello, ' + (user.display_name || 'there') : 'Loading…'}</Text>
-      <Text>{repository ? 'Repository ' + repository.uuid : ''}</Text>
+`, jsxText(m.Title))
+	if readsUser {
+		b.WriteString("      <Text>{user ? 'Hello, ' + (user.display_name || 'there') : 'Loading…'}</Text>\n")
+	}
+	b.WriteString(`      <Text>{repository ? 'Repository ' + repository.uuid : ''}</Text>
     </>
   );
 };
@@ -384,7 +412,8 @@ ForgeReconciler.render(
     <App />
   </React.StrictMode>
 );
-`, m.Type, m.Key, m.From, jsxText(m.Title)))
+`)
+	return b.Bytes()
 }
 
 // jsxText escapes text for a JSX child.

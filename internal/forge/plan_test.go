@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rogpeppe/go-internal/txtar"
+
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
@@ -224,4 +226,19 @@ func readFile(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestStarterGolden compares the starter app of the generated template's
+// descriptor, file by file, with testdata/golden/starter-template.txtar.
+func TestStarterGolden(t *testing.T) {
+	p := planOf(t, "atlassian-connect.json", templateDescriptor(t))
+	files, err := Generate(p, GenerateOptions{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar := &txtar.Archive{Comment: []byte("The starter Forge app connectgen forge new writes for the bitbucket template's descriptor.\n")}
+	for _, f := range files {
+		ar.Files = append(ar.Files, txtar.File{Name: f.Path, Data: f.Content})
+	}
+	golden(t, filepath.Join("testdata", "golden", "starter-template.txtar"), txtar.Format(ar))
 }
