@@ -1,15 +1,17 @@
 package cmd
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/build"
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/forge"
-	"github.com/connectgen/connectgen/internal/json5"
 )
 
 func newForgeCmd(f *Factory) *cobra.Command {
@@ -41,24 +43,28 @@ Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.`,
 }
 
 // readForgeDescriptor reads a descriptor as validate does (file, folder,
-// URL, - or the current project) and maps it; errors are input errors
-// (exit 2), a Jira or Confluence descriptor included.
-func readForgeDescriptor(f *Factory, source string, timeout time.Duration) (*descriptor.Result, *forge.Plan, error) {
+// URL, - or the current project), with descriptor.Read, and maps it;
+// errors are input errors (exit 2), a Jira or Confluence descriptor
+// included.
+func readForgeDescriptor(ctx context.Context, f *Factory, source string, timeout time.Duration) (*descriptor.Result, *forge.Plan, error) {
 	if source == "" {
-		source = defaultDescriptor
+		source = descriptor.FileName
 	}
-	vo := &validateOptions{f: f, maxSize: json5.DefaultMaxSize, Timeout: timeout}
-	name, src, err := vo.read(source)
+	name, src, err := descriptor.Read(ctx, source, descriptor.ReadOptions{
+		Stdin:     f.IO.In,
+		Timeout:   timeout,
+		UserAgent: "connectgen/" + build.String(),
+	})
+	var nf *descriptor.NotFoundError
+	if errors.As(err, &nf) && source == descriptor.FileName {
+		err = fmt.Errorf("no %s here; run in the Connect app's folder or give the descriptor's path or URL", descriptor.FileName)
+	}
 	if err != nil {
 		return nil, nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	res := descriptor.Validate(name, src, descriptor.Options{})
 	plan, err := forge.NewPlan(res)
 	if err != nil {
-		var nb *forge.NotBitbucketError
-		if errors.As(err, &nb) {
-			return res, nil, &ExitError{Code: ExitUsage, Err: err}
-		}
 		return res, nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return res, plan, nil

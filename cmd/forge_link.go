@@ -1,16 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/forge"
-	"github.com/connectgen/connectgen/internal/json5"
 )
 
 type forgeLinkOptions struct {
@@ -72,25 +70,18 @@ func runForgeLink(opts *forgeLinkOptions) error {
 	}
 	path := opts.File
 	if path == "" {
-		path = defaultDescriptor
+		path = descriptor.FileName
 	}
-	if path == "-" || strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+	if path == descriptor.Stdin || descriptor.IsURL(path) {
 		return usageErrorf("forge link edits a descriptor file; %q is not one (give the project's atlassian-connect.json or its folder)", path)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		path = filepath.Join(path, defaultDescriptor)
+	// The file is read as every command reads a descriptor; the name Read
+	// returns is the file to write back.
+	path, src, err := descriptor.Read(context.Background(), path, descriptor.ReadOptions{})
+	var nf *descriptor.NotFoundError
+	if errors.As(err, &nf) {
+		return usageErrorf("%s does not exist; run forge link in the Connect app's folder or give the descriptor's path", nf.Path)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return usageErrorf("%s does not exist; run forge link in the Connect app's folder or give the descriptor's path", path)
-		}
-		return usageErrorf("%v", err)
-	}
-	if fi.Size() > int64(json5.DefaultMaxSize) {
-		return usageErrorf("%s is %s, more than the limit of %s for a descriptor", path, json5.FormatSize(int(fi.Size())), json5.FormatSize(json5.DefaultMaxSize))
-	}
-	src, err := os.ReadFile(path)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}

@@ -80,7 +80,7 @@ func runForgeNew(ctx context.Context, opts *forgeNewOptions) error {
 	if opts.Dir == "" {
 		return usageErrorf("--dir required: the directory to write the Forge app into, for example --dir ../my-app-forge")
 	}
-	_, plan, err := readForgeDescriptor(f, opts.Source, opts.Timeout)
+	_, plan, err := readForgeDescriptor(ctx, f, opts.Source, opts.Timeout)
 	if err != nil {
 		return err
 	}

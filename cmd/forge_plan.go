@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ connect-to-forge).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runForgePlan(opts)
+			return runForgePlan(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -63,7 +64,7 @@ connect-to-forge).`,
 	return c
 }
 
-func runForgePlan(opts *forgePlanOptions) error {
+func runForgePlan(ctx context.Context, opts *forgePlanOptions) error {
 	switch opts.Format {
 	case "text", "json", "markdown":
 	default:
@@ -72,7 +73,7 @@ func runForgePlan(opts *forgePlanOptions) error {
 	if !contains(forge.FailOnValues, opts.FailOn) {
 		return usageErrorf("--fail-on %q is not one of %s", opts.FailOn, strings.Join(forge.FailOnValues, ", "))
 	}
-	_, plan, err := readForgeDescriptor(opts.f, opts.Source, opts.Timeout)
+	_, plan, err := readForgeDescriptor(ctx, opts.f, opts.Source, opts.Timeout)
 	if err != nil {
 		return err
 	}

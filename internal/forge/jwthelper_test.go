@@ -13,10 +13,9 @@ import (
 
 // The vectors internal/connectjwt is tested with, computed by Atlassian's
 // atlassian-jwt.
-const (
-	qshVectors = "../connectjwt/testdata/qsh-vectors-extra.json"
-	jwtVectors = "../connectjwt/testdata/jwt-vectors-extra.json"
-)
+const jwtVectors = "../connectjwt/testdata/jwt-vectors-extra.json"
+
+var qshVectorFiles = []string{"../connectjwt/testdata/qsh-vectors.json", "../connectjwt/testdata/qsh-vectors-extra.json"}
 
 // starterModule writes the generated connect-jwt.js into a folder whose
 // package.json makes node read it as an ES module, as Forge's bundler
@@ -56,51 +55,65 @@ func TestConnectJWTHelper(t *testing.T) {
 	needTool(t, "running the generated Connect JWT helper", "node")
 	dir := starterModule(t, "connect-jwt.js")
 	script, _ := filepath.Abs("testdata/check-connect-jwt.mjs")
-	qv, _ := filepath.Abs(qshVectors)
 	jv, _ := filepath.Abs(jwtVectors)
-	out, err := exec.Command("node", script, filepath.Join(dir, "connect-jwt.js"), qv, jv).Output()
-	if err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			t.Fatalf("node: %v\n%s", err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
-	var got struct {
-		QSH []struct{ Canonical, QSH, Error string }
-		JWT []struct{ QSH, Token string }
-	}
-	if err := json.Unmarshal(out, &got); err != nil {
-		t.Fatal(err)
-	}
-	var qf struct {
-		Vectors []struct {
-			Method, URL, Canonical, QSH, Error string
-			BaseURL                            *string `json:"baseUrl"`
-		}
-	}
-	readJSONFile(t, qshVectors, &qf)
-	if len(qf.Vectors) < 100 || len(got.QSH) != len(qf.Vectors) {
-		t.Fatalf("%d qsh vectors, %d answers", len(qf.Vectors), len(got.QSH))
-	}
-	for i, v := range qf.Vectors {
-		g := got.QSH[i]
-		base := ""
-		if v.BaseURL != nil {
-			base = *v.BaseURL
-		}
-		if v.Error != "" {
-			if g.Error == "" {
-				t.Errorf("%s %q base %q: atlassian-jwt threw %q, the helper gave %q", v.Method, v.URL, base, v.Error, g.Canonical)
+	total := 0
+	for _, qshVectors := range qshVectorFiles {
+		qv, _ := filepath.Abs(qshVectors)
+		out, err := exec.Command("node", script, filepath.Join(dir, "connect-jwt.js"), qv, jv).Output()
+		if err != nil {
+			if ee, ok := err.(*exec.ExitError); ok {
+				t.Fatalf("node: %v\n%s", err, ee.Stderr)
 			}
-			continue
+			t.Fatal(err)
 		}
-		if g.Canonical != v.Canonical || g.QSH != v.QSH {
-			t.Errorf("%s %q base %q: helper %q %s, atlassian-jwt %q %s (err %s)", v.Method, v.URL, base, g.Canonical, g.QSH, v.Canonical, v.QSH, g.Error)
+		var got struct {
+			QSH []struct{ Canonical, QSH, Error string }
+			JWT []struct{ QSH, Token string }
 		}
-		if c, err := connectjwt.CanonicalRequest(v.Method, v.URL, base); err == nil && c != g.Canonical {
-			t.Errorf("%s %q base %q: helper %q, internal/connectjwt %q", v.Method, v.URL, base, g.Canonical, c)
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatal(err)
 		}
+		var qf struct {
+			Vectors []struct {
+				Method, URL, Canonical, QSH, Error string
+				BaseURL                            *string `json:"baseUrl"`
+			}
+		}
+		readJSONFile(t, qshVectors, &qf)
+		if len(qf.Vectors) == 0 || len(got.QSH) != len(qf.Vectors) {
+			t.Fatalf("%s: %d qsh vectors, %d answers", qshVectors, len(qf.Vectors), len(got.QSH))
+		}
+		total += len(qf.Vectors)
+		for i, v := range qf.Vectors {
+			g := got.QSH[i]
+			base := ""
+			if v.BaseURL != nil {
+				base = *v.BaseURL
+			}
+			if v.Error != "" {
+				if g.Error == "" {
+					t.Errorf("%s %q base %q: atlassian-jwt threw %q, the helper gave %q", v.Method, v.URL, base, v.Error, g.Canonical)
+				}
+				continue
+			}
+			if g.Canonical != v.Canonical || g.QSH != v.QSH {
+				t.Errorf("%s %q base %q: helper %q %s, atlassian-jwt %q %s (err %s)", v.Method, v.URL, base, g.Canonical, g.QSH, v.Canonical, v.QSH, g.Error)
+			}
+			if c, err := connectjwt.CanonicalRequest(v.Method, v.URL, base); err == nil && c != g.Canonical {
+				t.Errorf("%s %q base %q: helper %q, internal/connectjwt %q", v.Method, v.URL, base, g.Canonical, c)
+			}
+		}
+		checkJWTVectors(t, got.JWT)
 	}
+	if total < 600 {
+		t.Errorf("only %d qsh vectors checked", total)
+	}
+}
+
+// checkJWTVectors compares the helper's tokens with atlassian-jwt's and
+// has internal/connectjwt verify them.
+func checkJWTVectors(t *testing.T, got []struct{ QSH, Token string }) {
+	t.Helper()
 	var jf struct {
 		Vectors []struct {
 			Secret, Method, URL, Token string
@@ -109,21 +122,21 @@ func TestConnectJWTHelper(t *testing.T) {
 		}
 	}
 	readJSONFile(t, jwtVectors, &jf)
-	if len(jf.Vectors) == 0 || len(got.JWT) != len(jf.Vectors) {
-		t.Fatalf("%d jwt vectors, %d answers", len(jf.Vectors), len(got.JWT))
+	if len(jf.Vectors) == 0 || len(got) != len(jf.Vectors) {
+		t.Fatalf("%d jwt vectors, %d answers", len(jf.Vectors), len(got))
 	}
 	for i, v := range jf.Vectors {
-		if got.JWT[i].Token != v.Token {
-			t.Errorf("jwt vector %d: helper signed %s, atlassian-jwt %s", i, got.JWT[i].Token, v.Token)
+		if got[i].Token != v.Token {
+			t.Errorf("jwt vector %d: helper signed %s, atlassian-jwt %s", i, got[i].Token, v.Token)
 		}
 		var c connectjwt.Claims
 		if err := json.Unmarshal(v.Payload, &c); err != nil {
 			t.Fatal(err)
 		}
-		if got.JWT[i].QSH != c.QSH {
-			t.Errorf("jwt vector %d: helper qsh %s, payload %s", i, got.JWT[i].QSH, c.QSH)
+		if got[i].QSH != c.QSH {
+			t.Errorf("jwt vector %d: helper qsh %s, payload %s", i, got[i].QSH, c.QSH)
 		}
-		if _, err := connectjwt.Verify(got.JWT[i].Token, v.Secret, nil, time.Unix(c.IssuedAt, 0)); err != nil {
+		if _, err := connectjwt.Verify(got[i].Token, v.Secret, nil, time.Unix(c.IssuedAt, 0)); err != nil {
 			t.Errorf("jwt vector %d: internal/connectjwt refuses the helper's token: %v", i, err)
 		}
 	}

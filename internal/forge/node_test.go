@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
 )
 
@@ -23,18 +24,11 @@ const (
 	tslibVersion         = "2.9.1"
 )
 
-// needTool skips under -short and fails otherwise when a program is
-// missing, naming what the test needs.
-func needTool(t *testing.T, why string, tools ...string) {
+// needTool is testenv.Need: skipped under -short naming what the test
+// needs, failed without -short when a program is missing.
+func needTool(t *testing.T, _ string, tools ...string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skipf("-short: skipping %s (needs %s)", why, strings.Join(tools, ", "))
-	}
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s needs %s on PATH: %v (go test -short skips this test)", why, tool, err)
-		}
-	}
+	testenv.Need(t, tools...)
 }
 
 var (

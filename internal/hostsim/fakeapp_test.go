@@ -47,7 +47,6 @@ type fakeApp struct {
 	auths    []string         // their Authorization headers
 	hooks    []*http.Request
 	hookBody []map[string]any
-	apiErrs  []string
 
 	// extra holds descriptor keys added to the usual ones.
 	extra map[string]any
@@ -147,7 +146,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 		if known && !a.d.unsignedReinstall {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
-				http.Error(w, err.Error(), 401)
+				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
@@ -158,7 +157,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/uninstalled":
 		inst, err := a.verify(r, headerJWT(r))
 		if err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		var body map[string]any
@@ -174,7 +173,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/webhook":
 		if !a.d.webhookNoAuth {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
-				http.Error(w, err.Error(), 401)
+				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
@@ -192,7 +191,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
 		if err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		name := "?"
