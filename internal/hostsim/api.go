@@ -195,6 +195,12 @@ func (h *Host) apiHandler() http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBody)
 		}
+		// The client-key endpoint is called by the Forge app, not with
+		// the Connect app's token.
+		if key, ok := clientKeyPath(r); ok {
+			h.answerClientKey(w, r, key, call)
+			return
+		}
 		product := h.Product()
 		errorf, mux := apiError, http.Handler(mux)
 		switch product {
