@@ -14,16 +14,12 @@
 package scaffold
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
 	"sort"
 	"strings"
-	"text/template"
 
-	"github.com/Masterminds/sprig/v3"
 )
 
 // Data is what a template may refer to.
@@ -54,11 +50,35 @@ type File struct {
 // RecordFile is the file in which a project records how it was generated.
 const RecordFile = ".connectgen.json"
 
-// Record is the content of RecordFile.
+// Record is the content of RecordFile: enough to render the project again
+// exactly as it was made, which is what connectgen update starts from.
 type Record struct {
+	// Template is the built-in template's name, or the URL or path the
+	// template was read from.
 	Template string `json:"template"`
-	Version  string `json:"connectgenVersion"`
-	Values   Data   `json:"values"`
+	// Version is connectgen's version.
+	Version string `json:"connectgenVersion"`
+	// TemplateVersion is a built-in template's version (TreeVersion), or
+	// the version a template's manifest declares.
+	TemplateVersion string `json:"templateVersion,omitempty"`
+	// Source says where an outside template came from, with its hash.
+	Source *Source `json:"source,omitempty"`
+	// Product is the product a plain ACE template's config.json names.
+	Product string `json:"product,omitempty"`
+	Values  Data   `json:"values"`
+	// Answers are the values of the template's own variables.
+	Answers map[string]string `json:"answers,omitempty"`
+}
+
+// Source is where an outside template came from.
+type Source struct {
+	// Kind is url, zip or dir.
+	Kind string `json:"kind"`
+	// Ref is the URL as given, or the zip's or folder's absolute path.
+	Ref string `json:"ref"`
+	// Hash is the content hash: of the archive for url and zip, of the
+	// files for dir.
+	Hash string `json:"hash"`
 }
 
 // Templates lists the template names in fsys: its top-level folders.
@@ -77,73 +97,45 @@ func Templates(fsys fs.FS) []string {
 	return names
 }
 
-// Render renders the template called name from fsys with data and returns
-// the project's files sorted by path, RecordFile among them. Nothing is
-// written. Every file is rendered before Render returns, so a template
-// error is found before the disk is touched.
+// Render renders the built-in template called name from fsys with data and
+// returns the project's files sorted by path, RecordFile among them.
+// Nothing is written. Every file is rendered before Render returns, so a
+// template error is found before the disk is touched.
 func Render(fsys fs.FS, name string, data Data) ([]File, error) {
-	if !fs.ValidPath(name) || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("invalid template name %q", name)
-	}
-	if fi, err := fs.Stat(fsys, name); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
-	}
-	funcs := sprig.HermeticTxtFuncMap()
-	funcs["json"] = jsonString
-	// One root holds the delimiters, options and functions; each file is
-	// a template of its own name in its set (Funcs checks every function
-	// by reflection, so it is called once, not per file).
-	root := template.New("").Delims("[[", "]]").Option("missingkey=error").Funcs(funcs)
-	var files []File
-	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel := strings.TrimPrefix(p, name+"/")
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		out := src
-		if strings.HasSuffix(rel, ".tmpl") {
-			rel = strings.TrimSuffix(rel, ".tmpl")
-			t, err := root.New(rel).Parse(string(src))
-			if err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			var buf bytes.Buffer
-			if err := t.Execute(&buf, data); err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			out = buf.Bytes()
-		}
-		// Embedded files report mode 0444; what a project needs is decided here.
-		files = append(files, File{Path: rel, Content: out, Mode: 0o644})
-		return nil
-	})
+	t, version, err := Builtin(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := json.MarshalIndent(Record{Template: name, Version: data.Version, Values: data}, "", "  ")
+	rec := Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	files, err := t.Render(data, nil, rec)
 	if err != nil {
-		return nil, err
-	}
-	files = append(files, File{Path: RecordFile, Content: append(rec, '\n'), Mode: 0o644})
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	for i := 1; i < len(files); i++ {
-		if files[i].Path == files[i-1].Path {
-			return nil, fmt.Errorf("template %s: two files render to %s", name, files[i].Path)
-		}
-	}
-	for _, f := range files {
-		if !fs.ValidPath(f.Path) || path.Clean(f.Path) != f.Path {
-			return nil, fmt.Errorf("template %s: invalid output path %q", name, f.Path)
-		}
+		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
 	return files, nil
+}
+
+// Builtin opens the built-in template called name in fsys, with its
+// version.
+func Builtin(fsys fs.FS, name string) (*Template, string, error) {
+	if !fs.ValidPath(name) || strings.Contains(name, "/") {
+		return nil, "", fmt.Errorf("invalid template name %q", name)
+	}
+	if fi, err := fs.Stat(fsys, name); err != nil || !fi.IsDir() {
+		return nil, "", fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
+	}
+	sub, err := fs.Sub(fsys, name)
+	if err != nil {
+		return nil, "", err
+	}
+	version, err := TreeVersion(sub)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := OpenTemplate(sub, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("template %s: %w", name, err)
+	}
+	return t, version, nil
 }
 
 // jsonString is the template function json: v as a JSON value, without
