@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-
 )
 
 // Data is what a template may refer to.
