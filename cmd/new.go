@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/build"
 	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
 )
 
@@ -32,6 +34,12 @@ type newOptions struct {
 	Overwrite   bool
 	Yes         bool
 	DryRun      bool
+	Set         []string
+	AllowHTTP   bool
+
+	spec    tmplsource.Spec
+	opened  *tmplsource.Opened
+	answers map[string]string
 
 	// writeDelay slows writing down so that tests can interrupt it; set
 	// only from CONNECTGEN_TEST_WRITE_DELAY.
@@ -58,6 +66,19 @@ The app is a Node/Express project on atlassian-connect-express with the
 descriptor atlassian-connect.json, ready for npm install. Every value has a
 flag; on a terminal missing values are asked for, --yes takes the defaults.
 
+-t takes a built-in template name, an http(s):// URL of a zip, a local .zip
+file or a local directory. A zip whose files sit in one top-level folder
+(a Bitbucket or GitHub download) is read from inside it. A template with a
+connectgen-template.json declares variables (asked for, or given with
+--set NAME=VALUE) and which files are rendered with [[ ]]; one without it
+is a plain ACE app, copied as atlas-connect copies it, with package.json's
+name set to NAME. Archives are checked before anything is written: paths
+leaving the project, links, device files, duplicates, too many files or
+bytes and zip bombs are refused. Downloads use https (http:// only to this
+machine, or with --allow-http) and are cached by URL and content hash.
+The project's .connectgen.json records the template and the answers, for
+connectgen update.
+
 Nothing is written until every file rendered, and files are moved into
 place only when all of them were written: an error or Ctrl-C leaves no
 half-made project. An existing non-empty directory is refused unless
@@ -72,7 +93,12 @@ replace the template's own files, after a confirmation) is given.`,
     --vendor-name "Example Inc." --vendor-url https://example.com --dir ~/src
 
   # See what would be written into an existing project
-  connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run`,
+  connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run
+
+  # From a team's template: a zip URL (its case is kept), a zip or a folder
+  connectgen new my-app -t https://example.com/Templates/ACE-App.zip --yes
+  connectgen new my-app -t ./ace-template.zip --yes
+  connectgen new my-app -t ../our-template --set team=payments --yes`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageErrorf("new takes one NAME, got %d arguments: %s", len(args), strings.Join(args, " "))
@@ -100,7 +126,9 @@ replace the template's own files, after a confirmation) is given.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Template, "template", "t", "", "template to use: bitbucket")
+	fl.StringVarP(&opts.Template, "template", "t", "", "template: a built-in name (bitbucket), an http(s):// zip URL, a .zip file or a directory")
+	fl.StringArrayVar(&opts.Set, "set", nil, "answer a template variable, NAME=VALUE (repeatable)")
+	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
 	fl.StringVar(&opts.Key, "key", "", "app key (default: derived from NAME)")
 	fl.StringVar(&opts.AppName, "app-name", "", "display name of the app (default: derived from NAME)")
 	fl.StringVar(&opts.Description, "description", "", "description of the app (default \""+defaultDescription+"\")")
@@ -131,13 +159,16 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	data := scaffold.Data{
 		Name: opts.Name, Key: opts.Key, AppName: opts.AppName, Description: opts.Description,
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
-		Template: opts.Template, Version: build.String(),
 	}
-	files, err := scaffold.Render(f.Templates, opts.Template, data)
+	files, err := opts.opened.Render(data, opts.answers, build.String())
 	if err != nil {
 		return failf("%v", err)
 	}
-	files = append(files, editorFiles()...)
+	// The editor schema is Bitbucket's descriptor schema: not for a plain
+	// Jira or Confluence app.
+	if p := scaffold.PlainProduct(files); opts.opened.Template.Kind != scaffold.KindPlain || p == "" || p == "bitbucket" {
+		files = append(files, editorFiles()...)
+	}
 	mode := scaffold.ModeNew
 	switch {
 	case opts.Overwrite:
@@ -221,8 +252,13 @@ func (o *newOptions) complete() error {
 		}
 		o.Template = v
 	}
-	if err := checkTemplate(o.Template, available); err != nil {
+	if err := o.openTemplate(available); err != nil {
 		return err
+	}
+	// A plain ACE app uses none of the values below: they are recorded
+	// with their defaults, not asked for.
+	if o.opened.Template.Kind == scaffold.KindPlain {
+		interactive = false
 	}
 	ask := func(dst *string, label, def string, check func(string) error) error {
 		if *dst == "" {
@@ -267,7 +303,106 @@ func (o *newOptions) complete() error {
 	if err := ask(&o.VendorName, "Vendor name", defaultVendorName, nonEmpty("--vendor-name")); err != nil {
 		return err
 	}
-	return ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL)
+	if err := ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL); err != nil {
+		return err
+	}
+	return o.completeVariables(interactive)
+}
+
+// openTemplate reads the -t source: a built-in template, or a URL, zip or
+// folder, downloaded and checked.
+func (o *newOptions) openTemplate(available []string) error {
+	set, err := parseSet(o.Set)
+	if err != nil {
+		return err
+	}
+	o.answers = set
+	if err := checkTemplate(o.Template, available); err != nil {
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Code != ExitUsage || isProductTemplate(o.Template, available) {
+			return err
+		}
+	}
+	r := o.f.resolver(o.AllowHTTP)
+	spec, err := r.Parse(o.Template)
+	if err != nil {
+		var ue *tmplsource.UsageError
+		if errors.As(err, &ue) {
+			return usageErrorf("%v", err)
+		}
+		return failf("%v", err)
+	}
+	o.spec = spec
+	// new has its own context for Ctrl-C; a download is bounded by the
+	// loader's timeout.
+	o.opened, err = r.Open(context.Background(), spec)
+	if err != nil {
+		return failf("%v", err)
+	}
+	return nil
+}
+
+// isProductTemplate says that name is one of atlas-connect's product names
+// that this connectgen does not have, and no file of that name exists.
+func isProductTemplate(name string, available []string) bool {
+	for _, a := range available {
+		if a == name {
+			return false
+		}
+	}
+	for _, p := range productTemplates {
+		if p == name {
+			if _, err := os.Stat(name); err != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// completeVariables asks for the template's own variables, or takes their
+// defaults, and checks every answer.
+func (o *newOptions) completeVariables(interactive bool) error {
+	t := o.opened.Template
+	data := scaffold.Data{Name: o.Name, Key: o.Key, AppName: o.AppName, Description: o.Description, VendorName: o.VendorName, VendorURL: o.VendorURL}
+	for _, v := range t.Variables() {
+		if _, ok := o.answers[v.Name]; ok {
+			continue
+		}
+		def, err := t.DefaultFor(v, data, o.answers)
+		if err != nil {
+			return failf("%v", err)
+		}
+		if !interactive {
+			o.answers[v.Name] = def
+			continue
+		}
+		for {
+			var a string
+			if len(v.Choices) > 0 {
+				if def == "" {
+					def = v.Choices[0]
+				}
+				a, err = o.f.Prompter.Select(v.Label(), v.Choices, def)
+			} else {
+				a, err = o.f.Prompter.Input(v.Label(), def)
+			}
+			if err != nil {
+				return err
+			}
+			a = strings.TrimSpace(a)
+			if cerr := v.Check(a); cerr != nil {
+				fmt.Fprintf(o.f.IO.ErrOut, "  %v\n", cerr)
+				continue
+			}
+			o.answers[v.Name] = a
+			break
+		}
+	}
+	if err := t.CheckAnswers(o.answers); err != nil {
+		return usageErrorf("%v", err)
+	}
+	return nil
 }
 
 func checkTemplate(name string, available []string) error {

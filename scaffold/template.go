@@ -298,6 +298,7 @@ func (t *Template) Render(data Data, answers map[string]string, rec Record) ([]F
 		if files, err = applyPlainRules(files, data.Name); err != nil {
 			return nil, err
 		}
+		rec.Product = PlainProduct(files)
 	}
 	return finish(files, rec)
 }

@@ -34,6 +34,9 @@ const (
 	Replace   Action = "replace"
 	Unchanged Action = "unchanged" // already there with the same content
 	Refuse    Action = "refuse"    // in the way; Entry.Reason says why
+	// Remove deletes the file; only connectgen update plans it, for a
+	// file the template dropped and the user never changed.
+	Remove Action = "remove"
 )
 
 // Entry is one file of a plan.
@@ -272,11 +275,24 @@ func moveInto(p *Plan, stage, backup string) error {
 		}
 	}
 	for _, e := range p.Entries {
-		if e.Action != Create && e.Action != Replace {
+		if e.Action != Create && e.Action != Replace && e.Action != Remove {
 			continue
 		}
 		rel := filepath.FromSlash(e.File.Path)
 		dst := filepath.Join(p.Target, rel)
+		if e.Action == Remove {
+			bak := filepath.Join(backup, rel)
+			if err := os.MkdirAll(filepath.Dir(bak), 0o755); err != nil {
+				rollback()
+				return err
+			}
+			if err := os.Rename(dst, bak); err != nil {
+				rollback()
+				return err
+			}
+			undo = append(undo, func() { os.Rename(bak, dst) })
+			continue
+		}
 		for _, d := range missingDirs(p.Target, path.Dir(e.File.Path)) {
 			if err := os.Mkdir(d, 0o755); err != nil {
 				rollback()
