@@ -94,6 +94,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 	})
 	root.AddCommand(
 		newNewCmd(f, nil),
+		newUpdateCmd(f, nil),
 		newValidateCmd(f, nil),
 		newRunCmd(f, nil),
 		newSimulateCmd(f, nil),

@@ -187,7 +187,7 @@ func (l *Loader) download(ctx context.Context, raw string) ([]byte, error) {
 	req.Header.Set("User-Agent", "connectgen")
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, &netError{fmt.Errorf("downloading template %s: %w", raw, unwrapURLError(err))}
+		return nil, &netError{fmt.Errorf("downloading template %s: %w", raw, explain(err, timeout))}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -205,7 +205,7 @@ func (l *Loader) download(ctx context.Context, raw string) ([]byte, error) {
 	}
 	data, err := io.ReadAll(body)
 	if err != nil {
-		return nil, &netError{fmt.Errorf("downloading template %s: %w", raw, err)}
+		return nil, &netError{fmt.Errorf("downloading template %s: %w", raw, explain(err, timeout))}
 	}
 	if int64(len(data)) > max {
 		return nil, fmt.Errorf("downloading template %s: it is more than the %d bytes accepted", raw, max)
@@ -225,12 +225,14 @@ func isNetworkError(err error) bool {
 	return errors.As(err, &ne) && !errors.Is(err, context.Canceled)
 }
 
-func unwrapURLError(err error) error {
+// explain says what a network error means for the user.
+func explain(err error, timeout time.Duration) error {
+	var te interface{ Timeout() bool }
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te) && te.Timeout() {
+		return fmt.Errorf("no complete answer within the time limit of %s", timeout)
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return fmt.Errorf("no complete answer within the time limit (%w)", ue.Err)
-		}
 		return ue.Err
 	}
 	return err

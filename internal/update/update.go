@@ -338,7 +338,7 @@ func plan(dir string, base, next []scaffold.File, baseLabel, nextLabel string) (
 		case inB && inN && bytes.Equal(cur, b):
 			e.Action, e.Content = Update, n
 		case inB && inN && bytes.Equal(b, n):
-			e.Action, e.Note = Unchanged, "your changes kept; the template did not change it"
+			e.Action, e.Note = Keep, "your changes kept; the template did not change it"
 		case inB && inN:
 			e = merged(p, b, cur, n, labels)
 		case inN && !exists:
