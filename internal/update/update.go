@@ -331,7 +331,7 @@ func plan(dir string, base, next []scaffold.File, baseLabel, nextLabel string) (
 		case inB && inN && !exists:
 			e.Action, e.Note = Keep, "you deleted it; it stays deleted"
 			if !bytes.Equal(b, n) {
-				e.Note += " (the template changed it)"
+				e.Note += ", though the template changed it"
 			}
 		case inN && exists && bytes.Equal(cur, n):
 			e.Action = Unchanged
