@@ -37,6 +37,7 @@ type newOptions struct {
 	Set         []string
 	AllowHTTP   bool
 
+	ctx     context.Context // ends on Ctrl-C, which stops a download
 	spec    tmplsource.Spec
 	opened  *tmplsource.Opened
 	answers map[string]string
@@ -144,6 +145,7 @@ replace the template's own files, after a confirmation) is given.`,
 
 func runNew(ctx context.Context, opts *newOptions) error {
 	f := opts.f
+	opts.ctx = ctx
 	if err := opts.complete(); err != nil {
 		return err
 	}
@@ -333,10 +335,15 @@ func (o *newOptions) openTemplate(available []string) error {
 		return failf("%v", err)
 	}
 	o.spec = spec
-	// new has its own context for Ctrl-C; a download is bounded by the
-	// loader's timeout.
-	o.opened, err = r.Open(context.Background(), spec)
+	ctx := o.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	o.opened, err = r.Open(ctx, spec)
 	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
 		return failf("%v", err)
 	}
 	return nil

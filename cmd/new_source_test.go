@@ -90,3 +90,36 @@ func TestNewSourceUsageErrors(t *testing.T) {
 		t.Errorf("written: %v", got)
 	}
 }
+
+// On a terminal a folder template's variables are asked for after the
+// standard values, a refused answer is asked again, and choices are a
+// selection.
+func TestNewInteractiveVariables(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "tpl")
+	os.MkdirAll(tpl, 0o755)
+	os.WriteFile(filepath.Join(tpl, "connectgen-template.json"), []byte(`{"variables": [
+		{"name": "team", "prompt": "Team", "pattern": "[a-z]+"},
+		{"name": "tier", "prompt": "Tier", "choices": ["free", "paid"]}]}`), 0o644)
+	os.WriteFile(filepath.Join(tpl, "team.txt.tmpl"), []byte("[[ .team ]]/[[ .tier ]]/[[ .Key ]]\n"), 0o644)
+	p := &fakePrompter{answers: []string{"", "", "", "", "", "Payments", "payments", "paid"}}
+	f, _, errOut := testFactory(p, true)
+	f.Getenv = func(k string) string {
+		if k == "CONNECTGEN_CACHE_DIR" {
+			return filepath.Join(dir, "cache")
+		}
+		return ""
+	}
+	if code := execute(context.Background(), f, []string{"new", "shop", "-t", tpl, "--dir", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got, want := strings.Join(p.asked, "|"), "App key|App name|Description|Vendor name|Vendor URL|Team|Team|Tier"; got != want {
+		t.Errorf("asked %s, want %s", got, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "shop", "team.txt")); string(b) != "payments/paid/shop\n" {
+		t.Errorf("team.txt = %q", b)
+	}
+	if !strings.Contains(errOut.String(), `team "Payments" does not match [a-z]+`) {
+		t.Errorf("stderr: %s", errOut)
+	}
+}
