@@ -81,6 +81,8 @@ webhooks them.
 
 Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
+  connectgen new my-app -t https://example.com/templates/ace-app.zip
+  connectgen update --dir a-quick-addon --dry-run
   connectgen validate a-quick-addon/atlassian-connect.json
   connectgen run --local --dir a-quick-addon`,
 		Version: build.String(),
