@@ -280,7 +280,9 @@ func moveInto(p *Plan, stage, backup string) error {
 		}
 		rel := filepath.FromSlash(e.File.Path)
 		dst := filepath.Join(p.Target, rel)
-		if e.Action == Remove {
+		// A replaced or removed file is moved aside into backup first, so
+		// that a failure later can put it back.
+		if e.Action == Replace || e.Action == Remove {
 			bak := filepath.Join(backup, rel)
 			if err := os.MkdirAll(filepath.Dir(bak), 0o755); err != nil {
 				rollback()
@@ -291,6 +293,8 @@ func moveInto(p *Plan, stage, backup string) error {
 				return err
 			}
 			undo = append(undo, func() { os.Rename(bak, dst) })
+		}
+		if e.Action == Remove {
 			continue
 		}
 		for _, d := range missingDirs(p.Target, path.Dir(e.File.Path)) {
@@ -299,18 +303,6 @@ func moveInto(p *Plan, stage, backup string) error {
 				return err
 			}
 			undo = append(undo, func() { os.Remove(d) })
-		}
-		if e.Action == Replace {
-			bak := filepath.Join(backup, rel)
-			if err := os.MkdirAll(filepath.Dir(bak), 0o755); err != nil {
-				rollback()
-				return err
-			}
-			if err := os.Rename(dst, bak); err != nil {
-				rollback()
-				return err
-			}
-			undo = append(undo, func() { os.Rename(bak, dst) })
 		}
 		if err := os.Rename(filepath.Join(stage, rel), dst); err != nil {
 			rollback()
