@@ -189,4 +189,3 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
-
