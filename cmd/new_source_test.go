@@ -64,6 +64,10 @@ func TestNewRefusesHostileArchives(t *testing.T) {
 			if got := tree(t, root); strings.Join(got, ",") != "evil.zip,work" {
 				t.Errorf("written: %v", got)
 			}
+			// The absolute entry names /tmp/evil: it must not exist.
+			if _, err := os.Lstat("/tmp/evil"); err == nil {
+				t.Errorf("/tmp/evil exists")
+			}
 		})
 	}
 }
