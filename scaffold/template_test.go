@@ -1,9 +1,12 @@
 package scaffold
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"unicode/utf8"
 )
 
 func TestManifestTemplate(t *testing.T) {
@@ -203,4 +206,45 @@ func TestMatchGlob(t *testing.T) {
 			t.Errorf("matchGlob(%q, %q) = %v", tc.pat, tc.p, got)
 		}
 	}
+}
+
+// FuzzSetTopLevelString: on a JSON object with a top-level string "name",
+// the edit gives valid JSON whose name is the new value and whose other
+// members are unchanged.
+func FuzzSetTopLevelString(f *testing.F) {
+	f.Add(`{"name": "a", "version": "1.0.0"}`, "my-app")
+	f.Add(`{"x": {"name": "inner"}, "name": "a"}`, `q"uote`)
+	f.Add(`{"a": ["}", "\"", {"b": [1, 2]}], "name":"a"}`, "b")
+	f.Fuzz(func(t *testing.T, src, value string) {
+		var before map[string]any
+		if json.Unmarshal([]byte(src), &before) != nil {
+			return
+		}
+		if _, ok := before["name"].(string); !ok {
+			return
+		}
+		if strings.Contains(src, "/") {
+			return // comments are JSON5's; encoding/json cannot compare them
+		}
+		out, found, err := SetTopLevelString([]byte(src), "name", value)
+		if err != nil || !found {
+			// Duplicate keys: the first "name" may not be a string.
+			return
+		}
+		var after map[string]any
+		if err := json.Unmarshal(out, &after); err != nil {
+			t.Fatalf("%s -> invalid JSON %s: %v", src, out, err)
+		}
+		if !utf8.ValidString(value) {
+			return
+		}
+		if strings.Count(src, `"name"`) == 1 && after["name"] != value {
+			t.Fatalf("%s -> name %v, want %q", out, after["name"], value)
+		}
+		delete(before, "name")
+		delete(after, "name")
+		if !reflect.DeepEqual(before, after) {
+			t.Fatalf("%s -> %s changed other members", src, out)
+		}
+	})
 }
