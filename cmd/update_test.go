@@ -99,7 +99,7 @@ func exportTemplateCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func exportTemplate(fsys fs.FS, name, dst string) error {
-	sub, err := fs.Sub(fsys, name)
+	sub, err := scaffold.BuiltinTree(fsys, name)
 	if err != nil {
 		return err
 	}

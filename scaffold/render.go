@@ -17,8 +17,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"path"
 	"sort"
 	"strings"
+	"testing/fstest"
 )
 
 // Data is what a template may refer to.
@@ -80,7 +82,8 @@ type Source struct {
 	Hash string `json:"hash"`
 }
 
-// Templates lists the template names in fsys: its top-level folders.
+// Templates lists the template names in fsys: its top-level folders,
+// except shared layers (names starting with "_").
 func Templates(fsys fs.FS) []string {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -88,7 +91,7 @@ func Templates(fsys fs.FS) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), "_") {
 			names = append(names, e.Name())
 		}
 	}
@@ -113,6 +116,65 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 	return files, nil
 }
 
+// builtinLayersFile, in a built-in template's folder, names shared layers
+// (top-level folders starting with "_") the template is built on, one per
+// line; the template's own files replace a layer's file of the same
+// output path.
+const builtinLayersFile = ".connectgen-layers"
+
+// BuiltinTree is the source tree of built-in template name: its folder,
+// over the layers it names. The tree is what the template's version is
+// computed from and what the history keeps, so a change to a shared layer
+// is a new version of every template built on it.
+func BuiltinTree(fsys fs.FS, name string) (fs.FS, error) {
+	b, err := fs.ReadFile(fsys, path.Join(name, builtinLayersFile))
+	if errorsIsNotExist(err) {
+		return fs.Sub(fsys, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		l := strings.TrimSpace(line)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if !strings.HasPrefix(l, "_") || strings.Contains(l, "/") || !fs.ValidPath(l) {
+			return nil, fmt.Errorf("template %s: layer %q in %s is not a top-level folder starting with _", name, l, builtinLayersFile)
+		}
+		dirs = append(dirs, l)
+	}
+	tree := fstest.MapFS{}
+	byOut := map[string]string{} // output path -> source path in tree
+	for _, dir := range append(dirs, name) {
+		err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel := strings.TrimPrefix(p, dir+"/")
+			if rel == builtinLayersFile {
+				return nil
+			}
+			data, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			out := strings.TrimSuffix(rel, ".tmpl")
+			if prev, ok := byOut[out]; ok {
+				delete(tree, prev)
+			}
+			byOut[out] = rel
+			tree[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+	}
+	return tree, nil
+}
+
 // Builtin opens the built-in template called name in fsys, with its
 // version.
 func Builtin(fsys fs.FS, name string) (*Template, string, error) {
@@ -122,7 +184,7 @@ func Builtin(fsys fs.FS, name string) (*Template, string, error) {
 	if fi, err := fs.Stat(fsys, name); err != nil || !fi.IsDir() {
 		return nil, "", fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
 	}
-	sub, err := fs.Sub(fsys, name)
+	sub, err := BuiltinTree(fsys, name)
 	if err != nil {
 		return nil, "", err
 	}

@@ -2,6 +2,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"io/fs"
 	"reflect"
 	"strings"
 	"testing"
@@ -247,4 +248,47 @@ func FuzzSetTopLevelString(f *testing.F) {
 			t.Fatalf("%s -> %s changed other members", src, out)
 		}
 	})
+}
+
+// A built-in template on a shared layer: its tree (and so its version and
+// its history) is the layer's files under its own, by output path.
+func TestBuiltinTreeLayers(t *testing.T) {
+	fsys := fstest.MapFS{
+		"_shared/app.js.tmpl":          {Data: []byte("layer [[ .Name ]]")},
+		"_shared/views/layout.hbs":     {Data: []byte("{{layout}}")},
+		"jira/.connectgen-layers":      {Data: []byte("# built on\n_shared\n")},
+		"jira/app.js":                  {Data: []byte("own")},
+		"jira/atlassian-connect.json":  {Data: []byte("{}")},
+		"plain/atlassian-connect.json": {Data: []byte("{}")},
+	}
+	if got := strings.Join(Templates(fsys), ","); got != "jira,plain" {
+		t.Errorf("Templates = %s", got)
+	}
+	tree, err := BuiltinTree(fsys, "jira")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, p)
+		}
+		return err
+	})
+	if got := strings.Join(paths, ","); got != "app.js,atlassian-connect.json,views/layout.hbs" {
+		t.Errorf("tree = %s", got)
+	}
+	tpl, v, err := Builtin(fsys, "jira")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := tpl.Render(Data{Name: "x"}, nil, Record{TemplateVersion: v})
+	if err != nil || len(files) != 4 || string(files[1].Content) != "own" {
+		t.Errorf("render: %v %v", files, err)
+	}
+	// A change to the layer is a new version of the template.
+	fsys["_shared/views/layout.hbs"] = &fstest.MapFile{Data: []byte("{{changed}}")}
+	if _, v2, _ := Builtin(fsys, "jira"); v2 == v {
+		t.Error("the version did not change with the layer")
+	}
 }

@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"io/fs"
 	"testing"
 
 	"github.com/connectgen/connectgen/scaffold"
@@ -13,7 +12,7 @@ import (
 // checks that it still has the version's hash.
 func TestHistory(t *testing.T) {
 	for _, name := range scaffold.Templates(FS) {
-		sub, err := fs.Sub(FS, name)
+		sub, err := scaffold.BuiltinTree(FS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
