@@ -257,10 +257,17 @@ func (p *progress) Write(b []byte) (int, error) {
 
 func (p *progress) print() {
 	if p.total > 0 {
-		fmt.Fprintf(p.w, "\rdownloading %s: %d/%d KiB", p.url, p.n>>10, p.total>>10)
+		fmt.Fprintf(p.w, "\rdownloading %s: %s of %s", p.url, size(p.n), size(p.total))
 	} else {
-		fmt.Fprintf(p.w, "\rdownloading %s: %d KiB", p.url, p.n>>10)
+		fmt.Fprintf(p.w, "\rdownloading %s: %s", p.url, size(p.n))
 	}
+}
+
+func size(n int64) string {
+	if n < 10<<10 {
+		return fmt.Sprintf("%d B", n)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
 }
 
 func (p *progress) done() {

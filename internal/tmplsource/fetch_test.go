@@ -3,6 +3,7 @@ package tmplsource
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -124,12 +125,15 @@ func TestPlainHTTPPolicy(t *testing.T) {
 func TestCache(t *testing.T) {
 	zipData := testZip()
 	srv := templateServer(t, zipData)
-	var warn bytes.Buffer
-	l := &Loader{CacheDir: t.TempDir(), Timeout: 5 * time.Second, Warn: &warn}
+	var warn, progress bytes.Buffer
+	l := &Loader{CacheDir: t.TempDir(), Timeout: 5 * time.Second, Warn: &warn, Progress: &progress}
 	u := srv.URL + "/Templates/ACE-App.zip"
 	first, err := l.Load(context.Background(), Spec{Kind: URL, Ref: u})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("\rdownloading %s: %d B of %d B\n", u, len(zipData), len(zipData)); !strings.HasSuffix(progress.String(), want) {
+		t.Errorf("progress %q, want it to end in %q", progress.String(), want)
 	}
 	srv.Close()
 	again, err := l.Load(context.Background(), Spec{Kind: URL, Ref: u})
