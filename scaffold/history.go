@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -51,7 +52,7 @@ type historyVersion struct {
 
 func readHistory(hist fs.FS, name string) ([]historyVersion, error) {
 	b, err := fs.ReadFile(hist, name+".versions")
-	if errorsIsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {

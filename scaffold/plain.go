@@ -4,12 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/connectgen/connectgen/internal/json5"
 )
-
-func errorsIsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
 // Products are the values of config.json's product that
 // atlassian-connect-express knows.

@@ -15,6 +15,7 @@ package scaffold
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -128,7 +129,7 @@ const builtinLayersFile = ".connectgen-layers"
 // is a new version of every template built on it.
 func BuiltinTree(fsys fs.FS, name string) (fs.FS, error) {
 	b, err := fs.ReadFile(fsys, path.Join(name, builtinLayersFile))
-	if errorsIsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return fs.Sub(fsys, name)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -171,13 +172,11 @@ func OpenTemplate(fsys fs.FS, builtin bool) (*Template, error) {
 			return nil, err
 		}
 		t.Kind, t.Manifest = KindManifest, m
-	case !isNotExist(err):
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, err
 	}
 	return t, nil
 }
-
-func isNotExist(err error) bool { return err != nil && errorsIsNotExist(err) }
 
 // Variables are the template's own variables, in the manifest's order.
 func (t *Template) Variables() []Variable {
