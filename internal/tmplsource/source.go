@@ -206,6 +206,9 @@ func ReadDir(dir string, lim Limits) (*Tree, error) {
 		if d.Type()&fs.ModeSymlink != 0 {
 			return &EntryError{Source: dir, Entry: p, Reason: "is a symbolic link"}
 		}
+		if why := checkName(p); why != "" {
+			return &EntryError{Source: dir, Entry: p, Reason: why}
+		}
 		if !d.Type().IsRegular() {
 			return &EntryError{Source: dir, Entry: p, Reason: "is not a regular file"}
 		}

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -93,3 +96,39 @@ func FuzzReadZip(f *testing.F) {
 		}
 	})
 }
+
+func TestReadDir(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "views"), 0o755)
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755)
+	os.WriteFile(filepath.Join(dir, "views", "a.hbs"), []byte("{{a}}"), 0o644)
+	os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(dir, "node_modules", "x", "i.js"), []byte("x"), 0o644)
+	tree, err := ReadDir(dir, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(sorted(keys(tree.FS)), ","); got != "run.sh,views/a.hbs" {
+		t.Errorf("tree %s", got)
+	}
+	if tree.FS["run.sh"].Mode != 0o755 || !strings.HasPrefix(tree.Hash, "sha256:") {
+		t.Errorf("mode %v hash %s", tree.FS["run.sh"].Mode, tree.Hash)
+	}
+	again, _ := ReadDir(dir, DefaultLimits)
+	if again.Hash != tree.Hash {
+		t.Error("the hash of the same folder changed")
+	}
+	os.Symlink("/etc/passwd", filepath.Join(dir, "views", "link"))
+	if _, err := ReadDir(dir, DefaultLimits); err == nil || !strings.Contains(err.Error(), `refusing entry "views/link": is a symbolic link`) {
+		t.Errorf("link: %v", err)
+	}
+	os.Remove(filepath.Join(dir, "views", "link"))
+	os.WriteFile(filepath.Join(dir, `a\b`), []byte("x"), 0o644)
+	if _, err := ReadDir(dir, DefaultLimits); err == nil || !strings.Contains(err.Error(), "backslash") {
+		t.Errorf("backslash: %v", err)
+	}
+}
+
+func sorted(s []string) []string { sort.Strings(s); return s }
