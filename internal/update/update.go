@@ -21,11 +21,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -235,12 +236,7 @@ func newAnswers(rec *scaffold.Record, next *tmplsource.Opened, set map[string]st
 			answers[v.Name] = a
 		}
 	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(set)) {
 		v := set[k]
 		switch k {
 		case "key":
@@ -305,11 +301,7 @@ func plan(dir string, base, next []scaffold.File, baseLabel, nextLabel string) (
 	for p := range nm {
 		paths[p] = true
 	}
-	sorted := make([]string, 0, len(paths))
-	for p := range paths {
-		sorted = append(sorted, p)
-	}
-	sort.Strings(sorted)
+	sorted := slices.Sorted(maps.Keys(paths))
 	labels := merge3.Labels{Ours: "yours", Base: baseLabel, Theirs: nextLabel}
 	var out []Entry
 	for _, p := range sorted {
