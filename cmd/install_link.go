@@ -1,14 +1,14 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/installlink"
 	"github.com/connectgen/connectgen/internal/json5"
 )
@@ -103,25 +103,25 @@ func runInstallLink(opts *installLinkOptions) error {
 	}
 
 	// The project's descriptor, when there is one, gives the baseUrl.
-	descFile := filepath.Join(opts.Dir, "atlassian-connect.json")
 	var desc *installLinkDescriptor
-	src, err := os.ReadFile(descFile)
+	descFile, src, err := descriptor.Read(context.Background(), opts.Dir, descriptor.ReadOptions{})
+	var nf *descriptor.NotFoundError
 	switch {
 	case err == nil:
 		desc = &installLinkDescriptor{}
 		if err := json5.Unmarshal(src, desc); err != nil {
-			return usageErrorf("%s is not a descriptor: %v (check it with connectgen validate)", descFile, err)
+			return usageErrorf("%s is not a descriptor: %w (check it with connectgen validate)", descFile, err)
 		}
-	case errors.Is(err, os.ErrNotExist):
+	case errors.As(err, &nf):
 		if opts.dirSet {
 			return usageErrorf("--dir %s has no atlassian-connect.json", opts.Dir)
 		}
 	default:
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 
 	base := strings.TrimSpace(opts.BaseURL)
-	if base == "" && desc != nil && !strings.Contains(desc.BaseURL, "{{") {
+	if base == "" && desc != nil && !descriptor.HasPlaceholder(desc.BaseURL) {
 		base = desc.BaseURL
 	}
 	// ACE and the template both treat the base URL without a trailing
@@ -162,19 +162,19 @@ func installLinkUsage(err error, inProject bool) error {
 	for _, v := range installlink.Violations(err) {
 		msg := v.Error()
 		switch {
-		case v.Rule == installlink.RuleOneIdentifier && v.Value == "":
+		case v.Missing == "addon_key":
 			if inProject {
 				msg += "; use --addon-key, --descriptor-uri, or --base-url for <base-url>/atlassian-connect.json"
 			} else {
 				msg += "; use --addon-key or --descriptor-uri"
 			}
-		case v.Rule == installlink.RuleRedirectUnderBaseURL && strings.Contains(v.Reason, "not known"):
+		case v.Missing == "baseUrl":
 			msg += "; use --base-url"
 		}
 		lines = append(lines, msg)
 	}
 	if len(lines) == 0 {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	return usageErrorf("%s", strings.Join(lines, "\n  "))
 }

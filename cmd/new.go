@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +16,7 @@ import (
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
+	"github.com/connectgen/connectgen/templates"
 )
 
 type newOptions struct {
@@ -41,9 +42,11 @@ type newOptions struct {
 	opened  *tmplsource.Opened
 	answers map[string]string
 
-	// writeDelay slows writing down so that tests can interrupt it; set
-	// only from CONNECTGEN_TEST_WRITE_DELAY.
-	writeDelay time.Duration
+	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
+	// writer stop after the first staged file, write "staged 1 of N" to
+	// this file and wait there for Ctrl-C: a test then knows for certain
+	// that its interruption came in the middle of the write.
+	pauseMarker string
 }
 
 // productTemplates are the names atlas-connect knows; only bitbucket is ours.
@@ -116,9 +119,7 @@ replace the template's own files, after a confirmation) is given.`,
 					return usageErrorf("--%s must not be empty", name)
 				}
 			}
-			if d := f.Getenv("CONNECTGEN_TEST_WRITE_DELAY"); d != "" {
-				opts.writeDelay, _ = time.ParseDuration(d)
-			}
+			opts.pauseMarker = f.Getenv("CONNECTGEN_TEST_WRITE_PAUSE")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -154,21 +155,25 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	target := filepath.Join(absDir, opts.Name)
 	data := scaffold.Data{
 		Name: opts.Name, Key: opts.Key, AppName: opts.AppName, Description: opts.Description,
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
 	}
-	files, err := opts.opened.Render(data, opts.answers, build.String())
-	if err != nil {
-		return failf("%v", err)
-	}
 	// The editor schema is Bitbucket's descriptor schema: not for a plain
-	// Jira or Confluence app.
-	if p := scaffold.PlainProduct(files); opts.opened.Template.Kind != scaffold.KindPlain || p == "" || p == "bitbucket" {
-		files = append(files, editorFiles()...)
+	// Jira or Confluence app, and an outside template's own files win.
+	var editor []scaffold.File
+	if p := opts.opened.Template.Product(); p == "" || p == "bitbucket" {
+		editor = templates.EditorFiles()
+		if opts.spec.Kind != tmplsource.Builtin {
+			editor = opts.opened.Template.WithoutOwn(editor)
+		}
+	}
+	files, err := opts.opened.Render(data, opts.answers, build.String(), editor...)
+	if err != nil {
+		return failf("%w", err)
 	}
 	mode := scaffold.ModeNew
 	switch {
@@ -179,18 +184,18 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	plan, err := scaffold.NewPlan(target, files, mode)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	display := filepath.Join(dir, opts.Name)
 	if opts.DryRun {
 		printPlan(f, plan, display)
 		if err := plan.Check(); err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		return nil
 	}
 	if err := plan.Check(); err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if n := plan.Count(scaffold.Replace); n > 0 && !opts.Yes {
 		if !f.IO.CanPrompt() {
@@ -206,15 +211,22 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 	}
 	w := &scaffold.Writer{}
-	if opts.writeDelay > 0 {
-		w.AfterFile = func(int) { time.Sleep(opts.writeDelay) }
+	if opts.pauseMarker != "" {
+		total := plan.Count(scaffold.Create) + plan.Count(scaffold.Replace)
+		w.AfterFile = func(staged int) {
+			if staged != 1 {
+				return
+			}
+			os.WriteFile(opts.pauseMarker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644)
+			<-ctx.Done()
+		}
 	}
 	if err := w.Write(ctx, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(f.IO.ErrOut, "connectgen: interrupted; nothing was written to %s\n", display)
 			return silentExit(ExitInterrupted)
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	printCreated(f, plan, display)
 	return nil
@@ -240,7 +252,7 @@ func (o *newOptions) complete() error {
 		o.Name = strings.TrimSpace(v)
 	}
 	if err := scaffold.ValidProjectName(o.Name); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	available := scaffold.Templates(f.Templates)
 	if o.Template == "" {
@@ -281,7 +293,7 @@ func (o *newOptions) complete() error {
 		}
 		if check != nil {
 			if err := check(*dst); err != nil {
-				return usageErrorf("%v", err)
+				return usageErrorf("%w", err)
 			}
 		}
 		return nil
@@ -339,25 +351,6 @@ func validVendorURL(s string) error {
 		return fmt.Errorf("--vendor-url %q is not an absolute http(s) URL, for example https://example.com", s)
 	}
 	return nil
-}
-
-// editorFiles are the descriptor's JSON schema and the VS Code setting that
-// maps it to atlassian-connect.json, so editors check the descriptor as it
-// is typed, by the same structural rules as connectgen validate.
-func editorFiles() []scaffold.File {
-	settings := `{
-  "json.schemas": [
-    {
-      "fileMatch": ["/atlassian-connect.json"],
-      "url": "./.vscode/atlassian-connect.schema.json"
-    }
-  ]
-}
-`
-	return []scaffold.File{
-		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.Schema(), Mode: 0o644},
-		{Path: ".vscode/settings.json", Content: []byte(settings), Mode: 0o644},
-	}
 }
 
 // printPlan and printCreated write their lines in one piece: one write

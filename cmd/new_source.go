@@ -30,9 +30,9 @@ func (o *newOptions) openTemplate(available []string) error {
 	if err != nil {
 		var ue *tmplsource.UsageError
 		if errors.As(err, &ue) {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	o.spec = spec
 	ctx := o.ctx
@@ -44,7 +44,7 @@ func (o *newOptions) openTemplate(available []string) error {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	return nil
 }
@@ -78,7 +78,7 @@ func (o *newOptions) completeVariables(interactive bool) error {
 		}
 		def, err := t.DefaultFor(v, data, o.answers)
 		if err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		if !interactive {
 			o.answers[v.Name] = def
@@ -107,7 +107,7 @@ func (o *newOptions) completeVariables(interactive bool) error {
 		}
 	}
 	if err := t.CheckAnswers(o.answers); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	return nil
 }

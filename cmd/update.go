@@ -93,7 +93,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 	}
 	dir, err := filepath.Abs(opts.Dir)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	p, err := update.Prepare(ctx, f.resolver(opts.AllowHTTP), update.Options{
 		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty,
@@ -103,9 +103,9 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		var ue *update.UsageError
 		var se *tmplsource.UsageError
 		if errors.As(err, &ue) || errors.As(err, &se) {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if opts.DryRun {
 		printUpdatePlan(f, p, true)
@@ -119,7 +119,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		if errors.Is(err, context.Canceled) {
 			return errInterrupted
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	printUpdatePlan(f, p, false)
 	if c := p.Conflicts(); len(c) > 0 {

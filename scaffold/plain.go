@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/connectgen/connectgen/internal/json5"
 )
@@ -61,15 +62,37 @@ func applyPlainRules(files []File, name string) ([]File, error) {
 func PlainProduct(files []File) string {
 	for _, f := range files {
 		if f.Path == "config.json" {
-			var cfg struct {
-				Product string `json:"product"`
-			}
-			if json5.Unmarshal(f.Content, &cfg) == nil {
-				return cfg.Product
-			}
+			return configProduct(f.Content)
 		}
 	}
 	return ""
+}
+
+// Product is the product the config.json of a plain template names, as
+// the project will have it (jira-service-desk runs as jira), or "" for
+// other templates and a config.json without one.
+func (t *Template) Product() string {
+	if t.Kind != KindPlain {
+		return ""
+	}
+	b, err := fs.ReadFile(t.FS, "config.json")
+	if err != nil {
+		return ""
+	}
+	if p := configProduct(b); p != "jira-service-desk" {
+		return p
+	}
+	return "jira"
+}
+
+func configProduct(src []byte) string {
+	var cfg struct {
+		Product string `json:"product"`
+	}
+	if json5.Unmarshal(src, &cfg) != nil {
+		return ""
+	}
+	return cfg.Product
 }
 
 func contains(list []string, s string) bool {

@@ -101,16 +101,18 @@ func Templates(fsys fs.FS) []string {
 }
 
 // Render renders the built-in template called name from fsys with data and
-// returns the project's files sorted by path, RecordFile among them.
-// Nothing is written. Every file is rendered before Render returns, so a
-// template error is found before the disk is touched.
-func Render(fsys fs.FS, name string, data Data) ([]File, error) {
+// returns the project's files sorted by path, RecordFile among them, and
+// the extra files (made by code, such as the editor's descriptor schema)
+// which go through the same checks: no two files with one path, no path
+// outside the project. Nothing is written. Every file is rendered before
+// Render returns, so a template error is found before the disk is touched.
+func Render(fsys fs.FS, name string, data Data, extra ...File) ([]File, error) {
 	t, version, err := Builtin(fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	rec := Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
-	files, err := t.Render(data, nil, rec)
+	files, err := t.Render(data, nil, rec, extra...)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", name, err)
 	}

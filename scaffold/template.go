@@ -247,9 +247,9 @@ func dataMap(d Data, answers map[string]string) map[string]any {
 }
 
 // Render renders the template with data and answers into the project's
-// files, sorted by path, with rec written as RecordFile. Nothing is
-// written to disk.
-func (t *Template) Render(data Data, answers map[string]string, rec Record) ([]File, error) {
+// files, sorted by path, with rec written as RecordFile and the extra
+// files made by code, all checked alike. Nothing is written to disk.
+func (t *Template) Render(data Data, answers map[string]string, rec Record, extra ...File) ([]File, error) {
 	if err := t.CheckAnswers(answers); err != nil {
 		return nil, err
 	}
@@ -299,7 +299,7 @@ func (t *Template) Render(data Data, answers map[string]string, rec Record) ([]F
 		}
 		rec.Product = PlainProduct(files)
 	}
-	return finish(files, rec)
+	return finish(append(files, extra...), rec)
 }
 
 // rule decides what happens to the template file p: its output path,
@@ -412,4 +412,26 @@ func TreeVersion(fsys fs.FS) (string, error) {
 		return "", err
 	}
 	return "t" + hex.EncodeToString(h.Sum(nil))[:12], nil
+}
+
+// WithoutOwn returns the extra files whose paths the template does not
+// render itself: an outside template's own .vscode/settings.json, say,
+// wins over the one connectgen would add.
+func (t *Template) WithoutOwn(extra []File) []File {
+	own := map[string]bool{}
+	fs.WalkDir(t.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if out, _, skip := t.rule(p); !skip {
+				own[out] = true
+			}
+		}
+		return nil
+	})
+	var out []File
+	for _, f := range extra {
+		if !own[f.Path] {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -143,11 +143,12 @@ func (o *Opened) Record(data scaffold.Data, answers map[string]string, connectge
 	return rec
 }
 
-// Render renders o with data and answers, recording them.
-func (o *Opened) Render(data scaffold.Data, answers map[string]string, connectgenVersion string) ([]scaffold.File, error) {
+// Render renders o with data and answers, recording them, with the extra
+// files made by code.
+func (o *Opened) Render(data scaffold.Data, answers map[string]string, connectgenVersion string, extra ...scaffold.File) ([]scaffold.File, error) {
 	data.Template = o.Spec.Ref
 	data.Version = connectgenVersion
-	files, err := o.Template.Render(data, answers, o.Record(data, answers, connectgenVersion))
+	files, err := o.Template.Render(data, answers, o.Record(data, answers, connectgenVersion), extra...)
 	if err != nil {
 		return nil, fmt.Errorf("template %s: %w", o.Spec.Ref, err)
 	}
