@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/internal/tmplsource/ziptest"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
@@ -72,6 +73,9 @@ func linkModulesCmd(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: linkmodules DIR")
 	}
+	// Scripts that use it skip under -short; without -short a missing node
+	// or npm fails with the command that installs it.
+	ts.Check(testenv.Check("node", "npm"))
 	files, err := apptest.Render()
 	ts.Check(err)
 	dir := ts.MkAbs(args[0])
