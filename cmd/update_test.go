@@ -16,6 +16,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/testenv"
+	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/internal/tmplsource/ziptest"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
@@ -28,6 +29,7 @@ func init() {
 		"servedir":       serveDirCmd,
 		"linkmodules":    linkModulesCmd,
 		"exporttemplate": exportTemplateCmd,
+		"oldproject":     oldProjectCmd,
 		"appendline":     func(ts *testscript.TestScript, neg bool, args []string) { editLine(ts, neg, args, false) },
 		"prependline":    func(ts *testscript.TestScript, neg bool, args []string) { editLine(ts, neg, args, true) },
 	})
@@ -125,6 +127,25 @@ func exportTemplate(fsys fs.FS, name, dst string) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dst, scaffold.ManifestFile), []byte(`{"name": "`+name+`"}`+"\n"), 0o644)
+}
+
+// oldProjectCmd is `oldproject DIR`: the project an earlier connectgen
+// release made, the oldest bitbucket version in the embedded history
+// rendered with apptest's values, written to DIR.
+func oldProjectCmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: oldproject DIR")
+	}
+	r := &tmplsource.Resolver{Builtins: templates.FS, History: templates.History(), Loader: &tmplsource.Loader{}}
+	versions := r.Versions("bitbucket")
+	o, err := r.OpenVersion("bitbucket", versions[0])
+	ts.Check(err)
+	files, err := o.Render(apptest.Values, nil, "v0.1.0", templates.EditorFiles()...)
+	ts.Check(err)
+	p, err := scaffold.NewPlan(ts.MkAbs(args[0]), files, scaffold.ModeNew)
+	ts.Check(err)
+	ts.Check((&scaffold.Writer{}).Write(context.Background(), p))
+	ts.Setenv("OLD_VERSION", versions[0])
 }
 
 // editLine is `appendline FILE TEXT` and `prependline FILE TEXT`.
