@@ -181,15 +181,24 @@ func TestUpdateBuiltinToChangedTemplate(t *testing.T) {
 	b, _ := os.ReadFile(appJS)
 	os.WriteFile(appJS, append([]byte("// the user's first line\n"), b...), 0o644)
 
-	// The next release: app.js gets a last line, and a new file.
+	// The next release: app.js gets a last line, and a new file. The
+	// template is copied as its tree (its layers flattened in), which has
+	// the same version as the embedded one.
+	tree, err := scaffold.BuiltinTree(templates.FS, "bitbucket")
+	if err != nil {
+		t.Fatal(err)
+	}
 	changed := fstest.MapFS{}
-	fs.WalkDir(templates.FS, "bitbucket", func(p string, d fs.DirEntry, err error) error {
+	fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			data, _ := fs.ReadFile(templates.FS, p)
-			changed[p] = &fstest.MapFile{Data: data}
+			data, _ := fs.ReadFile(tree, p)
+			changed["bitbucket/"+p] = &fstest.MapFile{Data: data}
 		}
 		return err
 	})
+	if changed["bitbucket/app.js"] == nil {
+		t.Fatal("the bitbucket template has no app.js")
+	}
 	changed["bitbucket/app.js"] = &fstest.MapFile{Data: append(append([]byte{}, changed["bitbucket/app.js"].Data...), "// added by the next release\n"...)}
 	changed["bitbucket/SECURITY.md.tmpl"] = &fstest.MapFile{Data: []byte("# Security of [[ .AppName ]]\n")}
 
