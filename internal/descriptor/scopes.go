@@ -23,7 +23,14 @@ type ScopeChange struct {
 // Increased says whether the new descriptor asks for more than the old.
 func (c ScopeChange) Increased() bool { return len(c.Added) > 0 }
 
-func grantedScopes(r *Result) map[string]bool { return GrantedScopes(r.Scopes()) }
+func grantedScopes(r *Result) map[string]bool {
+	if r.Product.cloud() {
+		// Jira and Confluence grant nothing beyond the declared scopes.
+		scopes, _ := r.Scopes()
+		return closeCloudScopes(scopes)
+	}
+	return GrantedScopes(r.Scopes())
+}
 
 // CompareScopes compares the scopes of cur with those of prev.
 func CompareScopes(prev, cur *Result) ScopeChange {
