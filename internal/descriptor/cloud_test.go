@@ -157,8 +157,8 @@ func TestParseProduct(t *testing.T) {
 func TestProductFromConfig(t *testing.T) {
 	for src, want := range map[string]Product{
 		"// ACE's config\n{\"product\": \"confluence\", development: {},}": Confluence,
-		`{"product": "jira-service-desk"}`:                                  Jira,
-		`{"development": {}}`:                                               "",
+		`{"product": "jira-service-desk"}`:                                 Jira,
+		`{"development": {}}`:                                              "",
 	} {
 		if got, err := ProductFromConfig([]byte(src)); err != nil || got != want {
 			t.Errorf("ProductFromConfig(%s) = %q, %v; want %q", src, got, err, want)

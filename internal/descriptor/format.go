@@ -179,11 +179,11 @@ type FileReport struct {
 	// Product is the product whose rules applied, ProductReason why.
 	Product       Product   `json:"product,omitempty"`
 	ProductReason string    `json:"productReason,omitempty"`
-	Valid    bool      `json:"valid"`
-	Errors   int       `json:"errors"`
-	Warnings int       `json:"warnings"`
-	Notes    int       `json:"notes"`
-	Findings []Finding `json:"findings"`
+	Valid         bool      `json:"valid"`
+	Errors        int       `json:"errors"`
+	Warnings      int       `json:"warnings"`
+	Notes         int       `json:"notes"`
+	Findings      []Finding `json:"findings"`
 }
 
 // NewReport builds the JSON report of results.
