@@ -38,25 +38,54 @@ type newOptions struct {
 	writeDelay time.Duration
 }
 
-// productTemplates are the names atlas-connect knows; only bitbucket is ours.
-var productTemplates = []string{"jira", "confluence", "jira-service-desk"}
-
 const (
-	defaultDescription = "A Bitbucket Cloud Connect app"
-	defaultVendorName  = "Example Vendor"
-	defaultVendorURL   = "https://example.com"
+	defaultVendorName = "Example Vendor"
+	defaultVendorURL  = "https://example.com"
 )
+
+// defaultDescription is the description an app gets without
+// --description: it names the product the template is for.
+func defaultDescription(template string) string {
+	switch template {
+	case "jira":
+		return "A Jira Cloud Connect app"
+	case "confluence":
+		return "A Confluence Cloud Connect app"
+	case "jira-service-desk":
+		return "A Jira Service Management Cloud Connect app"
+	}
+	return "A Bitbucket Cloud Connect app"
+}
+
+// templateProduct is the product whose descriptor rules and schema apply
+// to a template's project.
+func templateProduct(template string) descriptor.Product {
+	if p, err := descriptor.ParseProduct(template); err == nil {
+		return p
+	}
+	return descriptor.Bitbucket
+}
 
 func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
 	opts := &newOptions{f: f}
 	c := &cobra.Command{
 		Use:   "new [NAME]",
 		Short: "Create a new Connect app from a template",
-		Long: `Create a new Bitbucket Cloud Connect app in the directory NAME.
+		Long: `Create a new Connect app in the directory NAME, for Bitbucket Cloud
+(-t bitbucket), Jira (-t jira), Confluence (-t confluence) or Jira Service
+Management (-t jira-service-desk); template names ignore case, as
+atlas-connect's do.
 
 The app is a Node/Express project on atlassian-connect-express with the
-descriptor atlassian-connect.json, ready for npm install. Every value has a
-flag; on a terminal missing values are asked for, --yes takes the defaults.
+descriptor atlassian-connect.json, ready for npm install, with its own
+tests (npm test). Every value has a flag; on a terminal missing values are
+asked for, --yes takes the defaults.
+
+Connect is ending: Bitbucket stopped installing new Connect apps on
+2026-02-02; Jira and Confluence blocked private Connect installs from
+2026-03-31 and end Connect support in December 2026. The generated apps are
+for maintaining existing apps, for learning and for local end-to-end work;
+build new apps on Forge.
 
 Nothing is written until every file rendered, and files are moved into
 place only when all of them were written: an error or Ctrl-C leaves no
@@ -70,6 +99,11 @@ replace the template's own files, after a confirmation) is given.`,
   connectgen new pr-stats -t bitbucket --key com.example.pr-stats \
     --app-name "PR Stats" --description "Pull request statistics" \
     --vendor-name "Example Inc." --vendor-url https://example.com --dir ~/src
+
+  # A Jira app, a Confluence app and a Jira Service Management portal app
+  connectgen new hello-jira -t jira --yes
+  connectgen new hello-confluence -t Confluence --yes
+  connectgen new hello-portal -t jira-service-desk --yes
 
   # See what would be written into an existing project
   connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run`,
@@ -100,10 +134,10 @@ replace the template's own files, after a confirmation) is given.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Template, "template", "t", "", "template to use: bitbucket")
+	fl.StringVarP(&opts.Template, "template", "t", "", "template to use: bitbucket, jira, confluence or jira-service-desk")
 	fl.StringVar(&opts.Key, "key", "", "app key (default: derived from NAME)")
 	fl.StringVar(&opts.AppName, "app-name", "", "display name of the app (default: derived from NAME)")
-	fl.StringVar(&opts.Description, "description", "", "description of the app (default \""+defaultDescription+"\")")
+	fl.StringVar(&opts.Description, "description", "", "description of the app (default: \"A <product> Cloud Connect app\")")
 	fl.StringVar(&opts.VendorName, "vendor-name", "", "vendor name (default \""+defaultVendorName+"\")")
 	fl.StringVar(&opts.VendorURL, "vendor-url", "", "vendor URL (default "+defaultVendorURL+")")
 	fl.StringVar(&opts.Dir, "dir", "", "parent directory of the project (default: the working directory)")
@@ -137,7 +171,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	if err != nil {
 		return failf("%v", err)
 	}
-	files = append(files, editorFiles()...)
+	files = append(files, editorFiles(templateProduct(opts.Template))...)
 	mode := scaffold.ModeNew
 	switch {
 	case opts.Overwrite:
@@ -184,7 +218,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 		return failf("%v", err)
 	}
-	printCreated(f, plan, display)
+	printCreated(f, plan, display, opts.Template)
 	return nil
 }
 
@@ -221,9 +255,11 @@ func (o *newOptions) complete() error {
 		}
 		o.Template = v
 	}
-	if err := checkTemplate(o.Template, available); err != nil {
+	t, err := checkTemplate(o.Template, available)
+	if err != nil {
 		return err
 	}
+	o.Template = t
 	ask := func(dst *string, label, def string, check func(string) error) error {
 		if *dst == "" {
 			if interactive {
@@ -261,7 +297,7 @@ func (o *newOptions) complete() error {
 	if err := ask(&o.AppName, "App name", scaffold.DeriveAppName(o.Name), nonEmpty("--app-name")); err != nil {
 		return err
 	}
-	if err := ask(&o.Description, "Description", defaultDescription, nonEmpty("--description")); err != nil {
+	if err := ask(&o.Description, "Description", defaultDescription(o.Template), nonEmpty("--description")); err != nil {
 		return err
 	}
 	if err := ask(&o.VendorName, "Vendor name", defaultVendorName, nonEmpty("--vendor-name")); err != nil {
@@ -270,18 +306,15 @@ func (o *newOptions) complete() error {
 	return ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL)
 }
 
-func checkTemplate(name string, available []string) error {
+// checkTemplate returns the template's name as the templates spell it:
+// names ignore case, as atlas-connect's do (-t JIRA is jira).
+func checkTemplate(name string, available []string) (string, error) {
 	for _, a := range available {
-		if a == name {
-			return nil
+		if strings.EqualFold(a, name) {
+			return a, nil
 		}
 	}
-	for _, p := range productTemplates {
-		if p == name {
-			return usageErrorf("template %q is not available: connectgen makes Bitbucket Cloud apps only (available: %s)", name, strings.Join(available, ", "))
-		}
-	}
-	return usageErrorf("unknown template %q (available: %s)", name, strings.Join(available, ", "))
+	return "", usageErrorf("unknown template %q (available: %s)", name, strings.Join(available, ", "))
 }
 
 func nonEmpty(flag string) func(string) error {
@@ -301,10 +334,11 @@ func validVendorURL(s string) error {
 	return nil
 }
 
-// editorFiles are the descriptor's JSON schema and the VS Code setting that
-// maps it to atlassian-connect.json, so editors check the descriptor as it
-// is typed, by the same structural rules as connectgen validate.
-func editorFiles() []scaffold.File {
+// editorFiles are the descriptor's JSON schema for the product and the VS
+// Code setting that maps it to atlassian-connect.json, so editors check the
+// descriptor as it is typed, by the same structural rules as connectgen
+// validate.
+func editorFiles(p descriptor.Product) []scaffold.File {
 	settings := `{
   "json.schemas": [
     {
@@ -315,7 +349,7 @@ func editorFiles() []scaffold.File {
 }
 `
 	return []scaffold.File{
-		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.Schema(), Mode: 0o644},
+		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.SchemaFor(p), Mode: 0o644},
 		{Path: ".vscode/settings.json", Content: []byte(settings), Mode: 0o644},
 	}
 }
@@ -338,7 +372,7 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 	}
 }
 
-func printCreated(f *Factory, p *scaffold.Plan, display string) {
+func printCreated(f *Factory, p *scaffold.Plan, display, template string) {
 	out := bufio.NewWriter(f.IO.Out)
 	defer out.Flush()
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
@@ -353,6 +387,20 @@ func printCreated(f *Factory, p *scaffold.Plan, display string) {
 		if e.Action == scaffold.Create || e.Action == scaffold.Replace {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
+	}
+	if templateProduct(template) != descriptor.Bitbucket {
+		fmt.Fprintf(out, `
+Next steps:
+  cd %s
+  npm install
+  npm test                                         # install, pages, context token and uninstall, in-process
+  connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
+
+Connect is ending for Jira and Confluence (private installs blocked since
+2026-03-31, end of support December 2026): use this app to maintain an
+existing app, to learn, or for local end-to-end work; build new apps on Forge.
+`, shellQuote(display))
+		return
 	}
 	fmt.Fprintf(out, `
 Next steps:

@@ -16,6 +16,7 @@ package scaffold
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -61,7 +62,15 @@ type Record struct {
 	Values   Data   `json:"values"`
 }
 
-// Templates lists the template names in fsys: its top-level folders.
+// LayersFile, in a template folder, names the shared layers the template
+// is built on, one per line: top-level folders of the same fs.FS whose
+// name starts with "_" (they are not templates of their own). A layer's
+// files are rendered first; the template's own files replace a layer's
+// file of the same output path. LayersFile itself is not written.
+const LayersFile = ".connectgen-layers"
+
+// Templates lists the template names in fsys: its top-level folders,
+// except the shared layers (names starting with "_").
 func Templates(fsys fs.FS) []string {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -69,7 +78,7 @@ func Templates(fsys fs.FS) []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if e.IsDir() {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), "_") {
 			names = append(names, e.Name())
 		}
 	}
@@ -94,38 +103,17 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 	// a template of its own name in its set (Funcs checks every function
 	// by reflection, so it is called once, not per file).
 	root := template.New("").Delims("[[", "]]").Option("missingkey=error").Funcs(funcs)
-	var files []File
-	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel := strings.TrimPrefix(p, name+"/")
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		out := src
-		if strings.HasSuffix(rel, ".tmpl") {
-			rel = strings.TrimSuffix(rel, ".tmpl")
-			t, err := root.New(rel).Parse(string(src))
-			if err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			var buf bytes.Buffer
-			if err := t.Execute(&buf, data); err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			out = buf.Bytes()
-		}
-		// Embedded files report mode 0444; what a project needs is decided here.
-		files = append(files, File{Path: rel, Content: out, Mode: 0o644})
-		return nil
-	})
+	layers, err := readLayers(fsys, name)
 	if err != nil {
 		return nil, err
+	}
+	var files []File
+	for _, dir := range append(layers, name) {
+		own, err := renderDir(fsys, dir, root, data)
+		if err != nil {
+			return nil, err
+		}
+		files = mergeFiles(files, own)
 	}
 	rec, err := json.MarshalIndent(Record{Template: name, Version: data.Version, Values: data}, "", "  ")
 	if err != nil {
@@ -157,4 +145,85 @@ func jsonString(v any) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
+}
+
+// readLayers returns the layers template name is built on (LayersFile).
+func readLayers(fsys fs.FS, name string) ([]string, error) {
+	b, err := fs.ReadFile(fsys, path.Join(name, LayersFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var layers []string
+	for _, line := range strings.Split(string(b), "\n") {
+		l := strings.TrimSpace(line)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if !strings.HasPrefix(l, "_") || strings.Contains(l, "/") || !fs.ValidPath(l) {
+			return nil, fmt.Errorf("template %s: layer %q in %s is not a top-level folder starting with _", name, l, LayersFile)
+		}
+		if fi, err := fs.Stat(fsys, l); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("template %s: layer %q in %s does not exist", name, l, LayersFile)
+		}
+		layers = append(layers, l)
+	}
+	return layers, nil
+}
+
+// renderDir renders the files of one folder (a template or a layer).
+func renderDir(fsys fs.FS, name string, root *template.Template, data Data) ([]File, error) {
+	var files []File
+	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel := strings.TrimPrefix(p, name+"/")
+		if rel == LayersFile {
+			return nil
+		}
+		src, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		out := src
+		if strings.HasSuffix(rel, ".tmpl") {
+			rel = strings.TrimSuffix(rel, ".tmpl")
+			t, err := root.New(p).Parse(string(src))
+			if err != nil {
+				return fmt.Errorf("template %s: %w", p, err)
+			}
+			var buf bytes.Buffer
+			if err := t.Execute(&buf, data); err != nil {
+				return fmt.Errorf("template %s: %w", p, err)
+			}
+			out = buf.Bytes()
+		}
+		// Embedded files report mode 0444; what a project needs is decided here.
+		files = append(files, File{Path: rel, Content: out, Mode: 0o644})
+		return nil
+	})
+	return files, err
+}
+
+// mergeFiles adds over to base; a file of over replaces base's file of the
+// same path.
+func mergeFiles(base, over []File) []File {
+	idx := make(map[string]int, len(base))
+	for i, f := range base {
+		idx[f.Path] = i
+	}
+	for _, f := range over {
+		if i, ok := idx[f.Path]; ok {
+			base[i] = f
+			continue
+		}
+		base = append(base, f)
+	}
+	return base
 }
