@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/installlink"
 	"github.com/connectgen/connectgen/internal/json5"
 )
@@ -120,6 +121,12 @@ func runInstallLink(opts *installLinkOptions) error {
 		return failf("%v", err)
 	}
 
+	if desc != nil {
+		if p := projectProduct(opts.Dir, src); p == descriptor.Jira || p == descriptor.Confluence {
+			return usageErrorf("install links are Bitbucket's; this is a %s app, and %s sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)", p.Title(), p.Title())
+		}
+	}
+
 	base := strings.TrimSpace(opts.BaseURL)
 	if base == "" && desc != nil && !strings.Contains(desc.BaseURL, "{{") {
 		base = desc.BaseURL
@@ -177,4 +184,15 @@ func installLinkUsage(err error, inProject bool) error {
 		return usageErrorf("%v", err)
 	}
 	return usageErrorf("%s", strings.Join(lines, "\n  "))
+}
+
+// projectProduct is the product of the app in dir: config.json's, else
+// what its descriptor src shows.
+func projectProduct(dir string, src []byte) descriptor.Product {
+	if cfg, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
+		if p, err := descriptor.ProductFromConfig(cfg); err == nil && p != "" {
+			return p
+		}
+	}
+	return descriptor.Validate("atlassian-connect.json", src, descriptor.Options{}).Product
 }

@@ -43,7 +43,7 @@ func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Start the app with its public base URL, and stop it cleanly",
-		Long: `Start the app in this folder (or --dir) the way Bitbucket needs it: with
+		Long: `Start the app in this folder (or --dir) the way its product needs it: with
 AC_LOCAL_BASE_URL set to its public https address, after checking what would
 make it fail.
 
@@ -143,6 +143,13 @@ func runRun(opts *runOptions) error {
 	proj, err := runner.Detect(opts.Dir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if cloud := proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence; cloud {
+		if opts.Local {
+			return usageErrorf("--local checks the app with connectgen's local Bitbucket host, and this is a %s app; its own tests play %s end to end: npm test", proj.Product.Title(), proj.Product.Title())
+		}
+		// Said once, because ACE's own dev loop does exactly this.
+		fmt.Fprintf(ios.Out, "connectgen: not registering the app with a %s site (ACE's addon.register() with credentials.json): sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)\n", proj.Product.Title())
 	}
 	port := opts.Port
 	if port == 0 {

@@ -165,6 +165,11 @@ func newProject(dir, nm string) error {
 	if err != nil {
 		return err
 	}
+	return writeProject(dir, nm, files)
+}
+
+// writeProject writes files into dir, ages them, and links nm in.
+func writeProject(dir, nm string, files []scaffold.File) error {
 	plan, err := scaffold.NewPlan(dir, files, scaffold.ModeNew)
 	if err != nil {
 		return err
@@ -225,12 +230,18 @@ func (a *App) Stop() {
 // entries are KEY=VALUE and override the defaults. On error the app is
 // already stopped.
 func Start(dir string, env ...string) (*App, error) {
+	return StartNode("node", dir, env...)
+}
+
+// StartNode is Start with the node executable node (a path, or a name
+// looked up in PATH).
+func StartNode(node, dir string, env ...string) (*App, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command("node", "app.js")
+	cmd := exec.Command(node, "app.js")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "PORT="+fmt.Sprint(port), "AC_LOCAL_BASE_URL="+local, "NODE_ENV=development")
 	cmd.Env = append(cmd.Env, env...)
