@@ -65,6 +65,13 @@ installs the app in the local host and serves the host's browser page
 --serve does; the app is started with AC_HOST_SCRIPT_URL pointing at the
 host's all.js, and uninstalled before it is stopped.
 
+Jira, Confluence and Jira Service Management apps (config.json's product
+jira or confluence) start the same way and are validated by their product's
+rules. run never registers them with a site through ACE's addon.register()
+and credentials.json (it says so once): sites no longer install private
+Connect apps from a descriptor URL. --local is the local Bitbucket host's;
+their own npm test plays Jira or Confluence end to end.
+
 The port is --port, else the development port in config.json, else 3000.
 The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
 (development unless set) in a process group of its own. When it serves its
@@ -92,6 +99,9 @@ folder is not an app or there is no base URL.`,
 
   # On this machine, checked by the local Bitbucket host
   connectgen run --local
+
+  # A Jira app behind a tunnel
+  connectgen run --dir hello-jira --base-url https://abc.ngrok.app
 
   # On this machine, clicked through in a browser at http://127.0.0.1:3939/
   connectgen run --local --serve --watch`,
