@@ -277,7 +277,13 @@ func StartNode(node, dir string, env ...string) (*App, error) {
 // and its output logged if the test failed. It returns the app's URL.
 func StartApp(t testing.TB, dir string, env ...string) string {
 	t.Helper()
-	a, err := Start(dir, env...)
+	return StartAppNode(t, "node", dir, env...)
+}
+
+// StartAppNode is StartApp with the node executable node.
+func StartAppNode(t testing.TB, node, dir string, env ...string) string {
+	t.Helper()
+	a, err := StartNode(node, dir, env...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -231,19 +231,9 @@ func productEndToEnd(t *testing.T, node, tmpl string) {
 		contextDir = "/wiki"
 	}
 	p := newFakeProduct(t, Values.Key, contextDir)
-	a, err := StartNode(node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.Stop()
-		if t.Failed() {
-			t.Logf("app output:\n%s", a.Output())
-		}
-	})
 	// The app advertises its local URL as baseUrl; the install's aud must
 	// be that.
-	appBase := a.URL
+	appBase := StartAppNode(t, node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys")
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path, auth string, body any) (int, string) {
 		t.Helper()
@@ -252,7 +242,7 @@ func productEndToEnd(t *testing.T, node, tmpl string) {
 			b, _ := json.Marshal(body)
 			rd = bytes.NewReader(b)
 		}
-		req, _ := http.NewRequest(method, a.URL+path, rd)
+		req, _ := http.NewRequest(method, appBase+path, rd)
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}

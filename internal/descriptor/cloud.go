@@ -27,23 +27,14 @@ var cloudImplied = map[string][]string{
 	"WRITE":         {"READ"},
 }
 
+// closeCloudScopes returns the scopes granted by scopes (in any case),
+// in capitals, implications followed.
 func closeCloudScopes(scopes []string) map[string]bool {
-	set := map[string]bool{}
-	var add func(string)
-	add = func(s string) {
-		s = strings.ToUpper(s)
-		if set[s] {
-			return
-		}
-		set[s] = true
-		for _, t := range cloudImplied[s] {
-			add(t)
-		}
+	up := make([]string, len(scopes))
+	for i, s := range scopes {
+		up[i] = strings.ToUpper(s)
 	}
-	for _, s := range scopes {
-		add(s)
-	}
-	return set
+	return closeWith(up, cloudImplied)
 }
 
 // apiMigrations are the opt-ins Jira and Confluence know today.
@@ -87,21 +78,6 @@ func (v *validation) cloudUnknown(ptr, name, msg string) (rule string, sev Sever
 		return "api-migration-unknown", SeverityError, fmt.Sprintf("unknown API migration %q; %s knows %s", name, host, strings.Join(apiMigrations, ", "))
 	}
 	return "unknown-property", SeverityError, msg + "; " + host + " refuses modules with properties it does not define"
-}
-
-// cloudRules are the checks of a Jira or Confluence descriptor that a
-// schema cannot express.
-func (v *validation) cloudRules() {
-	v.placeholders()
-	v.baseURL()
-	v.cloudScopes()
-	v.cloudMigrations()
-	v.cloudModules()
-	if lc := v.r.root.Get("lifecycle"); lc != nil && lc.Kind == json5.Object {
-		for _, m := range lc.Members {
-			v.url(m.Value, "/lifecycle/"+json5.PointerToken(m.Key), urlSecret)
-		}
-	}
 }
 
 func (v *validation) cloudScopes() {

@@ -222,11 +222,7 @@ func Validate(file string, src []byte, opts Options) *Result {
 	v.nonFinite(doc.Root, nil)
 	v.lifecycle()
 	v.schema()
-	if v.product.cloud() {
-		v.cloudRules()
-	} else {
-		v.rules()
-	}
+	v.rules()
 	sortFindings(r.Findings)
 	return r
 }

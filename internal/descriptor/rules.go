@@ -96,13 +96,20 @@ func (v *validation) lifecycle() {
 	}
 }
 
-// rules are the checks a schema cannot express.
+// rules are the checks a schema cannot express; Jira's and Confluence's
+// own are in cloud.go.
 func (v *validation) rules() {
 	v.placeholders()
 	v.baseURL()
-	v.scopes()
-	v.contexts()
-	v.modules()
+	if v.product.cloud() {
+		v.cloudScopes()
+		v.cloudMigrations()
+		v.cloudModules()
+	} else {
+		v.scopes()
+		v.contexts()
+		v.modules()
+	}
 	if lc := v.r.root.Get("lifecycle"); lc != nil && lc.Kind == json5.Object {
 		for _, m := range lc.Members {
 			v.url(m.Value, "/lifecycle/"+json5.PointerToken(m.Key), urlSecret)

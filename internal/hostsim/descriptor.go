@@ -102,7 +102,9 @@ func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
 
 // parseDescriptor validates and decodes a descriptor.
 func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, error) {
-	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL})
+	// The local host is Bitbucket: it checks with Bitbucket's rules, so a
+	// Jira or Confluence descriptor is refused for what Bitbucket refuses.
+	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL, Product: descriptor.Bitbucket})
 	d := &Descriptor{Source: src, Validation: res}
 	// ACE serves JSON; a descriptor that is only JSON5 is already an
 	// error finding, and without JSON there is nothing to install.
