@@ -140,7 +140,7 @@ func (p *fakeProduct) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		der, err := x509.MarshalPKIXPublicKey(&p.key.PublicKey)
 		if err != nil {
-			http.Error(w, err.Error(), 500)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
 		w.Header().Set("Content-Type", "text/plain")

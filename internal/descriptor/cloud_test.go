@@ -1,6 +1,8 @@
 package descriptor
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -191,4 +193,33 @@ func TestCloudSchemasCompile(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzValidateCloud checks that Jira's and Confluence's rules never panic
+// and report only known rules at positions inside the input, for any
+// input and for the product given or detected.
+func FuzzValidateCloud(f *testing.F) {
+	f.Add([]byte(jiraBase))
+	f.Add([]byte(confluenceBase))
+	f.Add([]byte(`{"apiMigrations": {"signed-instal": 1}, "scopes": ["read:jira-work", 3], "modules": {"jiraIssueGlances": [{}], "configurePage": [], "staticContentMacros": {}}}`))
+	files, _ := filepath.Glob(filepath.Join("testdata", "jira-confluence", "*.json"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		lines := len(lineIndex(src))
+		for _, p := range []Product{Jira, Confluence, ""} {
+			r := Validate("f.json", src, Options{BaseURL: "https://x.example.com", Product: p})
+			for _, fd := range r.Findings {
+				if _, ok := Rules[fd.Rule]; !ok {
+					t.Fatalf("%s: unknown rule %q", p, fd.Rule)
+				}
+				if fd.Line < 1 || fd.Column < 1 || fd.Line > lines || fd.Message == "" {
+					t.Fatalf("%s: finding %+v outside the input (%d lines)", p, fd, lines)
+				}
+			}
+		}
+	})
 }
