@@ -223,3 +223,24 @@ func FuzzValidateCloud(f *testing.F) {
 		}
 	})
 }
+
+// TestCloudScopeIncrease compares Jira scopes, implications followed
+// (WRITE grants READ; ADMIN grants the rest but ACT_AS_USER), with the
+// consequence told for Jira.
+func TestCloudScopeIncrease(t *testing.T) {
+	prev := Validate("old.json", editOf(t, jiraBase, `/scopes=["WRITE"]`), Options{Product: Jira})
+	same := Validate("new.json", editOf(t, jiraBase, `/scopes=["read", "write"]`), Options{Product: Jira})
+	if c := CompareScopes(prev, same); c.Increased() {
+		t.Errorf("READ and WRITE after WRITE: %s", c)
+	}
+	more := Validate("new.json", editOf(t, jiraBase, `/scopes=["ADMIN"]`), Options{Product: Jira})
+	c := CompareScopes(prev, more)
+	if got := c.String(); got != "+ADMIN +DELETE +PROJECT_ADMIN +SPACE_ADMIN" {
+		t.Errorf("WRITE to ADMIN: %s", got)
+	}
+	more.AddScopeIncrease(c, SeverityWarning)
+	f := more.Findings[len(more.Findings)-1]
+	if f.Rule != "scope-increase" || f.Pointer != "/scopes/0" || !strings.Contains(f.Message, "until a site admin approves") {
+		t.Errorf("finding %+v", f)
+	}
+}
