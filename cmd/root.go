@@ -73,14 +73,16 @@ func isCobraUsageError(err error) bool {
 func newRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "connectgen",
-		Short: "Create, check, run and host Bitbucket Cloud Connect apps",
-		Long: `connectgen creates Bitbucket Cloud Connect apps from embedded templates, checks
-their descriptors as Bitbucket would, runs them with a public base URL and
-hosts them on this machine with a local Bitbucket that installs, calls and
-webhooks them.
+		Short: "Create, check, run and host Bitbucket, Jira and Confluence Connect apps",
+		Long: `connectgen creates Bitbucket Cloud, Jira, Confluence and Jira Service
+Management Connect apps from embedded templates, checks their descriptors as
+the product would, runs them with a public base URL and hosts Bitbucket apps
+on this machine with a local Bitbucket that installs, calls and webhooks
+them (the Jira and Confluence apps' own tests play their product).
 
 Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
+  connectgen new hello-jira -t jira
   connectgen validate a-quick-addon/atlassian-connect.json
   connectgen run --local --dir a-quick-addon`,
 		Version: build.String(),
