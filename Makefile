@@ -1,11 +1,15 @@
-# connectgen's build. `make test` is what CI runs (.ci/run).
+# connectgen's build. `make test` is what CI runs (.ci/run); `make test-unit`
+# is the fast tier (Go alone, under a minute).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -s -w leave out the symbol table and DWARF (stack traces keep their
 # function names); the binary is smaller and starts sooner.
 LDFLAGS := -s -w -X github.com/connectgen/connectgen/internal/build.Version=$(VERSION)
 GO ?= go
+# staticcheck at a pinned version, run through the module proxy: nothing to
+# install by hand and nothing added to go.mod.
+STATICCHECK_VERSION := v0.8.2
 
-.PHONY: build test lint install bench bench-smoke clean
+.PHONY: build test test-unit test-deps lint install bench bench-smoke clean
 
 # A static binary (no cgo): nothing in connectgen needs the C library, and
 # without the dynamic loader every command starts about a millisecond sooner.
@@ -13,14 +17,28 @@ build: ## bin/connectgen
 	CGO_ENABLED=0 $(GO) build -ldflags "$(LDFLAGS)" -o bin/connectgen .
 
 # Every test: unit tests, the binary's scripts and the end-to-end tests that
-# install the generated app with npm once and run it on real Node.
-test: lint
+# install the generated app with npm once and run it on real Node and in
+# headless Chromium. test-deps installs what is missing first, or stops
+# saying what to install; a missing Node or Chromium fails, never skips.
+test: test-deps lint
 	$(GO) test -count=1 -timeout 45m ./...
+
+# The fast tier: every package with Go alone (no Node, npm, Chromium or
+# network); tests that need them skip under -short, naming what they need.
+test-unit:
+	$(GO) test -short -race -shuffle=on -count=1 -timeout 10m ./...
+
+# What `make test` needs beyond Go, in one place: .ci/test-deps (its
+# header says how to add a step).
+test-deps:
+	.ci/test-deps
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	@$(GO) mod tidy -diff >/dev/null || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 # Side-by-side figures against atlas-connect, ajv-cli, node and the
 # physical floors, measured in one run; writes BENCHMARKS.md. Never a gate.

@@ -69,8 +69,7 @@ type surveyPrompter struct{ io *IOStreams }
 func (p *surveyPrompter) opts() survey.AskOpt {
 	in, _ := p.io.In.(terminal.FileReader)
 	out, _ := p.io.Out.(terminal.FileWriter)
-	errOut, _ := p.io.ErrOut.(io.Writer)
-	return survey.WithStdio(in, out, errOut)
+	return survey.WithStdio(in, out, p.io.ErrOut)
 }
 
 func (p *surveyPrompter) Input(message, def string) (string, error) {

@@ -1,10 +1,9 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -104,31 +103,31 @@ func runInstallLink(opts *installLinkOptions) error {
 	}
 
 	// The project's descriptor, when there is one, gives the baseUrl.
-	descFile := filepath.Join(opts.Dir, "atlassian-connect.json")
 	var desc *installLinkDescriptor
-	src, err := os.ReadFile(descFile)
+	descFile, src, err := descriptor.Read(context.Background(), opts.Dir, descriptor.ReadOptions{})
+	var nf *descriptor.NotFoundError
 	switch {
 	case err == nil:
 		desc = &installLinkDescriptor{}
 		if err := json5.Unmarshal(src, desc); err != nil {
-			return usageErrorf("%s is not a descriptor: %v (check it with connectgen validate)", descFile, err)
+			return usageErrorf("%s is not a descriptor: %w (check it with connectgen validate)", descFile, err)
 		}
-	case errors.Is(err, os.ErrNotExist):
+	case errors.As(err, &nf):
 		if opts.dirSet {
 			return usageErrorf("--dir %s has no atlassian-connect.json", opts.Dir)
 		}
 	default:
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 
 	if desc != nil {
-		if p := projectProduct(opts.Dir, src); p == descriptor.Jira || p == descriptor.Confluence {
+		if p := projectProduct(descFile, src); p == descriptor.Jira || p == descriptor.Confluence {
 			return usageErrorf("install links are Bitbucket's; this is a %s app, and %s sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)", p.Title(), p.Title())
 		}
 	}
 
 	base := strings.TrimSpace(opts.BaseURL)
-	if base == "" && desc != nil && !strings.Contains(desc.BaseURL, "{{") {
+	if base == "" && desc != nil && !descriptor.HasPlaceholder(desc.BaseURL) {
 		base = desc.BaseURL
 	}
 	// ACE and the template both treat the base URL without a trailing
@@ -169,30 +168,28 @@ func installLinkUsage(err error, inProject bool) error {
 	for _, v := range installlink.Violations(err) {
 		msg := v.Error()
 		switch {
-		case v.Rule == installlink.RuleOneIdentifier && v.Value == "":
+		case v.Missing == "addon_key":
 			if inProject {
 				msg += "; use --addon-key, --descriptor-uri, or --base-url for <base-url>/atlassian-connect.json"
 			} else {
 				msg += "; use --addon-key or --descriptor-uri"
 			}
-		case v.Rule == installlink.RuleRedirectUnderBaseURL && strings.Contains(v.Reason, "not known"):
+		case v.Missing == "baseUrl":
 			msg += "; use --base-url"
 		}
 		lines = append(lines, msg)
 	}
 	if len(lines) == 0 {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	return usageErrorf("%s", strings.Join(lines, "\n  "))
 }
 
-// projectProduct is the product of the app in dir: config.json's, else
-// what its descriptor src shows.
-func projectProduct(dir string, src []byte) descriptor.Product {
-	if cfg, err := os.ReadFile(filepath.Join(dir, "config.json")); err == nil {
-		if p, err := descriptor.ProductFromConfig(cfg); err == nil && p != "" {
-			return p
-		}
+// projectProduct is the product of the app whose descriptor descFile
+// holds src: the config.json beside it, else what the descriptor shows.
+func projectProduct(descFile string, src []byte) descriptor.Product {
+	if p, err := descriptor.ProductBeside(descFile, descFile); err == nil && p != "" {
+		return p
 	}
-	return descriptor.Validate("atlassian-connect.json", src, descriptor.Options{}).Product
+	return descriptor.Validate(descFile, src, descriptor.Options{}).Product
 }

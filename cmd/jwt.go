@@ -104,7 +104,7 @@ func runJWTQSH(opts *jwtQSHOptions) error {
 	}
 	canonical, err := connectjwt.CanonicalRequest(opts.Method, opts.URL, opts.BaseURL)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	qsh, _ := connectjwt.QSH(opts.Method, opts.URL, opts.BaseURL)
 	fmt.Fprintf(opts.f.IO.Out, "canonical request: %s\nqsh:               %s\n", canonical, qsh)
@@ -173,12 +173,12 @@ func runJWTSign(opts *jwtSignOptions) error {
 	}
 	claims, err := connectjwt.NewClaims(opts.Issuer, opts.Subject, opts.Method, opts.URL, opts.BaseURL, jwtNow(opts.f), opts.TTL)
 	if err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	claims.Audience = opts.Audience
 	token, err := connectjwt.Sign(opts.Secret, claims)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	fmt.Fprintln(opts.f.IO.Out, token)
 	return nil
@@ -249,14 +249,14 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 	}
 	if opts.URL != "" {
 		if _, err := connectjwt.CanonicalRequest(opts.Method, opts.URL, opts.BaseURL); err != nil {
-			return usageErrorf("%v", err)
+			return usageErrorf("%w", err)
 		}
 	}
 	token := opts.Token
 	if token == "-" {
 		b, err := io.ReadAll(io.LimitReader(f.IO.In, 1<<20))
 		if err != nil {
-			return failf("reading the token from standard input: %v", err)
+			return failf("reading the token from standard input: %w", err)
 		}
 		token = string(b)
 	}
@@ -268,11 +268,11 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 
 	rawHeader, rawPayload, err := connectjwt.Segments(token)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	_, claims, err := connectjwt.Parse(token)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	out := f.IO.Out
 	fmt.Fprintf(out, "Header:\n%s\nClaims:\n%s\n", indentJSON(rawHeader), indentJSON(rawPayload))

@@ -6,15 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/build"
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/scaffold"
+	"github.com/connectgen/connectgen/templates"
 )
 
 type newOptions struct {
@@ -33,9 +34,11 @@ type newOptions struct {
 	Yes         bool
 	DryRun      bool
 
-	// writeDelay slows writing down so that tests can interrupt it; set
-	// only from CONNECTGEN_TEST_WRITE_DELAY.
-	writeDelay time.Duration
+	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
+	// writer stop after the first staged file, write "staged 1 of N" to
+	// this file and wait there for Ctrl-C: a test then knows for certain
+	// that its interruption came in the middle of the write.
+	pauseMarker string
 }
 
 const (
@@ -55,15 +58,6 @@ func defaultDescription(template string) string {
 		return "A Jira Service Management Cloud Connect app"
 	}
 	return "A Bitbucket Cloud Connect app"
-}
-
-// templateProduct is the product whose descriptor rules and schema apply
-// to a template's project.
-func templateProduct(template string) descriptor.Product {
-	if p, err := descriptor.ParseProduct(template); err == nil {
-		return p
-	}
-	return descriptor.Bitbucket
 }
 
 func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
@@ -124,9 +118,7 @@ replace the template's own files, after a confirmation) is given.`,
 					return usageErrorf("--%s must not be empty", name)
 				}
 			}
-			if d := f.Getenv("CONNECTGEN_TEST_WRITE_DELAY"); d != "" {
-				opts.writeDelay, _ = time.ParseDuration(d)
-			}
+			opts.pauseMarker = f.Getenv("CONNECTGEN_TEST_WRITE_PAUSE")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -159,7 +151,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	target := filepath.Join(absDir, opts.Name)
 	data := scaffold.Data{
@@ -167,11 +159,10 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
 		Template: opts.Template, Version: build.String(),
 	}
-	files, err := scaffold.Render(f.Templates, opts.Template, data)
+	files, err := scaffold.Render(f.Templates, opts.Template, data, templates.EditorFiles(opts.Template)...)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
-	files = append(files, editorFiles(templateProduct(opts.Template))...)
 	mode := scaffold.ModeNew
 	switch {
 	case opts.Overwrite:
@@ -181,18 +172,18 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	}
 	plan, err := scaffold.NewPlan(target, files, mode)
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	display := filepath.Join(dir, opts.Name)
 	if opts.DryRun {
 		printPlan(f, plan, display)
 		if err := plan.Check(); err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		return nil
 	}
 	if err := plan.Check(); err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if n := plan.Count(scaffold.Replace); n > 0 && !opts.Yes {
 		if !f.IO.CanPrompt() {
@@ -208,15 +199,22 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 	}
 	w := &scaffold.Writer{}
-	if opts.writeDelay > 0 {
-		w.AfterFile = func(int) { time.Sleep(opts.writeDelay) }
+	if opts.pauseMarker != "" {
+		total := plan.Count(scaffold.Create) + plan.Count(scaffold.Replace)
+		w.AfterFile = func(staged int) {
+			if staged != 1 {
+				return
+			}
+			os.WriteFile(opts.pauseMarker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644)
+			<-ctx.Done()
+		}
 	}
 	if err := w.Write(ctx, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
 			fmt.Fprintf(f.IO.ErrOut, "connectgen: interrupted; nothing was written to %s\n", display)
 			return silentExit(ExitInterrupted)
 		}
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	printCreated(f, plan, display, opts.Template)
 	return nil
@@ -242,7 +240,7 @@ func (o *newOptions) complete() error {
 		o.Name = strings.TrimSpace(v)
 	}
 	if err := scaffold.ValidProjectName(o.Name); err != nil {
-		return usageErrorf("%v", err)
+		return usageErrorf("%w", err)
 	}
 	available := scaffold.Templates(f.Templates)
 	if o.Template == "" {
@@ -280,7 +278,7 @@ func (o *newOptions) complete() error {
 		}
 		if check != nil {
 			if err := check(*dst); err != nil {
-				return usageErrorf("%v", err)
+				return usageErrorf("%w", err)
 			}
 		}
 		return nil
@@ -334,26 +332,6 @@ func validVendorURL(s string) error {
 	return nil
 }
 
-// editorFiles are the descriptor's JSON schema for the product and the VS
-// Code setting that maps it to atlassian-connect.json, so editors check the
-// descriptor as it is typed, by the same structural rules as connectgen
-// validate.
-func editorFiles(p descriptor.Product) []scaffold.File {
-	settings := `{
-  "json.schemas": [
-    {
-      "fileMatch": ["/atlassian-connect.json"],
-      "url": "./.vscode/atlassian-connect.schema.json"
-    }
-  ]
-}
-`
-	return []scaffold.File{
-		{Path: ".vscode/atlassian-connect.schema.json", Content: descriptor.SchemaFor(p), Mode: 0o644},
-		{Path: ".vscode/settings.json", Content: []byte(settings), Mode: 0o644},
-	}
-}
-
 // printPlan and printCreated write their lines in one piece: one write
 // instead of one per line.
 func printPlan(f *Factory, p *scaffold.Plan, display string) {
@@ -388,7 +366,7 @@ func printCreated(f *Factory, p *scaffold.Plan, display, template string) {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
 	}
-	if templateProduct(template) != descriptor.Bitbucket {
+	if templates.Product(template) != descriptor.Bitbucket {
 		fmt.Fprintf(out, `
 Next steps:
   cd %s

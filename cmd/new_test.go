@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,14 +15,30 @@ import (
 )
 
 // fakePrompter answers prompts from a script and records the questions.
+// The test fails when a prompt comes with no scripted answer left, and,
+// when the test ends, when a scripted answer was never asked for: a
+// script that no longer matches the prompts must not pass silently.
 type fakePrompter struct {
+	t       testing.TB
 	answers []string // one per prompt, in order; "^C" interrupts
 	asked   []string
+}
+
+// newFakePrompter returns a prompter that gives answers in order.
+func newFakePrompter(t testing.TB, answers ...string) *fakePrompter {
+	p := &fakePrompter{t: t, answers: answers}
+	t.Cleanup(func() {
+		if len(p.answers) > 0 {
+			t.Errorf("scripted answers never asked for: %q (asked: %q)", p.answers, p.asked)
+		}
+	})
+	return p
 }
 
 func (p *fakePrompter) next(q string) (string, error) {
 	p.asked = append(p.asked, q)
 	if len(p.answers) == 0 {
+		p.t.Errorf("prompt %q has no scripted answer (asked: %q)", q, p.asked)
 		return "", errInterrupted
 	}
 	a := p.answers[0]
@@ -30,6 +47,47 @@ func (p *fakePrompter) next(q string) (string, error) {
 		return "", errInterrupted
 	}
 	return a, nil
+}
+
+// tbRecorder is a testing.TB that records failures and runs its cleanups
+// when told, to show that fakePrompter's checks fail.
+type tbRecorder struct {
+	testing.TB
+	errors   []string
+	cleanups []func()
+}
+
+func (r *tbRecorder) Helper()          {}
+func (r *tbRecorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+func (r *tbRecorder) Errorf(format string, a ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, a...))
+}
+func (r *tbRecorder) end() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+func TestFakePrompterFailsOnUnusedOrMissingAnswers(t *testing.T) {
+	r := &tbRecorder{}
+	p := newFakePrompter(r, "shop", "left over")
+	if a, err := p.Input("Project name", ""); a != "shop" || err != nil {
+		t.Fatalf("Input = %q, %v", a, err)
+	}
+	r.end()
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], `never asked for: ["left over"]`) {
+		t.Errorf("an unused answer: errors %q", r.errors)
+	}
+
+	r = &tbRecorder{}
+	p = newFakePrompter(r)
+	if _, err := p.Confirm("Overwrite?", false); err == nil {
+		t.Error("a prompt without an answer returned no error")
+	}
+	r.end()
+	if len(r.errors) != 1 || !strings.Contains(r.errors[0], `prompt "Overwrite?" has no scripted answer`) {
+		t.Errorf("a missing answer: errors %q", r.errors)
+	}
 }
 
 func (p *fakePrompter) Input(message, def string) (string, error) {
@@ -66,7 +124,7 @@ func testFactory(p Prompter, tty bool) (*Factory, *bytes.Buffer, *bytes.Buffer) 
 
 func TestNewInteractive(t *testing.T) {
 	dir := t.TempDir()
-	p := &fakePrompter{answers: []string{"shop", "bitbucket", "", "My Shop", "", "ACME", "https://acme.example"}}
+	p := newFakePrompter(t, "shop", "bitbucket", "", "My Shop", "", "ACME", "https://acme.example")
 	f, out, errOut := testFactory(p, true)
 	code := execute(context.Background(), f, []string{"new", "--dir", dir})
 	if code != 0 {
@@ -93,7 +151,7 @@ func TestNewInteractive(t *testing.T) {
 // A value that breaks a rule is asked for again on a terminal.
 func TestNewInteractiveRetries(t *testing.T) {
 	dir := t.TempDir()
-	p := &fakePrompter{answers: []string{"bad key!", "good.key", "", "", "", ""}}
+	p := newFakePrompter(t, "bad key!", "good.key", "", "", "", "")
 	f, _, errOut := testFactory(p, true)
 	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--dir", dir}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -109,7 +167,7 @@ func TestNewInteractiveRetries(t *testing.T) {
 
 func TestNewCtrlCAtPrompt(t *testing.T) {
 	dir := t.TempDir()
-	p := &fakePrompter{answers: []string{"shop", "^C"}}
+	p := newFakePrompter(t, "shop", "^C")
 	f, _, _ := testFactory(p, true)
 	if code := execute(context.Background(), f, []string{"new", "--dir", dir}); code != ExitInterrupted {
 		t.Fatalf("exit %d, want %d", code, ExitInterrupted)
@@ -121,7 +179,7 @@ func TestNewCtrlCAtPrompt(t *testing.T) {
 
 func TestNewOverwriteConfirm(t *testing.T) {
 	dir := t.TempDir()
-	f, _, errOut := testFactory(&fakePrompter{}, false)
+	f, _, errOut := testFactory(newFakePrompter(t), false)
 	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--yes", "--dir", dir}); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -129,7 +187,7 @@ func TestNewOverwriteConfirm(t *testing.T) {
 	os.WriteFile(desc, []byte("{}"), 0o644)
 
 	// Declined: nothing replaced, exit 1.
-	p := &fakePrompter{answers: []string{"n"}}
+	p := newFakePrompter(t, "n")
 	f, _, _ = testFactory(p, true)
 	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--overwrite", "--dir", dir, "--app-name", "S", "--key", "shop", "--description", "d", "--vendor-name", "v", "--vendor-url", "https://v.example"}); code != 1 {
 		t.Fatalf("exit %d", code)
@@ -138,7 +196,7 @@ func TestNewOverwriteConfirm(t *testing.T) {
 		t.Errorf("replaced after no: %s", b)
 	}
 	// Confirmed.
-	p = &fakePrompter{answers: []string{"y"}}
+	p = newFakePrompter(t, "y")
 	f, _, _ = testFactory(p, true)
 	if code := execute(context.Background(), f, []string{"new", "shop", "-t", "bitbucket", "--overwrite", "--dir", dir, "--app-name", "S", "--key", "shop", "--description", "d", "--vendor-name", "v", "--vendor-url", "https://v.example"}); code != 0 {
 		t.Fatalf("exit %d", code)
@@ -149,7 +207,7 @@ func TestNewOverwriteConfirm(t *testing.T) {
 }
 
 func TestVersion(t *testing.T) {
-	f, out, _ := testFactory(&fakePrompter{}, false)
+	f, out, _ := testFactory(newFakePrompter(t), false)
 	if code := execute(context.Background(), f, []string{"--version"}); code != 0 {
 		t.Fatal(code)
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // init adds newproductapp to the script commands: `newproductapp DIR
@@ -15,6 +16,7 @@ func init() {
 			if neg || len(args) != 2 {
 				ts.Fatalf("usage: newproductapp DIR TEMPLATE")
 			}
+			ts.Check(testenv.Check("node", "npm"))
 			ts.Check(apptest.NewTemplateProject(ts.MkAbs(args[0]), args[1]))
 		},
 	})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -48,26 +47,7 @@ func execute(ctx context.Context, f *Factory, args []string) int {
 	if !errors.As(err, &ee) || ee.Err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "connectgen: %v\n", err)
 	}
-	if isCobraUsageError(err) {
-		return ExitUsage
-	}
 	return exitCode(err)
-}
-
-// isCobraUsageError recognises the errors cobra itself returns for an
-// unknown command or a wrong number of arguments, which carry no type.
-func isCobraUsageError(err error) bool {
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return false
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "accepts ", "requires at least", "requires at most", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func newRootCmd(f *Factory) *cobra.Command {
@@ -92,7 +72,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageErrorf("%v (see '%s --help')", err, c.CommandPath())
+		return usageErrorf("%w (see '%s --help')", err, c.CommandPath())
 	})
 	root.AddCommand(
 		newNewCmd(f, nil),
@@ -102,5 +82,40 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		newJWTCmd(f),
 		newInstallLinkCmd(f, nil),
 	)
+	typeArgErrors(root)
 	return root
+}
+
+// typeArgErrors makes cobra's own argument errors usage errors (exit 2)
+// by type, not by their text: every command's Args is wrapped, and a
+// command without one gets the rule cobra would apply (a command with
+// subcommands takes no arguments, so an unknown subcommand is an "unknown
+// command" error from Args, not an untyped one from cobra's Find). Flag
+// errors are typed by the root's FlagErrorFunc.
+func typeArgErrors(c *cobra.Command) {
+	args := c.Args
+	if args == nil {
+		args = cobra.ArbitraryArgs
+		if c.HasSubCommands() {
+			args = cobra.NoArgs
+		}
+	}
+	if !c.Runnable() && c.HasSubCommands() {
+		// cobra shows the help of a command that cannot run before it
+		// checks the arguments; running shows the same help after.
+		c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	}
+	c.Args = func(c *cobra.Command, a []string) error {
+		if err := args(c, a); err != nil {
+			var ee *ExitError
+			if errors.As(err, &ee) {
+				return err
+			}
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+		return nil
+	}
+	for _, sub := range c.Commands() {
+		typeArgErrors(sub)
+	}
 }

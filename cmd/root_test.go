@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,4 +24,30 @@ func TestInterruptKeepsChosenExitCode(t *testing.T) {
 		t.Errorf("validate with findings after an interrupt: exit %d, want %d\n%s", code, ExitFailure, errOut)
 	}
 
+}
+
+// TestCobraErrorsAreTyped: the errors cobra itself makes (unknown command,
+// wrong number of arguments, bad flags) reach execute as *ExitError with
+// code 2, so nothing reads their text to pick the exit code.
+func TestCobraErrorsAreTyped(t *testing.T) {
+	for _, args := range [][]string{
+		{"nosuchcommand"},
+		{"simulate", "extra"},
+		{"simulate", "webhook"},
+		{"simulate", "webhook", "a", "b"},
+		{"validate", "--no-such-flag"},
+		{"run", "--port", "x"},
+		{"install-link", "extra"},
+	} {
+		f, _, _ := serveFactory()
+		root := newRootCmd(f)
+		root.SetArgs(args)
+		root.SetOut(f.IO.Out)
+		root.SetErr(f.IO.ErrOut)
+		err := root.ExecuteContext(context.Background())
+		var ee *ExitError
+		if !errors.As(err, &ee) || ee.Code != ExitUsage || ee.Err == nil {
+			t.Errorf("%v: error %#v, want an *ExitError with code %d", args, err, ExitUsage)
+		}
+	}
 }

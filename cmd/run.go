@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 
@@ -125,7 +123,7 @@ folder is not an app or there is no base URL.`,
 	fl.DurationVar(&opts.Grace, "grace", runner.DefaultGrace, "how long the app gets to stop before it is killed")
 	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local Bitbucket host")
 	fl.BoolVar(&opts.Serve, "serve", false, "with --local, keep the local Bitbucket host running with its browser page instead of running the checks")
-	fl.StringVar(&opts.Listen, "listen", DefaultHostAddr, "with --serve, the loopback address of the host's page")
+	fl.StringVar(&opts.Listen, "listen", hostui.DefaultAddr, "with --serve, the loopback address of the host's page")
 	return c
 }
 
@@ -147,7 +145,7 @@ func runRun(opts *runOptions) error {
 	if opts.Serve && !opts.Local {
 		return usageErrorf("--serve needs --local: the local Bitbucket host reaches the app on this machine")
 	}
-	if opts.Listen != DefaultHostAddr && !opts.Serve {
+	if opts.Listen != hostui.DefaultAddr && !opts.Serve {
 		return usageErrorf("--listen is the address of the host's page, which only --serve starts")
 	}
 	proj, err := runner.Detect(opts.Dir)
@@ -175,7 +173,7 @@ func runRun(opts *runOptions) error {
 		base = fmt.Sprintf("http://127.0.0.1:%d", port)
 	case opts.BaseURL != "":
 		if base, err = runner.NormalizeBaseURL(opts.BaseURL); err != nil {
-			return usageErrorf("--base-url: %v", err)
+			return usageErrorf("--base-url: %w", err)
 		}
 	default:
 		if base, err = runner.FindNgrokTunnel(ctx, opts.NgrokAPI, port); err != nil {
@@ -189,7 +187,7 @@ func runRun(opts *runOptions) error {
 	if !opts.NoValidate {
 		res, err := runner.CheckDescriptor(proj, base, runner.NodeEnv(env))
 		if err != nil {
-			return failf("%v", err)
+			return failf("%w", err)
 		}
 		if opts.Local {
 			// The http warning is the point of --local, not news.
@@ -205,17 +203,23 @@ func runRun(opts *runOptions) error {
 		}
 	}
 	if err := runner.CheckPort(port); err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	// The host's page must listen before the app starts: the app is told
 	// where the host's all.js is (AC_HOST_SCRIPT_URL).
-	var hostLn net.Listener
+	var session *hostui.Session
 	if opts.Serve {
-		if hostLn, err = hostui.Listen(opts.Listen); err != nil {
-			return usageErrorf("--listen: %v", err)
+		session = &hostui.Session{
+			Addr:   opts.Listen,
+			Host:   hostsim.Options{AppURL: base, Now: opts.f.Now},
+			Out:    ios.Out,
+			ErrOut: ios.ErrOut,
 		}
-		defer hostLn.Close()
-		env = append(env, "AC_HOST_SCRIPT_URL="+hostScriptURL(hostLn))
+		if err := session.Listen(); err != nil {
+			return usageErrorf("--listen: %w", err)
+		}
+		defer session.Close()
+		env = append(env, "AC_HOST_SCRIPT_URL="+session.HostScriptURL())
 	}
 	if !opts.NoInstall {
 		if need, reason := runner.NeedsInstall(proj.Dir); need {
@@ -224,7 +228,7 @@ func runRun(opts *runOptions) error {
 				if ctx.Err() != nil {
 					return errInterrupted
 				}
-				return failf("%v", err)
+				return failf("%w", err)
 			}
 		}
 	}
@@ -251,9 +255,18 @@ func runRun(opts *runOptions) error {
 	}
 	switch {
 	case opts.Serve:
-		cfg.OnReady = serveLocal(opts.f, hostLn, opts.Listen, base)
+		// Each start of the app gets a new local host and the page
+		// again; the runner waits for the uninstall before it stops the
+		// app.
+		cfg.OnReady = func(ctx context.Context, out io.Writer) {
+			if err := session.Serve(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+			}
+		}
 	case opts.Local:
-		cfg.OnReady = func(ctx context.Context, out io.Writer) { simulateLocal(ctx, out, opts.f.Now, base) }
+		cfg.OnReady = func(ctx context.Context, out io.Writer) {
+			hostsim.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now})
+		}
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)
 	var se *runner.StartError
@@ -264,78 +277,10 @@ func runRun(opts *runOptions) error {
 		return &ExitError{Code: code, Err: err}
 	}
 	if err != nil {
-		return failf("%v", err)
+		return failf("%w", err)
 	}
 	if code != 0 {
 		return silentExit(code)
 	}
 	return nil
-}
-
-// simulateLocal runs the local Bitbucket host's checks against the app
-// that just became ready and prints the report. The checks end with an
-// uninstall; the app is then installed again and the host's REST API kept
-// answering it until the app stops, so the running app has a host to call.
-func simulateLocal(ctx context.Context, out io.Writer, now func() time.Time, appURL string) {
-	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
-	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: now})
-	if err != nil {
-		fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
-		return
-	}
-	defer h.Close()
-	r := h.RunChecks(ctx)
-	if ctx.Err() != nil {
-		return
-	}
-	r.WriteText(out)
-	verdict := "passed the local host's checks"
-	if !r.OK() {
-		verdict = "failed some of the local host's checks (above)"
-	}
-	inst, err := h.Install(ctx)
-	if ctx.Err() != nil {
-		return
-	}
-	if err != nil {
-		fmt.Fprintf(out, "connectgen: the app %s; installing it again in the local host failed: %v; it keeps running; Ctrl-C stops it\n", verdict, err)
-		return
-	}
-	fmt.Fprintf(out, "connectgen: the app %s and keeps running, installed in the local host as %s (REST API %s); Ctrl-C stops it\n",
-		verdict, inst.ClientKey, h.APIURL())
-	<-ctx.Done()
-}
-
-// serveLocal returns the OnReady of `run --local --serve`: each time the
-// app is ready it is installed in a new local host whose browser page is
-// served until the app is stopped or restarted, then uninstalled (the
-// runner waits for that before it stops the app). The first start uses ln,
-// opened before the app started; a restart listens on addr again, since
-// the previous page's shutdown closed its listener.
-func serveLocal(f *Factory, ln net.Listener, addr, appURL string) func(context.Context, io.Writer) {
-	var mu sync.Mutex
-	first := ln
-	return func(ctx context.Context, out io.Writer) {
-		mu.Lock()
-		l := first
-		first = nil
-		mu.Unlock()
-		if l == nil {
-			var err error
-			if l, err = hostui.Listen(addr); err != nil {
-				fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
-				return
-			}
-		}
-		defer l.Close()
-		h, err := hostsim.New(hostsim.Options{AppURL: appURL, Now: f.Now})
-		if err != nil {
-			fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
-			return
-		}
-		defer h.Close()
-		if err := serveLocalHost(ctx, f, l, h); err != nil && err != errInterrupted {
-			fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
-		}
-	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/hostui"
 	"github.com/connectgen/connectgen/internal/runner"
 )
 
@@ -228,7 +229,7 @@ func testFlags[O comparable](t *testing.T, newCmd func(*Factory, func(*O) error)
 
 func TestRunFlags(t *testing.T) {
 	testFlags(t, newRunCmd, func(o *runOptions) { o.f, o.ctx = nil, nil }, []flagCase[runOptions]{
-		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: DefaultHostAddr}},
+		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: hostui.DefaultAddr}},
 		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
 			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
 			want: runOptions{Dir: "app", BaseURL: "https://x.example.com", Port: 4000, NgrokAPI: "http://127.0.0.1:1",
@@ -270,7 +271,7 @@ func TestRunErrorsBeforeStart(t *testing.T) {
 				o.Grace = time.Second
 			}
 			if o.Listen == "" {
-				o.Listen = DefaultHostAddr
+				o.Listen = hostui.DefaultAddr
 			}
 			f, out, _ := testFactory(nil, false)
 			o.f = f

@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -41,6 +42,9 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			if neg || len(args) != 1 {
 				ts.Fatalf("usage: newapp DIR")
 			}
+			// Scripts that use it skip under -short; without -short a
+			// missing node or npm fails with the command that installs it.
+			ts.Check(testenv.Check("node", "npm"))
 			ts.Check(apptest.NewProject(ts.MkAbs(args[0])))
 		},
 	}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/hostui"
 )
 
 type simulateOptions struct {
@@ -20,6 +22,8 @@ type simulateOptions struct {
 	Timeout time.Duration
 	MaxBody int64
 	Verbose bool
+	Serve   bool
+	Listen  string
 }
 
 func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Command {
@@ -63,7 +67,15 @@ reached or a usage error.`,
   connectgen simulate --app http://127.0.0.1:4000 --verbose
 
   # In CI, machine-readable
-  connectgen simulate --app http://127.0.0.1:3000 --format json > report.json`,
+  connectgen simulate --app http://127.0.0.1:3000 --format json > report.json
+
+  # Click through the app in a browser: start the app with the host's script,
+  # then serve the host
+  AC_HOST_SCRIPT_URL=http://` + hostui.DefaultAddr + `/atlassian-connect/all.js npm start
+  connectgen simulate --serve
+
+  # Send one webhook to the app
+  connectgen simulate webhook repo:push`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			opts.ctx = c.Context()
@@ -79,7 +91,9 @@ reached or a usage error.`,
 	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
 	fl.Int64Var(&opts.MaxBody, "max-body", hostsim.DefaultMaxBody, "the largest answer read from the app, in bytes")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "list every request of every check, and log the host's traffic to standard error")
-	addSimulateServe(c, opts) // --serve, --listen and `simulate webhook`: simulate_serve.go
+	fl.BoolVar(&opts.Serve, "serve", false, "install the app and keep the host running, with a page that shows the app's modules")
+	fl.StringVar(&opts.Listen, "listen", hostui.DefaultAddr, "with --serve, the loopback address of the host's page")
+	c.AddCommand(newSimulateWebhookCmd(f, nil))
 	return c
 }
 
@@ -98,6 +112,9 @@ func runSimulate(opts *simulateOptions) error {
 	ctx := opts.ctx
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if opts.Serve {
+		return runSimulateServe(ctx, opts)
 	}
 	h, err := newSimulateHost(opts)
 	if err != nil {
@@ -135,22 +152,65 @@ func runSimulate(opts *simulateOptions) error {
 	return nil
 }
 
-// newSimulateHost starts the local host for the app in opts, with the
+// hostOptions are the local host's options for the app in opts, with the
 // log on standard error when --verbose is given.
-func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+func (opts *simulateOptions) hostOptions() hostsim.Options {
 	var log io.Writer
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
-	h, err := hostsim.New(hostsim.Options{
+	return hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody,
 		Now:     opts.f.Now,
 		Log:     log,
-	})
+	}
+}
+
+// newSimulateHost starts the local host for the app in opts: a bad --app
+// is a usage error, a host that cannot start a failure.
+func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return nil, usageErrorf("%w", err)
+	}
+	h, err := hostsim.New(opts.hostOptions())
 	if err != nil {
-		return nil, usageErrorf("%v", err)
+		return nil, failf("%w", err)
 	}
 	return h, nil
+}
+
+// runSimulateServe installs the app in a local host, serves the host's
+// page until Ctrl-C and uninstalls the app on the way out.
+func runSimulateServe(ctx context.Context, opts *simulateOptions) error {
+	if opts.Format != "text" {
+		return usageErrorf("--format %s cannot be used with --serve", opts.Format)
+	}
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return usageErrorf("%w", err)
+	}
+	s := &hostui.Session{Addr: opts.Listen, Host: opts.hostOptions(), Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
+	if err := s.Listen(); err != nil {
+		return usageErrorf("--listen: %w", err)
+	}
+	defer s.Close()
+	if err := s.Serve(ctx); err != nil {
+		return hostError(ctx, err)
+	}
+	// Only Ctrl-C ends the page.
+	return errInterrupted
+}
+
+// hostError maps an error of the local host to its exit code: Ctrl-C, an
+// app that cannot be reached (exit 2, with what to do), anything else.
+func hostError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	var unreachable *hostsim.UnreachableError
+	if errors.As(err, &unreachable) {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; start it first (npm start or connectgen run) or point --app at it", unreachable)}
+	}
+	return failf("%w", err)
 }

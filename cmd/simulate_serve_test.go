@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // lockedBuffer is an output stream a command may write while the test
@@ -101,6 +102,7 @@ func hostCall(t *testing.T, method, url, body string) (int, string) {
 }
 
 func TestSimulateServeAndWebhook(t *testing.T) {
+	testenv.Need(t, "npm")
 	dir := t.TempDir()
 	if err := apptest.NewProject(dir); err != nil {
 		t.Fatal(err)
@@ -194,6 +196,7 @@ func TestSimulateServeAndWebhook(t *testing.T) {
 // An app started without AC_HOST_SCRIPT_URL loads Bitbucket's host script;
 // --serve says so and how to fix it.
 func TestSimulateServeWarnsAboutHostScript(t *testing.T) {
+	testenv.Need(t, "npm")
 	dir := t.TempDir()
 	if err := apptest.NewProject(dir); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/hostui"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // init adds simulate's script commands to the runner's; script_test.go
@@ -33,6 +35,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		dir = d
 	}
+	ts.Check(testenv.Check("node"))
 	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
 	ts.Check(err)
 	ts.Defer(app.Stop)
@@ -41,9 +44,11 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 
 func TestSimulateFlags(t *testing.T) {
 	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f, o.ctx = nil, nil }, []flagCase[simulateOptions]{
-		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody}},
+		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody, Listen: hostui.DefaultAddr}},
 		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v"},
-			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true}},
+			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true, Listen: hostui.DefaultAddr}},
+		{args: []string{"--serve", "--listen", "127.0.0.1:4001"},
+			want: simulateOptions{AppURL: hostsim.DefaultAppURL, Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody, Serve: true, Listen: "127.0.0.1:4001"}},
 		{args: []string{"extra"}, wantErr: "unknown command"},
 	})
 }

@@ -4,11 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,10 +30,6 @@ type validateOptions struct {
 	// maxSize is the largest descriptor read; tests lower it.
 	maxSize int
 }
-
-// defaultDescriptor is what validate reads without an argument, as ACE
-// does from the app's folder.
-const defaultDescriptor = "atlassian-connect.json"
 
 func newValidateCmd(f *Factory, runF func(*validateOptions) error) *cobra.Command {
 	opts := &validateOptions{f: f, maxSize: json5.DefaultMaxSize}
@@ -163,7 +154,7 @@ func runValidate(opts *validateOptions) error {
 	}
 	source := opts.Source
 	if source == "" {
-		source = defaultDescriptor
+		source = descriptor.FileName
 	}
 	name, src, err := opts.read(source)
 	if err != nil {
@@ -171,8 +162,8 @@ func runValidate(opts *validateOptions) error {
 	}
 	reason := "--product"
 	if product == "" {
-		if product, err = productFromConfig(name, source); err != nil {
-			return inputError(err)
+		if product, err = descriptor.ProductBeside(name, source); err != nil {
+			return inputError(fmt.Errorf("%w; fix it or choose the product with --product", err))
 		}
 		reason = "config.json"
 	}
@@ -223,117 +214,17 @@ func runValidate(opts *validateOptions) error {
 
 // read returns the display name and content of a descriptor given as a
 // path, a directory holding atlassian-connect.json, an http(s) URL or "-".
-// Input larger than the parser's limit is refused before it is all read.
 func (opts *validateOptions) read(source string) (string, []byte, error) {
-	switch {
-	case source == "-":
-		b, err := readLimited(opts.f.IO.In, opts.maxSize)
-		if err != nil {
-			return "", nil, fmt.Errorf("reading standard input: %w", err)
-		}
-		return "<stdin>", b, nil
-	case strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://"):
-		b, err := fetchDescriptor(source, opts.Timeout, opts.maxSize)
-		return source, b, err
+	name, src, err := descriptor.Read(context.Background(), source, descriptor.ReadOptions{
+		Stdin:     opts.f.IO.In,
+		Timeout:   opts.Timeout,
+		MaxSize:   opts.maxSize,
+		UserAgent: "connectgen/" + build.String(),
+	})
+	var nf *descriptor.NotFoundError
+	if errors.As(err, &nf) && source == descriptor.FileName {
+		// The command's own words for the commonest mistake.
+		return "", nil, fmt.Errorf("no %s here; run validate in the app's folder or give the descriptor's path or URL", descriptor.FileName)
 	}
-	path := source
-	fi, err := os.Stat(path)
-	if err == nil && fi.IsDir() {
-		path = filepath.Join(path, defaultDescriptor)
-		fi, err = os.Stat(path)
-	}
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if source == defaultDescriptor {
-				return "", nil, fmt.Errorf("no %s here; run validate in the app's folder or give the descriptor's path or URL", defaultDescriptor)
-			}
-			return "", nil, fmt.Errorf("%s does not exist", path)
-		}
-		return "", nil, err
-	}
-	if fi.Size() > int64(opts.maxSize) {
-		return "", nil, fmt.Errorf("%s is %s, more than the limit of %s for a descriptor", path, json5.FormatSize(int(fi.Size())), json5.FormatSize(opts.maxSize))
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", nil, err
-	}
-	return path, b, nil
-}
-
-// productFromConfig reads the product from the config.json beside a
-// descriptor read from a file ("" when there is none, or the descriptor
-// came from a URL or standard input).
-func productFromConfig(name, source string) (descriptor.Product, error) {
-	if source == "-" || strings.HasPrefix(source, "http://") || strings.HasPrefix(source, "https://") {
-		return "", nil
-	}
-	cfg := filepath.Join(filepath.Dir(name), "config.json")
-	b, err := os.ReadFile(cfg)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	p, err := descriptor.ProductFromConfig(b)
-	if err != nil {
-		return "", fmt.Errorf("%s%s; fix it or choose the product with --product", cfg, strings.TrimPrefix(err.Error(), "config.json"))
-	}
-	return p, nil
-}
-
-var errTooLarge = errors.New("too large")
-
-// readLimited reads r to the end, failing once it passes limit bytes.
-func readLimited(r io.Reader, limit int) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, int64(limit)+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > limit {
-		return nil, fmt.Errorf("%w: more than the limit of %s for a descriptor", errTooLarge, json5.FormatSize(limit))
-	}
-	return b, nil
-}
-
-// fetchDescriptor GETs a descriptor URL within timeout, refusing a body
-// larger than limit (checked against Content-Length first, then while
-// reading, since servers may not send one).
-func fetchDescriptor(rawURL string, timeout time.Duration, limit int) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a valid URL: %w", rawURL, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "connectgen/"+build.String())
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fetchError(rawURL, timeout, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetching %s: the server answered %s", rawURL, resp.Status)
-	}
-	if resp.ContentLength > int64(limit) {
-		return nil, fmt.Errorf("fetching %s: the descriptor is %s, more than the limit of %s", rawURL, json5.FormatSize(int(resp.ContentLength)), json5.FormatSize(limit))
-	}
-	b, err := readLimited(resp.Body, limit)
-	if errors.Is(err, errTooLarge) {
-		return nil, fmt.Errorf("fetching %s: the descriptor is %v", rawURL, strings.TrimPrefix(err.Error(), errTooLarge.Error()+": "))
-	}
-	if err != nil {
-		return nil, fetchError(rawURL, timeout, err)
-	}
-	return b, nil
-}
-
-func fetchError(rawURL string, timeout time.Duration, err error) error {
-	var ne net.Error
-	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
-		return fmt.Errorf("fetching %s: no complete answer within %s (raise --timeout to wait longer)", rawURL, timeout)
-	}
-	return fmt.Errorf("fetching %s: %w", rawURL, err)
+	return name, src, err
 }

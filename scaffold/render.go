@@ -87,10 +87,12 @@ func Templates(fsys fs.FS) []string {
 }
 
 // Render renders the template called name from fsys with data and returns
-// the project's files sorted by path, RecordFile among them. Nothing is
-// written. Every file is rendered before Render returns, so a template
-// error is found before the disk is touched.
-func Render(fsys fs.FS, name string, data Data) ([]File, error) {
+// the project's files sorted by path, RecordFile among them, and the extra
+// files (made by code, such as the editor's descriptor schema) which go
+// through the same checks: no two files with one path, no path outside
+// the project. Nothing is written. Every file is rendered before Render
+// returns, so a template error is found before the disk is touched.
+func Render(fsys fs.FS, name string, data Data, extra ...File) ([]File, error) {
 	if !fs.ValidPath(name) || strings.Contains(name, "/") {
 		return nil, fmt.Errorf("invalid template name %q", name)
 	}
@@ -120,6 +122,7 @@ func Render(fsys fs.FS, name string, data Data) ([]File, error) {
 		return nil, err
 	}
 	files = append(files, File{Path: RecordFile, Content: append(rec, '\n'), Mode: 0o644})
+	files = append(files, extra...)
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	for i := 1; i < len(files); i++ {
 		if files[i].Path == files[i-1].Path {

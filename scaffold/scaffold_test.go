@@ -424,3 +424,28 @@ func TestRenderLayers(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderExtraFiles: files made by code join the template's, sorted,
+// and get the same checks (one file a path, no path outside the project).
+func TestRenderExtraFiles(t *testing.T) {
+	files, err := Render(testFS(), "t", testData, File{Path: ".vscode/settings.json", Content: []byte("{}"), Mode: 0o644})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(paths(files), " "), ".connectgen.json .gitignore .vscode/settings.json atlassian-connect.json package.json views/layout.hbs"; got != want {
+		t.Errorf("paths = %q, want %q", got, want)
+	}
+	for _, tc := range []struct {
+		extra File
+		want  string
+	}{
+		{File{Path: "package.json"}, "two files render to package.json"},
+		{File{Path: "../outside"}, `invalid output path "../outside"`},
+		{File{Path: "/etc/x"}, `invalid output path "/etc/x"`},
+		{File{Path: ".vscode/../x"}, `invalid output path ".vscode/../x"`},
+	} {
+		if _, err := Render(testFS(), "t", testData, tc.extra); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("extra %q: error %v, want %q", tc.extra.Path, err, tc.want)
+		}
+	}
+}

@@ -37,7 +37,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	for _, name := range names {
 		data := fixture
 		data.Template = name
-		files, err := scaffold.Render(FS, name, data)
+		files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -74,7 +74,7 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, name string) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data)
+	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestDescriptorValidates(t *testing.T) {
 func descriptorValidates(t *testing.T, name string, product descriptor.Product) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data)
+	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,6 +140,10 @@ func descriptorValidates(t *testing.T, name string, product descriptor.Product) 
 	for _, f := range files {
 		if f.Path == "config.json" {
 			config = f.Content
+		}
+		// The editor's schema is the product's.
+		if f.Path == ".vscode/atlassian-connect.schema.json" && !bytes.Equal(f.Content, descriptor.SchemaFor(product)) {
+			t.Errorf("the editor schema is not %s's", product)
 		}
 	}
 	if p, err := descriptor.ProductFromConfig(config); err != nil || p != product {
@@ -162,9 +166,47 @@ func descriptorValidates(t *testing.T, name string, product descriptor.Product) 
 	if r.Product != product {
 		t.Errorf("detected product %s (%s), want %s", r.Product, r.ProductReason, product)
 	}
-	if r.Errors() != 0 || r.Warnings() != 0 || r.Notes() != 1 || r.Findings[0].Rule != "placeholder" {
-		for _, f := range r.Findings {
-			t.Errorf("without a base URL: %s [%s] %s at %s", f.Severity, f.Rule, f.Message, f.Pointer)
+	checkOnlyPlaceholderNote(t, r)
+}
+
+// checkOnlyPlaceholderNote fails unless r has exactly one finding: the
+// note that {{localBaseUrl}} skipped the URL rules. It fails when that
+// note is missing too, not only when something else appears.
+func checkOnlyPlaceholderNote(t errorfer, r *descriptor.Result) {
+	t.Helper()
+	if len(r.Findings) == 1 && r.Findings[0].Rule == "placeholder" && r.Findings[0].Severity == descriptor.SeverityNote && r.Findings[0].Pointer == "/baseUrl" {
+		return
+	}
+	t.Errorf("without a base URL: %d findings, want exactly the placeholder note at /baseUrl", len(r.Findings))
+	for _, f := range r.Findings {
+		t.Errorf("  %s [%s] %s at %s", f.Severity, f.Rule, f.Message, f.Pointer)
+	}
+}
+
+// errorfer is the part of *testing.T the checks use, so that a test can
+// see them fail.
+type errorfer interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+type recorder struct{ failed bool }
+
+func (r *recorder) Helper()               {}
+func (r *recorder) Errorf(string, ...any) { r.failed = true }
+
+// TestPlaceholderNoteCheckCanFail: the check above fails for a descriptor
+// without the note (a real base URL) and for one with another finding.
+func TestPlaceholderNoteCheckCanFail(t *testing.T) {
+	for name, src := range map[string]string{
+		"no note":       `{"key": "k", "name": "n", "baseUrl": "https://example.test", "authentication": {"type": "none"}}`,
+		"a second note": `{"key": "k", "name": "n", "baseUrl": "{{localBaseUrl}}", "authentication": {"type": "none"}, "modules": {"webItems": [{"key": "w", "name": {"value": "W"}, "url": "http://example.test/x", "location": "org.bitbucket.repository.navigation"}]}}`,
+	} {
+		rec := &recorder{}
+		r := descriptor.Validate("d.json", []byte(src), descriptor.Options{})
+		checkOnlyPlaceholderNote(rec, r)
+		if !rec.failed {
+			t.Errorf("%s: the check passed %d findings %v", name, len(r.Findings), r.Findings)
 		}
 	}
 }

@@ -11,12 +11,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestGeneratedApp is the end-to-end test of the bitbucket template: the
 // project is generated, its dependencies installed with npm, and it runs on
 // real Node with real atlassian-connect-express.
 func TestGeneratedApp(t *testing.T) {
+	testenv.Need(t, "npm")
 	dir := filepath.Join(t.TempDir(), "a-quick-addon")
 	if err := NewProject(dir); err != nil {
 		t.Fatal(err)

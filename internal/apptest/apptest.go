@@ -44,9 +44,10 @@ var Values = scaffold.Data{
 	Version:     "test",
 }
 
-// Render returns the files of the bitbucket template rendered with Values.
+// Render returns the files of the bitbucket template rendered with Values,
+// the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values)
+	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
 }
 
 var (

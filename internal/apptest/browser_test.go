@@ -17,6 +17,7 @@ import (
 	"github.com/connectgen/connectgen/internal/browsertest"
 	"github.com/connectgen/connectgen/internal/connectjwt"
 	"github.com/connectgen/connectgen/internal/installlink"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestBrowserInstallPages opens the generated app's landing page and its
@@ -29,6 +30,7 @@ import (
 // landing page's link can be compared byte for byte with the one
 // internal/installlink builds; the browser itself talks to 127.0.0.1.
 func TestBrowserInstallPages(t *testing.T) {
+	testenv.Need(t, "npm", "chromium")
 	dir := filepath.Join(t.TempDir(), "a-quick-addon")
 	if err := NewProject(dir); err != nil {
 		t.Fatal(err)
@@ -262,6 +264,7 @@ func checkInstallPages(t *testing.T, dir string) *browsertest.Browser {
 // the button is still built from the base URL, and the page says that
 // Bitbucket needs https.
 func TestBrowserLandingHTTP(t *testing.T) {
+	testenv.Need(t, "npm", "chromium")
 	dir := filepath.Join(t.TempDir(), "a-quick-addon")
 	if err := NewProject(dir); err != nil {
 		t.Fatal(err)
@@ -362,6 +365,7 @@ func jsString(s string) string {
 // TestBrowserLandingRegistered: with APP_REGISTERED=true the button names
 // the app by its key, as Bitbucket requires of registered apps since 2020.
 func TestBrowserLandingRegistered(t *testing.T) {
+	testenv.Need(t, "npm", "chromium")
 	dir := filepath.Join(t.TempDir(), "a-quick-addon")
 	if err := NewProject(dir); err != nil {
 		t.Fatal(err)

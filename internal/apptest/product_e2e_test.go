@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestProductAppsEndToEnd runs each generated Jira, Confluence and Jira
@@ -34,13 +35,8 @@ import (
 // own token (aud the client key); the context-token route; a signed
 // uninstall, after which the page is refused.
 func TestProductAppsEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs node and npm (the generated apps run on real Node with atlassian-connect-express from the npm registry)")
-	}
+	testenv.Need(t, "node", "npm")
 	nodes, missing := NodeBinaries()
-	if len(nodes) == 0 {
-		t.Skip("needs node 20, 22 or 24 on PATH or in the test cache")
-	}
 	for _, major := range []string{"20", "22", "24"} {
 		node, ok := nodes[major]
 		if !ok {
@@ -58,9 +54,7 @@ func TestProductAppsEndToEnd(t *testing.T) {
 // TestProductAppsOwnTests runs each generated app's own npm test (which
 // plays the product in-process) on every Node version present.
 func TestProductAppsOwnTests(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs node and npm (npm test of the generated apps)")
-	}
+	testenv.Need(t, "node", "npm")
 	nodes, missing := NodeBinaries()
 	for _, major := range []string{"20", "22", "24"} {
 		node, ok := nodes[major]

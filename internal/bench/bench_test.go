@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // The validate figure must time the path a real descriptor takes, not an
@@ -120,9 +121,9 @@ func TestZipTree(t *testing.T) {
 // take the flags it passes, and every figure makes it into the report. It
 // asserts nothing about speed; timings under `go test` mean little.
 func TestSmoke(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs every figure once; not in -short mode")
-	}
+	// The peers (atlas-connect, ajv-cli) come from the npm registry and
+	// the generated app runs on Node.
+	testenv.Need(t, "npm")
 	text, err := runAll(options{runs: 1, warmup: 0, out: "-"})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)

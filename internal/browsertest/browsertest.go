@@ -10,7 +10,6 @@ import (
 	"context"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -19,6 +18,9 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // Browser is one headless Chromium with one tab.
@@ -33,27 +35,16 @@ type Browser struct {
 	console  []string
 }
 
-// ExecPath finds Chromium: $CHROMIUM, /usr/bin/chromium, or chromium on PATH.
-func ExecPath() (string, error) {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p, nil
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", exec.ErrNotFound
-}
-
-// New starts Chromium for t and stops it when t ends. A machine without
-// Chromium fails the test (it is installed by .ci/run): a browser test that
+// New starts Chromium for t and stops it when t ends. Under -short the
+// test is skipped; otherwise a machine without Chromium fails it, naming
+// the install command (make test-deps installs it): a browser test that
 // skipped would be counted as passing.
 func New(t testing.TB) *Browser {
 	t.Helper()
-	path, err := ExecPath()
+	testenv.Need(t, "chromium")
+	path, err := testenv.ChromiumPath()
 	if err != nil {
-		t.Fatalf("Chromium not found; install it with: apt-get install chromium chromium-driver (or set CHROMIUM)")
+		t.Fatal(err)
 	}
 	// Chromium's helper processes may still write to the profile for a
 	// moment after the browser is gone, so it is not a t.TempDir (whose
@@ -166,7 +157,7 @@ func (b *Browser) ExternalRequests() []string {
 			continue
 		}
 		h := u.Hostname()
-		if h == "127.0.0.1" || h == "localhost" || h == "::1" {
+		if descriptor.IsLoopback(h) {
 			continue
 		}
 		out = append(out, r)

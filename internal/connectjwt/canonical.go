@@ -68,9 +68,7 @@ func isToken(s string) bool {
 // canonicalPath follows atlassian-jwt's canonicalizeUri. The prefix test is
 // a plain string prefix, not a path-segment one, as in the original.
 func canonicalPath(path, basePath string) string {
-	if strings.HasPrefix(path, basePath) {
-		path = path[len(basePath):]
-	}
+	path = strings.TrimPrefix(path, basePath)
 	if path == "" {
 		return "/"
 	}

@@ -253,7 +253,7 @@ func splitHost(rest string) (hostname, after string, err error) {
 
 // autoEscape is url.parse's autoEscapeStr.
 func autoEscape(s string) string {
-	if strings.IndexAny(s, "\t\n\r \"'<>\\^`{|}") < 0 {
+	if !strings.ContainsAny(s, "\t\n\r \"'<>\\^`{|}") {
 		return s
 	}
 	var b strings.Builder

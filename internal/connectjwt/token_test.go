@@ -38,11 +38,11 @@ func readJSON(t testing.TB, path string, v any) {
 	}
 }
 
-// sharedVector is ../shared/fixtures/jwt-vector.json: the outbound call
+// sharedVector is testdata/jwt-vector.json (origin in testdata/README.md): the outbound call
 // GET /2.0/user/ as ACE's httpClient signs it.
 func sharedVector(t testing.TB) jwtVector {
 	var v jwtVector
-	readJSON(t, filepath.Join(sharedFixtures(t), "jwt-vector.json"), &v)
+	readJSON(t, filepath.Join("testdata", "jwt-vector.json"), &v)
 	if v.Token == "" || v.Secret == "" {
 		t.Fatal("jwt-vector.json has no token or secret")
 	}

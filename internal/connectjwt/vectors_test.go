@@ -7,28 +7,6 @@ import (
 	"testing"
 )
 
-// sharedFixtures finds the shared/fixtures directory by walking up from
-// the package: /work/shared beside /work/main here, ../shared beside the
-// clone in CI.
-func sharedFixtures(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures")
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no shared/fixtures directory above the package; the shared fixtures must sit beside the clone")
-		}
-		dir = parent
-	}
-}
-
 type qshVector struct {
 	Method    string  `json:"method"`
 	URL       string  `json:"url"`
@@ -85,9 +63,10 @@ func checkVectors(t *testing.T, vs []qshVector) {
 }
 
 // TestSharedQSHVectors checks every vector Atlassian's atlassian-jwt
-// computed for the team.
+// computed for the team (testdata/qsh-vectors.json; origin in
+// testdata/README.md).
 func TestSharedQSHVectors(t *testing.T) {
-	checkVectors(t, loadVectors(t, filepath.Join(sharedFixtures(t), "qsh-vectors.json")))
+	checkVectors(t, loadVectors(t, filepath.Join("testdata", "qsh-vectors.json")))
 }
 
 // TestExtraQSHVectors checks edge cases (malformed escapes, invalid UTF-8,

@@ -191,12 +191,12 @@ func Validate(file string, src []byte, opts Options) *Result {
 		case errors.As(err, &se):
 			f.Message = se.Msg
 			f.Line, f.Column = se.Pos.Line, se.Pos.Column
-			if strings.Contains(se.Msg, "nesting deeper") {
+			if errors.Is(err, json5.ErrTooDeep) {
 				f.Rule = "json-too-deep"
 			}
 		case errors.As(err, &tl):
 			f.Rule = "json-too-large"
-			f.Message = "the descriptor is " + tl.Error()[len("input is "):]
+			f.Message = fmt.Sprintf("the descriptor is %s, more than the limit of %s", json5.FormatSize(tl.Size), json5.FormatSize(tl.Limit))
 		default:
 			f.Message = err.Error()
 		}
@@ -260,6 +260,14 @@ const (
 	tokenEnvironment = "{{environment}}"
 	tokenAppKey      = "{{appKey}}"
 )
+
+// HasPlaceholder reports whether s holds one of the placeholders that
+// atlassian-connect-express replaces when it serves the descriptor
+// ({{localBaseUrl}}, {{environment}}, {{appKey}}): such a value is not
+// known until the app runs.
+func HasPlaceholder(s string) bool {
+	return strings.Contains(s, tokenBaseURL) || strings.Contains(s, tokenEnvironment) || strings.Contains(s, tokenAppKey)
+}
 
 // substitute replaces the placeholders in string values as ACE does:
 // values only (never keys), and only the first occurrence in each string

@@ -8,26 +8,11 @@ import (
 	"testing"
 )
 
-// fixturesDir finds shared/fixtures/descriptors by walking up from the
-// package directory: the shared folder sits beside the repository, both
-// here (/work/main and /work/shared) and in CI.
+// fixturesDir is the folder of real descriptors the tests use; where each
+// one comes from is in testdata/descriptors/README.md.
 func fixturesDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures", "descriptors")
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/fixtures/descriptors not found in any parent directory; the shared folder must sit beside the repository")
-		}
-		dir = parent
-	}
+	return filepath.Join("testdata", "descriptors")
 }
 
 // TestFixtures gives every real descriptor of the fixtures the verdict its

@@ -2,7 +2,10 @@ package descriptor
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -208,4 +211,27 @@ func DetectProduct(root *json5.Node) (Product, string) {
 	}
 	sort.Strings(why)
 	return best, strings.Join(why, ", ")
+}
+
+// ProductBeside returns the product named by the config.json beside a
+// descriptor read by Read from source as name: "" when there is none, or
+// when the descriptor came from a URL or standard input. A config.json
+// that cannot be read as ACE reads it is an error naming the file.
+func ProductBeside(name, source string) (Product, error) {
+	if source == "-" || IsURL(source) {
+		return "", nil
+	}
+	cfg := filepath.Join(filepath.Dir(name), "config.json")
+	b, err := os.ReadFile(cfg)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	p, err := ProductFromConfig(b)
+	if err != nil {
+		return "", fmt.Errorf("%s%s", cfg, strings.TrimPrefix(err.Error(), "config.json"))
+	}
+	return p, nil
 }

@@ -144,7 +144,7 @@ func (v *validation) baseURL() {
 		v.at(n, "/baseUrl", "baseurl-https", SeverityError, fmt.Sprintf("baseUrl %q is not an absolute URL", s),
 			"use the app's public https:// address, or {{localBaseUrl}} with atlassian-connect-express")
 	case scheme == "https":
-	case scheme == "http" && isLocalHost(host):
+	case scheme == "http" && IsLoopback(host):
 		v.at(n, "/baseUrl", "baseurl-https", SeverityWarning,
 			fmt.Sprintf("baseUrl uses http: fine for local development on %s, but %s installs only https apps", host, v.product.Title()),
 			v.tunnelAdvice())
@@ -191,9 +191,6 @@ func splitURL(s string) (scheme, host string) {
 
 func isAlpha(c byte) bool { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') }
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-// isLocalHost is where http is acceptable for local development.
-func isLocalHost(host string) bool { return host == "localhost" || host == "127.0.0.1" }
 
 func (v *validation) scopes() {
 	n := v.r.root.Get("scopes")
@@ -391,7 +388,7 @@ func (v *validation) url(n *json5.Node, ptr string, kind int) {
 	scheme, host := splitURL(s)
 	switch {
 	case scheme == "" || scheme == "https":
-	case scheme == "http" && isLocalHost(host):
+	case scheme == "http" && IsLoopback(host):
 		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s uses http on %s: fine for local development only", where(ptr), host), "use a URL relative to baseUrl")
 	case scheme == "http" && kind == urlLink:
 		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s is an http:// link; %s is served over https", where(ptr), v.product.Title()), fmt.Sprintf("use %q", "https"+s[len("http"):]))

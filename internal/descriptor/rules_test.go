@@ -166,6 +166,8 @@ func ruleCases(t *testing.T) []ruleCase {
 		{name: "baseurl-https", src: edit(t, `/baseUrl="http://app.example.com"`), want: []string{"error baseurl-https@/baseUrl"}, sugg: `use "https://app.example.com"`},
 		{name: "baseurl-https: localhost is a warning", src: edit(t, `/baseUrl="http://localhost:3000"`), want: []string{"warning baseurl-https@/baseUrl"}, message: "fine for local development on localhost"},
 		{name: "baseurl-https: 127.0.0.1 is a warning", src: edit(t, `/baseUrl="http://127.0.0.1:8080/app"`), want: []string{"warning baseurl-https@/baseUrl"}},
+		{name: "baseurl-https: ::1 is loopback too", src: edit(t, `/baseUrl="http://[::1]:3000"`), want: []string{"warning baseurl-https@/baseUrl"}},
+		{name: "baseurl-https: 127.0.0.1 as a subdomain is not", src: edit(t, `/baseUrl="http://127.0.0.1.example.com"`), want: []string{"error baseurl-https@/baseUrl"}},
 		{name: "baseurl-https: not a URL", src: edit(t, `/baseUrl="base_url"`), want: []string{"error baseurl-https@/baseUrl"}, message: "not an absolute URL"},
 		{name: "baseurl-https: other scheme", src: edit(t, `/baseUrl="ftp://app.example.com"`), want: []string{"error baseurl-https@/baseUrl"}, message: "scheme ftp:"},
 		{name: "baseurl-https pass: with a path", src: edit(t, `/baseUrl="https://app.example.com/bitbucket/"`)},

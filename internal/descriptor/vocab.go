@@ -86,11 +86,31 @@ type EventFamily struct{ Prefix, Scope, Sample string }
 // eventFamilies: the spec names pullrequest, repo and issue; project:updated
 // needs project and the user event account, by the same reading.
 var eventFamilies = []EventFamily{
-	{"repo:", "repository", "repo:push"},
-	{"pullrequest:", "pullrequest", "pullrequest:created"},
-	{"issue:", "issue", "issue:created"},
-	{"project:", "project", "project:updated"},
-	{"user:", "account", "user:account_property_changed"},
+	{FamilyRepo, "repository", "repo:push"},
+	{FamilyPullRequest, "pullrequest", "pullrequest:created"},
+	{FamilyIssue, "issue", "issue:created"},
+	{FamilyProject, "project", "project:updated"},
+	{FamilyUser, "account", "user:account_property_changed"},
+}
+
+// The prefixes of the event families.
+const (
+	FamilyRepo        = "repo:"
+	FamilyPullRequest = "pullrequest:"
+	FamilyIssue       = "issue:"
+	FamilyProject     = "project:"
+	FamilyUser        = "user:"
+)
+
+// EventFamilyOf returns the family of event, and false for an event of no
+// known family.
+func EventFamilyOf(event string) (EventFamily, bool) {
+	for _, f := range eventFamilies {
+		if strings.HasPrefix(event, f.Prefix) {
+			return f, true
+		}
+	}
+	return EventFamily{}, false
 }
 
 // EventFamilies lists the families of webhook events.
@@ -98,12 +118,8 @@ func EventFamilies() []EventFamily { return append([]EventFamily(nil), eventFami
 
 // EventScope returns the scope an app needs to receive event, or "".
 func EventScope(event string) string {
-	for _, f := range eventFamilies {
-		if strings.HasPrefix(event, f.Prefix) {
-			return f.Scope
-		}
-	}
-	return ""
+	f, _ := EventFamilyOf(event)
+	return f.Scope
 }
 
 // GrantedScopes returns every scope an app holds, implications followed;

@@ -1,11 +1,12 @@
 package hostsim
 
 import (
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestBrokenAppFailsExactlyItsChecks runs the checks against
@@ -14,9 +15,7 @@ import (
 // and signs its own API call with iss and sub swapped. Exactly checks 5
 // and 6 must fail, each naming the defects.
 func TestBrokenAppFailsExactlyItsChecks(t *testing.T) {
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is required for this test")
-	}
+	testenv.Need(t, "node")
 	dir, err := filepath.Abs(filepath.Join("testdata", "brokenapp"))
 	if err != nil {
 		t.Fatal(err)

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
@@ -45,25 +45,11 @@ type Webhook struct {
 // an iframe (or, for web items, opens) and that Bitbucket loads with a
 // signed URL.
 type Module struct {
-	Kind     string `json:"kind"` // the descriptor's list name, singular: repoPage, webItem, …
+	Kind     string `json:"kind"` // one of descriptor's Kind constants: repoPage, webItem, …
 	Key      string `json:"key"`
 	Name     string `json:"name"`
 	Location string `json:"location,omitempty"`
 	URL      string `json:"url"` // as in the descriptor, context parameters unfilled
-}
-
-// pageKinds are the module lists whose entries have a URL the host loads,
-// in the order Modules lists them. configurePage is a single object.
-var pageKinds = []struct{ list, kind string }{
-	{"webItems", "webItem"},
-	{"repoPages", "repoPage"},
-	{"webPanels", "webPanel"},
-	{"adminPages", "adminPage"},
-	{"configurePage", "configurePage"},
-	{"generalPages", "generalPage"},
-	{"profileTabs", "profileTab"},
-	{"webCards", "webCard"},
-	{"fileViews", "fileView"},
 }
 
 // FetchDescriptor fetches the app's descriptor, validates it with
@@ -72,25 +58,22 @@ var pageKinds = []struct{ list, kind string }{
 // descriptor with errors is returned and kept together with an error, so
 // callers can show the findings.
 func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
-	u := h.appURL + "/atlassian-connect.json"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := h.client.Do(req)
-	if err != nil {
-		return nil, &UnreachableError{URL: u, Err: err}
-	}
-	defer resp.Body.Close()
-	body, err := readLimited(resp.Body, h.opts.MaxBody)
-	if err != nil {
+	u := h.appURL + "/" + descriptor.FileName
+	_, body, err := descriptor.Read(ctx, u, descriptor.ReadOptions{Client: h.client, MaxSize: int(min(h.opts.MaxBody, math.MaxInt32))})
+	var fe *descriptor.FetchError
+	var tl *descriptor.TooLargeError
+	switch {
+	case errors.As(err, &tl):
+		return nil, fmt.Errorf("GET %s: the answer is larger than %d bytes", u, tl.Limit)
+	case errors.As(err, &fe) && fe.Status != 0:
+		h.logf("GET %s -> %d", u, fe.Status)
+		return nil, fmt.Errorf("GET %s answered %d %s, want 200 with the descriptor", u, fe.Status, http.StatusText(fe.Status))
+	case errors.As(err, &fe):
+		return nil, &UnreachableError{URL: u, Err: fe.Err}
+	case err != nil:
 		return nil, fmt.Errorf("GET %s: %w", u, err)
 	}
-	h.logf("GET %s -> %d", u, resp.StatusCode)
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s answered %s, want 200 with the descriptor", u, resp.Status)
-	}
+	h.logf("GET %s -> 200", u)
 	d, err := parseDescriptor(u, body, h.appURL)
 	if d != nil {
 		h.mu.Lock()
@@ -109,7 +92,7 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 	// ACE serves JSON; a descriptor that is only JSON5 is already an
 	// error finding, and without JSON there is nothing to install.
 	if err := json.Unmarshal(src, d); err != nil {
-		return nil, fmt.Errorf("the descriptor is not JSON: %v", err)
+		return nil, fmt.Errorf("the descriptor is not JSON: %w", err)
 	}
 	d.Scopes, d.ScopesDeclared = res.Scopes()
 	var raw struct {
@@ -124,13 +107,13 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 			}
 		}
 	}
-	for _, pk := range pageKinds {
-		m := raw.Modules[pk.list]
+	for _, pk := range descriptor.PageKinds() {
+		m := raw.Modules[pk.List]
 		if len(m) == 0 {
 			continue
 		}
 		var entries []json.RawMessage
-		if pk.list == "configurePage" {
+		if pk.Single {
 			entries = []json.RawMessage{m}
 		} else if json.Unmarshal(m, &entries) != nil {
 			continue
@@ -147,7 +130,7 @@ func parseDescriptor(file string, src []byte, baseURL string) (*Descriptor, erro
 			if json.Unmarshal(e, &mod) != nil || mod.URL == "" {
 				continue
 			}
-			d.Modules = append(d.Modules, Module{Kind: pk.kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
+			d.Modules = append(d.Modules, Module{Kind: pk.Kind, Key: mod.Key, Name: mod.Name.Value, Location: mod.Location, URL: mod.URL})
 		}
 	}
 	if n := res.Errors(); n > 0 {
@@ -197,8 +180,6 @@ func appPath(rawURL, baseURL string) (string, bool) {
 	return "", false
 }
 
-var contextParam = regexp.MustCompile(`\{([A-Za-z0-9_.]+)\}`)
-
 // fillURL replaces the context parameters of a module URL with the sample
 // values, escaped for where they stand (path or query). override, when
 // not nil, gives the value for a query parameter whose value holds a
@@ -208,8 +189,7 @@ func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (
 	values := h.data.contextValues()
 	path, query, hasQuery := strings.Cut(tmpl, "?")
 	fill := func(s string, esc func(string) string) string {
-		return contextParam.ReplaceAllStringFunc(s, func(m string) string {
-			name := m[1 : len(m)-1]
+		return descriptor.ReplaceContextParams(s, func(name string) string {
 			v, ok := values[name]
 			if !ok {
 				unknown = append(unknown, name)
@@ -228,7 +208,7 @@ func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (
 			pairs[i] = fill(k, url.QueryEscape)
 			continue
 		}
-		if override != nil && contextParam.MatchString(v) {
+		if override != nil && descriptor.HasContextParam(v) {
 			if ov, ok := override(k); ok {
 				pairs[i] = k + "=" + url.QueryEscape(ov)
 				continue

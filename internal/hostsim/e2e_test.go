@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // checkApp starts the app in dir, runs every check against it from a new
@@ -36,6 +37,7 @@ func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
 // TestGeneratedAppPassesEveryCheck runs the checks against the generated
 // app on real Node and real atlassian-connect-express.
 func TestGeneratedAppPassesEveryCheck(t *testing.T) {
+	testenv.Need(t, "npm")
 	dir := t.TempDir()
 	if err := apptest.NewProject(dir); err != nil {
 		t.Fatal(err)

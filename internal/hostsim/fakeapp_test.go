@@ -47,7 +47,6 @@ type fakeApp struct {
 	auths    []string         // their Authorization headers
 	hooks    []*http.Request
 	hookBody []map[string]any
-	apiErrs  []string
 }
 
 const fakeKey = "fake-app"
@@ -140,7 +139,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 		if known && !a.d.unsignedReinstall {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
-				http.Error(w, err.Error(), 401)
+				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
@@ -151,7 +150,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/uninstalled":
 		inst, err := a.verify(r, headerJWT(r))
 		if err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		var body map[string]any
@@ -167,7 +166,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/webhook":
 		if !a.d.webhookNoAuth {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
-				http.Error(w, err.Error(), 401)
+				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
@@ -185,7 +184,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
 		if err != nil {
-			http.Error(w, err.Error(), 401)
+			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
 		name := "?"

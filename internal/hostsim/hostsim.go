@@ -105,18 +105,28 @@ type Host struct {
 	calls     []Call
 }
 
+// CheckAppURL returns an error when raw cannot be an app's base URL: it
+// must be an absolute http(s) URL without a query or fragment. New checks
+// it too; commands call it to tell a usage error from a failure.
+func CheckAppURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("app URL %q is not an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("app URL %q must not have a query or fragment", raw)
+	}
+	return nil
+}
+
 // New starts the host's REST API on a loopback port and returns the host.
 // Nothing is sent to the app until a method asks for it. Close stops it.
 func New(opts Options) (*Host, error) {
 	if opts.AppURL == "" {
 		opts.AppURL = DefaultAppURL
 	}
-	u, err := url.Parse(opts.AppURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("app URL %q is not an absolute http(s) URL", opts.AppURL)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("app URL %q must not have a query or fragment", opts.AppURL)
+	if err := CheckAppURL(opts.AppURL); err != nil {
+		return nil, err
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout

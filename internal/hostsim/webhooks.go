@@ -141,6 +141,7 @@ func (h *Host) eventData(event string) map[string]any {
 		"author": map[string]any{"raw": "Sample User <sample@example.com>", "user": actor},
 	}
 	data := map[string]any{"actor": actor, "repository": repo}
+	family, _ := descriptor.EventFamilyOf(event)
 	switch {
 	case event == "repo:push":
 		data["push"] = map[string]any{"changes": []any{map[string]any{
@@ -149,7 +150,7 @@ func (h *Host) eventData(event string) map[string]any {
 			"created": false, "forced": false, "closed": false, "truncated": false,
 			"commits": []any{commit},
 		}}}
-	case strings.HasPrefix(event, "pullrequest:"):
+	case family.Prefix == descriptor.FamilyPullRequest:
 		data["pullrequest"] = map[string]any{
 			"type": "pullrequest", "id": 1, "title": "Add a feature", "state": "OPEN",
 			"author":      actor,
@@ -157,20 +158,21 @@ func (h *Host) eventData(event string) map[string]any {
 			"destination": map[string]any{"branch": map[string]any{"name": "main"}, "commit": map[string]any{"hash": "1d2c3b4a5f6e"}, "repository": repo},
 			"created_on":  "2026-01-02T03:04:05.000000+00:00", "updated_on": "2026-01-02T03:04:05.000000+00:00",
 		}
-	case strings.HasPrefix(event, "issue:"):
+	case family.Prefix == descriptor.FamilyIssue:
 		data["issue"] = map[string]any{
 			"type": "issue", "id": 1, "title": "Something is broken", "state": "new",
 			"kind": "bug", "priority": "major", "reporter": actor,
 			"created_on": "2026-01-02T03:04:05.000000+00:00",
 		}
-	case strings.HasPrefix(event, "project:"):
+	case family.Prefix == descriptor.FamilyProject:
 		data["project"] = map[string]any{"type": "project", "key": "SAMP", "name": "Sample Project", "uuid": "{a1b2c3d4-0000-4000-8000-00000000beef}"}
 		delete(data, "repository")
-	case strings.HasPrefix(event, "user:"):
+	case family.Prefix == descriptor.FamilyUser:
 		data["property"] = map[string]any{"key": "sample-property", "value": "changed"}
 		delete(data, "repository")
-	case strings.HasPrefix(event, "repo:"):
-		// The other repository events carry the actor and repository.
+	default:
+		// The other repository events (descriptor.FamilyRepo) carry only
+		// the actor and the repository.
 	}
 	return data
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"sync"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // Deferred is a Backend whose real backend arrives later. The host must
@@ -41,7 +43,7 @@ func (d *Deferred) App() AppInfo {
 }
 
 // Pages implements Backend.
-func (d *Deferred) Pages() []Page {
+func (d *Deferred) Pages() []hostsim.Module {
 	if b := d.get(); b != nil {
 		return b.Pages()
 	}
@@ -49,7 +51,7 @@ func (d *Deferred) Pages() []Page {
 }
 
 // SignedURL implements Backend.
-func (d *Deferred) SignedURL(p Page) (string, error) {
+func (d *Deferred) SignedURL(p hostsim.Module) (string, error) {
 	if b := d.get(); b != nil {
 		return b.SignedURL(p)
 	}
@@ -73,11 +75,11 @@ func (d *Deferred) SendWebhook(ctx context.Context, event string) (WebhookResult
 }
 
 // Request implements Backend.
-func (d *Deferred) Request(ctx context.Context, r APIRequest) (APIResponse, error) {
+func (d *Deferred) Request(ctx context.Context, r APIRequest) (hostsim.APIResponse, error) {
 	if b := d.get(); b != nil {
 		return b.Request(ctx, r)
 	}
-	return APIResponse{}, errNotReady
+	return hostsim.APIResponse{}, errNotReady
 }
 
 // Reinstall implements Backend.

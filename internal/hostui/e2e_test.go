@@ -11,11 +11,13 @@ import (
 
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // TestGeneratedAppInBrowser is issue 7's "must show": the generated app,
 // on real Node and ACE, inside the host page in headless Chromium.
 func TestGeneratedAppInBrowser(t *testing.T) {
+	testenv.Need(t, "npm", "chromium")
 	// The browser first: its cleanup, which removes the temporary files,
 	// then runs after the app (started later) has been stopped.
 	b := newBrowser(t)

@@ -14,6 +14,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 //go:embed ui
@@ -63,7 +66,7 @@ func Handler(b Backend) http.Handler {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !IsLoopback(r.Host) {
+	if !descriptor.IsLoopback(r.Host) {
 		http.Error(w, "the local Bitbucket host answers only on loopback addresses", http.StatusMisdirectedRequest)
 		return
 	}
@@ -87,7 +90,7 @@ func serveFile(name, contentType string) http.HandlerFunc {
 type section struct {
 	Label string
 	Area  string
-	Pages []Page
+	Pages []hostsim.Module
 }
 
 type pageData struct {
@@ -99,7 +102,7 @@ type pageData struct {
 	ScriptURL string
 
 	// The module view only.
-	Page     *Page
+	Page     *hostsim.Module
 	FrameURL string
 	Error    string
 }
@@ -332,6 +335,6 @@ func (h *handler) apiLifecycle(do func(Backend, context.Context) error) http.Han
 }
 
 // ModuleURL returns the path of the host's view of p, for printing.
-func ModuleURL(p Page) string {
+func ModuleURL(p hostsim.Module) string {
 	return "/module/" + url.PathEscape(p.Kind) + "/" + url.PathEscape(p.Key)
 }

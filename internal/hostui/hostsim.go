@@ -29,16 +29,9 @@ func (b hostBackend) App() AppInfo {
 	return app
 }
 
-func (b hostBackend) Pages() []Page {
-	mods := b.h.Modules()
-	pages := make([]Page, 0, len(mods))
-	for _, m := range mods {
-		pages = append(pages, Page{Kind: m.Kind, Key: m.Key, Name: m.Name, Location: m.Location, URL: m.URL})
-	}
-	return pages
-}
+func (b hostBackend) Pages() []hostsim.Module { return b.h.Modules() }
 
-func (b hostBackend) SignedURL(p Page) (string, error) { return b.h.SignedURL(p.URL) }
+func (b hostBackend) SignedURL(p hostsim.Module) (string, error) { return b.h.SignedURL(p.URL) }
 
 func (b hostBackend) Events() []string { return b.h.Events() }
 
@@ -47,9 +40,8 @@ func (b hostBackend) SendWebhook(ctx context.Context, event string) (WebhookResu
 	return WebhookResult{Status: status, Body: body}, err
 }
 
-func (b hostBackend) Request(ctx context.Context, r APIRequest) (APIResponse, error) {
-	resp, err := b.h.Request(ctx, r.Method, r.Path, r.ContentType, r.Body)
-	return APIResponse{Status: resp.Status, ContentType: resp.ContentType, Body: resp.Body}, err
+func (b hostBackend) Request(ctx context.Context, r APIRequest) (hostsim.APIResponse, error) {
+	return b.h.Request(ctx, r.Method, r.Path, r.ContentType, r.Body)
 }
 
 // Reinstall sends the installed event again, signed with the current

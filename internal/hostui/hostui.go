@@ -18,9 +18,11 @@ package hostui
 import (
 	"context"
 	"errors"
-	"net"
 	"net/url"
 	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // Backend is what the UI needs from the local Bitbucket host. Its methods
@@ -28,12 +30,13 @@ import (
 type Backend interface {
 	// App describes the hosted app and its installation.
 	App() AppInfo
-	// Pages lists the app's page modules in descriptor order.
-	Pages() []Page
+	// Pages lists the app's page modules in descriptor order; Kind is one
+	// of descriptor's Kind constants.
+	Pages() []hostsim.Module
 	// SignedURL returns the absolute URL that shows p: the app's base URL
 	// joined with p.URL, context parameters filled with the sample
 	// workspace, repository and user, and a fresh jwt query parameter.
-	SignedURL(p Page) (string, error)
+	SignedURL(p hostsim.Module) (string, error)
 	// Events lists the webhook events the app can be sent, with "*"
 	// expanded to sample events of the scopes it was granted.
 	Events() []string
@@ -43,7 +46,7 @@ type Backend interface {
 	// Request answers an AP.request from one of the app's pages with the
 	// host's REST API, called on the app's behalf with the installation's
 	// credentials. An error means there was no HTTP answer.
-	Request(ctx context.Context, r APIRequest) (APIResponse, error)
+	Request(ctx context.Context, r APIRequest) (hostsim.APIResponse, error)
 	// Reinstall posts the installed lifecycle event again (same client key,
 	// signed with the current shared secret).
 	Reinstall(ctx context.Context) error
@@ -65,28 +68,6 @@ type AppInfo struct {
 	User       string // display name of the signed-in sample user
 }
 
-// Page module kinds, as the descriptor names their module lists (singular).
-const (
-	KindRepoPage      = "repoPage"
-	KindWebItem       = "webItem"
-	KindWebPanel      = "webPanel"
-	KindFileView      = "fileView"
-	KindWebCard       = "webCard"
-	KindGeneralPage   = "generalPage"
-	KindAdminPage     = "adminPage"
-	KindConfigurePage = "configurePage"
-	KindProfileTab    = "profileTab"
-)
-
-// Page is one page module of the descriptor.
-type Page struct {
-	Kind     string // one of the Kind constants
-	Key      string // the module's key
-	Name     string // the module's name.value
-	Location string // the module's location, if it has one
-	URL      string // the module's URL template, e.g. /page?repoPath={repository.full_name}
-}
-
 // WebhookResult is the app's answer to a webhook.
 type WebhookResult struct {
 	Status int
@@ -103,24 +84,17 @@ type APIRequest struct {
 	Body        []byte
 }
 
-// APIResponse is the REST API's answer to an APIRequest.
-type APIResponse struct {
-	Status      int
-	ContentType string
-	Body        []byte
-}
-
 // kinds orders and names the page module kinds on the host page.
 var kinds = []struct{ kind, label, area string }{
-	{KindRepoPage, "Repository pages", "Repository"},
-	{KindWebItem, "Web items", "Repository"},
-	{KindWebPanel, "Web panels", "Repository"},
-	{KindFileView, "File views", "Repository"},
-	{KindWebCard, "Web cards", "Repository"},
-	{KindGeneralPage, "General pages", "Workspace"},
-	{KindAdminPage, "Admin pages", "Workspace"},
-	{KindConfigurePage, "Configure pages", "Workspace"},
-	{KindProfileTab, "Profile tabs", "Profile"},
+	{descriptor.KindRepoPage, "Repository pages", "Repository"},
+	{descriptor.KindWebItem, "Web items", "Repository"},
+	{descriptor.KindWebPanel, "Web panels", "Repository"},
+	{descriptor.KindFileView, "File views", "Repository"},
+	{descriptor.KindWebCard, "Web cards", "Repository"},
+	{descriptor.KindGeneralPage, "General pages", "Workspace"},
+	{descriptor.KindAdminPage, "Admin pages", "Workspace"},
+	{descriptor.KindConfigurePage, "Configure pages", "Workspace"},
+	{descriptor.KindProfileTab, "Profile tabs", "Profile"},
 }
 
 // kindLabel returns the singular, human name of a kind.
@@ -133,20 +107,6 @@ func kindLabel(kind string) string {
 	return kind
 }
 
-// IsLoopback reports whether host (a host or host:port) names this
-// machine's loopback interface.
-func IsLoopback(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // loopbackOrigin returns the origin (scheme://host[:port]) of an http(s)
 // URL on loopback, or an error saying why the URL is refused.
 func loopbackOrigin(raw string) (string, error) {
@@ -157,7 +117,7 @@ func loopbackOrigin(raw string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", errors.New("not an http(s) URL")
 	}
-	if !IsLoopback(u.Host) {
+	if !descriptor.IsLoopback(u.Host) {
 		return "", errors.New("the local host shows only apps on loopback (127.0.0.1, localhost, ::1)")
 	}
 	return u.Scheme + "://" + u.Host, nil

@@ -21,6 +21,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/connectgen/connectgen/internal/browsertest"
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // fakeBackend stands in for the local host: it signs nothing, answers a
@@ -44,16 +46,16 @@ func (f *fakeBackend) App() AppInfo {
 	}
 }
 
-func (f *fakeBackend) Pages() []Page {
-	return []Page{
-		{Kind: KindWebItem, Key: "example-web-item", Name: "Example", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
-		{Kind: KindRepoPage, Key: "example-repo-page", Name: "Example Page", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
-		{Kind: KindAdminPage, Key: "admin", Name: "Admin <b>page</b>", URL: "/admin"},
-		{Kind: KindGeneralPage, Key: "plain", Name: "Plain", URL: "/plain"},
+func (f *fakeBackend) Pages() []hostsim.Module {
+	return []hostsim.Module{
+		{Kind: descriptor.KindWebItem, Key: "example-web-item", Name: "Example", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
+		{Kind: descriptor.KindRepoPage, Key: "example-repo-page", Name: "Example Page", Location: "org.bitbucket.repository.navigation", URL: "/page?repoPath={repository.full_name}"},
+		{Kind: descriptor.KindAdminPage, Key: "admin", Name: "Admin <b>page</b>", URL: "/admin"},
+		{Kind: descriptor.KindGeneralPage, Key: "plain", Name: "Plain", URL: "/plain"},
 	}
 }
 
-func (f *fakeBackend) SignedURL(p Page) (string, error) {
+func (f *fakeBackend) SignedURL(p hostsim.Module) (string, error) {
 	u := strings.ReplaceAll(p.URL, "{repository.full_name}", url.QueryEscape("sample-workspace/sample-repo"))
 	sep := "?"
 	if strings.Contains(u, "?") {
@@ -74,20 +76,20 @@ func (f *fakeBackend) SendWebhook(ctx context.Context, event string) (WebhookRes
 	return WebhookResult{Status: 204}, nil
 }
 
-func (f *fakeBackend) Request(ctx context.Context, r APIRequest) (APIResponse, error) {
+func (f *fakeBackend) Request(ctx context.Context, r APIRequest) (hostsim.APIResponse, error) {
 	f.mu.Lock()
 	f.requests = append(f.requests, r)
 	f.mu.Unlock()
 	path, _, _ := strings.Cut(r.Path, "?")
 	switch {
 	case r.Method == "GET" && path == "/2.0/user":
-		return APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"display_name":"Fake <User>"}`)}, nil
+		return hostsim.APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"display_name":"Fake <User>"}`)}, nil
 	case r.Method == "GET" && r.Path == "/2.0/repositories/sample-workspace/sample-repo?fields=name":
-		return APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"name":"sample-repo"}`)}, nil
+		return hostsim.APIResponse{Status: 200, ContentType: "application/json", Body: []byte(`{"name":"sample-repo"}`)}, nil
 	case r.Method == "POST" && r.Path == "/2.0/echo":
-		return APIResponse{Status: 201, ContentType: r.ContentType, Body: r.Body}, nil
+		return hostsim.APIResponse{Status: 201, ContentType: r.ContentType, Body: r.Body}, nil
 	}
-	return APIResponse{Status: 404, ContentType: "application/json", Body: []byte(`{"type":"error"}`)}, nil
+	return hostsim.APIResponse{Status: 404, ContentType: "application/json", Body: []byte(`{"type":"error"}`)}, nil
 }
 
 func (f *fakeBackend) Reinstall(ctx context.Context) error {

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // Listen listens on addr (host:port), which must be a loopback address:
@@ -18,9 +20,9 @@ import (
 func Listen(addr string) (net.Listener, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen address %q: %v", addr, err)
+		return nil, fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if !IsLoopback(host) {
+	if !descriptor.IsLoopback(host) {
 		return nil, fmt.Errorf("listen address %q is not on loopback (127.0.0.1, localhost, [::1])", addr)
 	}
 	return net.Listen("tcp", addr)

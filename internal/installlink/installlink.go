@@ -57,6 +57,11 @@ type RuleError struct {
 	Value string
 	// Reason says what is wrong and what to do.
 	Reason string
+	// Missing names the value whose absence broke the rule, when it was
+	// not given: "addon_key" (neither identifier) or "baseUrl" (a
+	// redirect_uri with no base URL to check it against). Callers tell
+	// the user which flag or field supplies it.
+	Missing string
 }
 
 func (e *RuleError) Error() string {
@@ -90,6 +95,7 @@ func Build(opts Options) (string, error) {
 	add := func(rule Rule, param, value, format string, a ...any) {
 		errs = append(errs, &RuleError{Rule: rule, Param: param, Value: value, Reason: fmt.Sprintf(format, a...)})
 	}
+	missing := func(name string) { errs[len(errs)-1].(*RuleError).Missing = name }
 
 	switch {
 	case opts.AddonKey != "" && opts.DescriptorURI != "":
@@ -98,6 +104,7 @@ func Build(opts Options) (string, error) {
 	case opts.AddonKey == "" && opts.DescriptorURI == "":
 		add(RuleOneIdentifier, "addon_key", "",
 			"give the app key (registered app) or the descriptor URI (unregistered app)")
+		missing("addon_key")
 	}
 	if opts.AddonKey != "" {
 		if i := strings.IndexFunc(opts.AddonKey, func(r rune) bool { return !isKeyRune(r) }); i >= 0 {
@@ -123,6 +130,7 @@ func Build(opts Options) (string, error) {
 		case opts.BaseURL == "":
 			add(RuleRedirectUnderBaseURL, "redirect_uri", opts.RedirectURI,
 				"redirect_uri %q must start with the app's baseUrl, which is not known: give the base URL", opts.RedirectURI)
+			missing("baseUrl")
 		case redirect != nil && base != nil && !under(redirect, base):
 			add(RuleRedirectUnderBaseURL, "redirect_uri", opts.RedirectURI,
 				"redirect_uri %q does not start with the app's baseUrl %q: Bitbucket refuses it with invalid_request", opts.RedirectURI, opts.BaseURL)

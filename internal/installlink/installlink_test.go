@@ -47,6 +47,8 @@ func TestBuildValid(t *testing.T) {
 }
 
 func TestBuildRules(t *testing.T) {
+	// The cases where a rule broke for want of a value, and which value.
+	wantMissing := map[string]string{"neither identifier": "addon_key", "redirect without base": "baseUrl"}
 	for _, tc := range []struct {
 		name  string
 		opts  Options
@@ -89,6 +91,9 @@ func TestBuildRules(t *testing.T) {
 				if !strings.Contains(v.Error(), "(rule "+string(v.Rule)+")") {
 					t.Errorf("message %q does not name its rule", v.Error())
 				}
+			}
+			if m := Violations(err)[0].Missing; m != wantMissing[tc.name] {
+				t.Errorf("Missing = %q, want %q", m, wantMissing[tc.name])
 			}
 			if !slices.Equal(rules, tc.rules) {
 				t.Errorf("rules = %v, want %v (%v)", rules, tc.rules, err)

@@ -27,7 +27,7 @@ x"`,
 		`{a:{b:{c:{}}}}`,
 		`01`, `1e`, `"abc`, `/* x`, `{1:2}`, `'\1'`, `-`, `[1,,]`,
 	}
-	if fixtures, err := filepath.Glob("../../../shared/fixtures/descriptors/*.json"); err == nil {
+	if fixtures, err := filepath.Glob("../descriptor/testdata/descriptors/*.json"); err == nil {
 		for _, p := range fixtures {
 			if b, err := os.ReadFile(p); err == nil {
 				seeds = append(seeds, string(b))

@@ -242,6 +242,12 @@ func TestLimits(t *testing.T) {
 	if !errors.As(err, &se) || !strings.Contains(se.Msg, "nesting deeper than 1000 levels") || se.Pos.Column != 1001 {
 		t.Errorf("deep array: %v", err)
 	}
+	if !errors.Is(err, ErrTooDeep) {
+		t.Errorf("deep array: %v does not wrap ErrTooDeep", err)
+	}
+	if _, err := Parse([]byte(`[1,,]`)); err == nil || errors.Is(err, ErrTooDeep) {
+		t.Errorf("a syntax error: %v, want one that is not ErrTooDeep", err)
+	}
 	deepObj := strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50)
 	if _, err := ParseLimits([]byte(deepObj), Limits{MaxDepth: 10}); err == nil || !strings.Contains(err.Error(), "deeper than 10") {
 		t.Errorf("deep object with MaxDepth 10: %v", err)

@@ -1,6 +1,7 @@
 package json5
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -43,15 +44,25 @@ type Duplicate struct {
 	First Pos
 }
 
-// SyntaxError is input that is not JSON5, or nests deeper than allowed.
+// SyntaxError is input that is not JSON5, or nests deeper than allowed;
+// errors.Is(err, ErrTooDeep) tells the second from the first.
 type SyntaxError struct {
 	Msg string
 	Pos Pos
+
+	cause error // ErrTooDeep, or nil
 }
 
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Column, e.Msg)
 }
+
+// Unwrap returns ErrTooDeep for input nested deeper than Limits.MaxDepth.
+func (e *SyntaxError) Unwrap() error { return e.cause }
+
+// ErrTooDeep is what a *SyntaxError wraps when the input nests deeper than
+// Limits.MaxDepth: valid JSON5, perhaps, but refused.
+var ErrTooDeep = errors.New("nesting too deep")
 
 // TooLargeError is input larger than Limits.MaxSize; nothing was parsed.
 type TooLargeError struct {
@@ -377,7 +388,7 @@ func isIdentStartByte(c byte) bool {
 func (p *parser) enter(off int) bool {
 	p.depth++
 	if p.depth > p.maxDepth {
-		p.errorf(off, "nesting deeper than %d levels", p.maxDepth)
+		p.errorf(off, "nesting deeper than %d levels", p.maxDepth).cause = ErrTooDeep
 		return false
 	}
 	return true

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // referenceVersion is the json5 package atlassian-connect-express 11.5.3
@@ -190,16 +192,20 @@ var knownDifferences = map[string]string{
 // ACE reads descriptors with: the same inputs are accepted and give the
 // same values, and the same inputs are refused.
 func TestAgainstReference(t *testing.T) {
+	testenv.Need(t, "npm")
 	mod := referenceModule(t)
 	inputs := append([]string{}, referenceCorpus...)
-	if fixtures, _ := filepath.Glob("../../../shared/fixtures/descriptors/*.json"); len(fixtures) > 0 {
-		for _, p := range fixtures {
-			b, err := os.ReadFile(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			inputs = append(inputs, string(b))
+	// The real descriptors are internal/descriptor's fixtures.
+	fixtures, _ := filepath.Glob("../descriptor/testdata/descriptors/*.json")
+	if len(fixtures) == 0 {
+		t.Fatal("no descriptors in ../descriptor/testdata/descriptors")
+	}
+	for _, p := range fixtures {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		inputs = append(inputs, string(b))
 	}
 	corpus, _ := filepath.Glob("testdata/fuzz/FuzzParse/*")
 	for _, p := range corpus {

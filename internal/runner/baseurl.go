@@ -12,19 +12,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // DefaultNgrokAPI is where the ngrok agent serves its local API.
 const DefaultNgrokAPI = "http://127.0.0.1:4040"
 
 // NormalizeBaseURL checks a base URL as Bitbucket needs it: absolute,
-// https (http only for localhost and 127.0.0.1, where the local Bitbucket
-// host runs), no query or fragment. A trailing slash is dropped, since
+// https (http only on loopback, descriptor.IsLoopback, where the local
+// Bitbucket host runs), no query or fragment. A trailing slash is dropped, since
 // atlassian-connect-express joins paths to it with another slash.
 func NormalizeBaseURL(s string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(s))
 	if err != nil {
-		return "", fmt.Errorf("base URL %q is not a URL: %v", s, err)
+		return "", fmt.Errorf("base URL %q is not a URL: %w", s, err)
 	}
 	if !u.IsAbs() || u.Host == "" {
 		return "", fmt.Errorf("base URL %q is not absolute; give the full address, such as https://abc.ngrok.app", s)
@@ -32,8 +34,8 @@ func NormalizeBaseURL(s string) (string, error) {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if h := u.Hostname(); h != "localhost" && h != "127.0.0.1" {
-			return "", fmt.Errorf("base URL %q uses http; Bitbucket installs only https apps (http is allowed for localhost and 127.0.0.1)", s)
+		if !descriptor.IsLoopback(u.Hostname()) {
+			return "", fmt.Errorf("base URL %q uses http; Bitbucket installs only https apps (http is allowed on loopback: localhost, 127.0.0.1, [::1])", s)
 		}
 	default:
 		return "", fmt.Errorf("base URL %q must be an https:// URL", s)
@@ -113,7 +115,7 @@ func FindNgrokTunnel(ctx context.Context, api string, port int) (string, error) 
 		} `json:"tunnels"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-		return "", &TunnelError{API: api, Port: port, Err: fmt.Errorf("its answer is not the tunnel list: %v", err)}
+		return "", &TunnelError{API: api, Port: port, Err: fmt.Errorf("its answer is not the tunnel list: %w", err)}
 	}
 	var others []string
 	for _, t := range body.Tunnels {
@@ -140,9 +142,6 @@ func localTarget(addr string, port int) bool {
 	if err != nil || n != port {
 		return false
 	}
-	switch strings.ToLower(host) {
-	case "localhost", "127.0.0.1", "::1", "0.0.0.0", "":
-		return true
-	}
-	return false
+	// ngrok also forwards to a port given alone or on every interface.
+	return host == "" || host == "0.0.0.0" || descriptor.IsLoopback(host)
 }

@@ -8,11 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 func TestNormalizeBaseURL(t *testing.T) {
@@ -24,6 +25,8 @@ func TestNormalizeBaseURL(t *testing.T) {
 		{in: "https://example.com:8443", want: "https://example.com:8443"},
 		{in: "http://localhost:3000/", want: "http://localhost:3000"},
 		{in: "http://127.0.0.1:3000", want: "http://127.0.0.1:3000"},
+		{in: "http://[::1]:3000", want: "http://[::1]:3000"},
+		{in: "http://127.0.0.1.nip.io", err: "uses http"},
 		{in: "http://abc.ngrok.app", err: "uses http; Bitbucket installs only https apps"},
 		{in: "abc.ngrok.app", err: "is not absolute"},
 		{in: "/path", err: "is not absolute"},
@@ -220,9 +223,7 @@ func TestNeedsInstall(t *testing.T) {
 }
 
 func TestInstall(t *testing.T) {
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Fatalf("needs npm: %v", err)
-	}
+	testenv.Need(t, "npm")
 	// A local dependency: npm links it without the network.
 	dir := t.TempDir()
 	os.Mkdir(filepath.Join(dir, "dep"), 0o755)
@@ -254,9 +255,7 @@ func TestInstall(t *testing.T) {
 }
 
 func TestInstallFailure(t *testing.T) {
-	if _, err := exec.LookPath("npm"); err != nil {
-		t.Fatalf("needs npm: %v", err)
-	}
+	testenv.Need(t, "npm")
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","scripts":{"preinstall":"echo broken dependency >&2; exit 7"}}`), 0o644)
 	var out buffer

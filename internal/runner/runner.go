@@ -119,11 +119,11 @@ func (c *Config) appEnv() []string {
 // CheckDescriptor validates the project's descriptor as the app will
 // serve it: {{localBaseUrl}} and {{environment}} replaced.
 func CheckDescriptor(p *Project, baseURL, nodeEnv string) (*descriptor.Result, error) {
-	src, err := os.ReadFile(p.Descriptor)
+	name, src, err := descriptor.Read(context.Background(), p.Descriptor, descriptor.ReadOptions{})
 	if err != nil {
 		return nil, err
 	}
-	return descriptor.Validate(p.Descriptor, src, descriptor.Options{BaseURL: baseURL, Environment: nodeEnv, Product: p.Product}), nil
+	return descriptor.Validate(name, src, descriptor.Options{BaseURL: baseURL, Environment: nodeEnv, Product: p.Product}), nil
 }
 
 // WriteFindings prints a descriptor's findings as `connectgen validate`

@@ -9,13 +9,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // These tests start real Node processes: testdata/fakeapp is a small app
@@ -26,9 +27,7 @@ import (
 
 func requireNode(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatalf("these tests need node on PATH: %v", err)
-	}
+	testenv.Need(t, "node")
 }
 
 // fakeProject copies testdata/fakeapp into a fresh folder.

@@ -1,0 +1,96 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
+)
+
+type simulateWebhookOptions struct {
+	f   *Factory
+	ctx context.Context
+
+	AppURL  string
+	Event   string
+	Timeout time.Duration
+}
+
+func newSimulateWebhookCmd(f *Factory, runF func(*simulateWebhookOptions) error) *cobra.Command {
+	opts := &simulateWebhookOptions{f: f}
+	c := &cobra.Command{
+		Use:   "webhook EVENT",
+		Short: "Send the app one signed webhook, as Bitbucket would, and show its answer",
+		Long: `Install the app at --app in a new local Bitbucket host, post a realistic
+payload for EVENT to the app's webhook for it (Authorization: JWT …,
+X-Event-Key: EVENT), print the app's answer and uninstall the app again.
+
+Exit codes: 0 the app answered 2xx, 1 it answered otherwise or has no webhook
+for EVENT, 2 the app could not be reached or a usage error.`,
+		Example: `  connectgen simulate webhook repo:push
+  connectgen simulate webhook pullrequest:created --app http://127.0.0.1:4000`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			opts.ctx = c.Context()
+			opts.Event = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runSimulateWebhook(opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.AppURL, "app", hostsim.DefaultAppURL, "the app's base URL")
+	fl.DurationVar(&opts.Timeout, "timeout", hostsim.DefaultTimeout, "how long to wait for each answer of the app")
+	return c
+}
+
+func runSimulateWebhook(opts *simulateWebhookOptions) error {
+	if opts.Timeout <= 0 {
+		return usageErrorf("--timeout %s must be positive", opts.Timeout)
+	}
+	ctx := opts.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
+		return usageErrorf("%w", err)
+	}
+	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now})
+	if err != nil {
+		return failf("%w", err)
+	}
+	defer h.Close()
+	if _, err := h.Install(ctx); err != nil {
+		return hostError(ctx, err)
+	}
+	// A webhook test must not leave an installation behind in the app's
+	// store.
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+		defer cancel()
+		if err := h.Uninstall(uctx); err != nil {
+			fmt.Fprintf(opts.f.IO.ErrOut, "connectgen: uninstalling the app: %v\n", err)
+		}
+	}()
+	status, body, err := h.SendWebhook(ctx, opts.Event)
+	if err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		return failf("%s: %w (the app's webhooks: %s)", opts.Event, err, strings.Join(h.Events(), ", "))
+	}
+	fmt.Fprintf(opts.f.IO.Out, "%s: %d %s\n", opts.Event, status, http.StatusText(status))
+	if body != "" {
+		fmt.Fprintln(opts.f.IO.Out, body)
+	}
+	if status/100 != 2 {
+		return silentExit(ExitFailure)
+	}
+	return nil
+}

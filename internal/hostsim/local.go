@@ -1,0 +1,43 @@
+package hostsim
+
+import (
+	"context"
+	"fmt"
+	"io"
+)
+
+// CheckThenHost is `connectgen run --local`'s local host: it runs every
+// check against the app that just became ready and writes the report to
+// out. The checks end with an uninstall; the app is then installed again
+// and the host's REST API kept answering it until ctx ends (the app
+// stops), so the running app has a host to call. Problems are written to
+// out too: the app keeps running whatever the host finds.
+func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
+	fmt.Fprintf(out, "connectgen: checking the app with the local Bitbucket host\n")
+	h, err := New(opts)
+	if err != nil {
+		fmt.Fprintf(out, "connectgen: local Bitbucket host: %v\n", err)
+		return
+	}
+	defer h.Close()
+	r := h.RunChecks(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	r.WriteText(out)
+	verdict := "passed the local host's checks"
+	if !r.OK() {
+		verdict = "failed some of the local host's checks (above)"
+	}
+	inst, err := h.Install(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	if err != nil {
+		fmt.Fprintf(out, "connectgen: the app %s; installing it again in the local host failed: %v; it keeps running; Ctrl-C stops it\n", verdict, err)
+		return
+	}
+	fmt.Fprintf(out, "connectgen: the app %s and keeps running, installed in the local host as %s (REST API %s); Ctrl-C stops it\n",
+		verdict, inst.ClientKey, h.APIURL())
+	<-ctx.Done()
+}
