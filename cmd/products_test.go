@@ -17,7 +17,7 @@ func init() {
 				ts.Fatalf("usage: newproductapp DIR TEMPLATE")
 			}
 			ts.Check(testenv.Check("node", "npm"))
-			ts.Check(apptest.NewTemplateProject(ts.MkAbs(args[0]), args[1]))
+			ts.Check(apptest.NewTemplateProject(ts.MkAbs(args[0]), args[1], testenv.Node{}))
 		},
 	})
 }

@@ -64,7 +64,8 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
   connectgen new hello-jira -t jira
   connectgen validate a-quick-addon/atlassian-connect.json
-  connectgen run --local --dir a-quick-addon`,
+  connectgen run --local --dir a-quick-addon
+  connectgen forge plan a-quick-addon         # what moves where in Forge`,
 		Version: build.String(),
 		// Errors are printed once, by execute, with the exit code they map
 		// to; cobra would print them a second time and add the usage text.
@@ -81,6 +82,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		newSimulateCmd(f, nil),
 		newJWTCmd(f),
 		newInstallLinkCmd(f, nil),
+		newForgeCmd(f),
 	)
 	typeArgErrors(root)
 	return root

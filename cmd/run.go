@@ -79,7 +79,7 @@ install link.
 The first Ctrl-C (or SIGTERM) goes to the app and everything it started; a
 second one, or --grace after the first, kills them. No process of the app
 outlives run, and the port is free when it returns. --watch restarts the app
-when a file of the project changes (not node_modules, store.db or dotfiles),
+when a file of the project changes (not node_modules, store.json or dotfiles),
 but only when the descriptor validates; otherwise the running app is kept
 and the findings are printed.
 

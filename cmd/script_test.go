@@ -37,7 +37,8 @@ func TestScripts(t *testing.T) {
 func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
 		// newapp DIR: the bitbucket app rendered into DIR with apptest's
-		// fixed values and the shared node_modules linked in.
+		// fixed values and the shared node_modules (installed on the
+		// script's Node version) linked in.
 		"newapp": func(ts *testscript.TestScript, neg bool, args []string) {
 			if neg || len(args) != 1 {
 				ts.Fatalf("usage: newapp DIR")
@@ -45,7 +46,7 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 			// Scripts that use it skip under -short; without -short a
 			// missing node or npm fails with the command that installs it.
 			ts.Check(testenv.Check("node", "npm"))
-			ts.Check(apptest.NewProject(ts.MkAbs(args[0])))
+			ts.Check(apptest.NewProjectFor(ts.MkAbs(args[0]), scriptNode(ts)))
 		},
 	}
 	for _, extra := range extraScriptCmds {

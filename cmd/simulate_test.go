@@ -36,7 +36,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		dir = d
 	}
 	ts.Check(testenv.Check("node"))
-	app, err := apptest.Start(dir, "HOME="+ts.Getenv("HOME"))
+	app, err := apptest.StartOn(scriptNode(ts), dir, "HOME="+ts.Getenv("HOME"))
 	ts.Check(err)
 	ts.Defer(app.Stop)
 	ts.Setenv("APP_URL", app.URL)

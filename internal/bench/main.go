@@ -39,7 +39,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 10, "measured runs per figure, after the warm-up")
 	flag.IntVar(&o.warmup, "warmup", 1, "unmeasured runs first")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; - for standard output")
-	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate (default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate,install (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
 	text, err := runAll(o)
@@ -115,6 +115,7 @@ func runAll(o options) (string, error) {
 		{"validate", benchValidate},
 		{"run", benchRun},
 		{"simulate", benchSimulate},
+		{"install", benchInstall},
 	}
 	var failed []string
 	for _, f := range figures {

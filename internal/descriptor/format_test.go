@@ -24,7 +24,7 @@ dir/atlassian-connect.json:7:2: error [unknown-property] unknown property "terms
   at /terms
   7 | 	"terms": 1
     | 	^
-  suggestion: allowed here: apiVersion, authentication, baseUrl, contexts, definitions, description, enableLicensing, forgeAppId, key, lifecycle, links, modules, name, scopes, vendor
+  suggestion: allowed here: apiVersion, authentication, baseUrl, contexts, definitions, description, enableLicensing, forgeAppId, forgeAppLink, key, lifecycle, links, modules, name, scopes, vendor
 dir/atlassian-connect.json: invalid (2 errors, 0 warnings, 0 notes)
 `
 	if b.String() != want {

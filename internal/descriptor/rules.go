@@ -43,6 +43,11 @@ var Rules = map[string]Severity{
 	"location-unknown":            SeverityWarning,
 	"url-context-param":           SeverityError,
 	"url-absolute-https":          SeverityError,
+	"forge-app-link":              SeverityError,
+	"forge-app-id":                SeverityError,
+	"forge-app-mismatch":          SeverityError,
+	"scope-retired":               SeverityNote,
+	"webhook-event-retired":       SeverityNote,
 	// Jira and Confluence only.
 	"module-product":        SeverityWarning,
 	"api-migration-unknown": SeverityError,
@@ -109,6 +114,8 @@ func (v *validation) rules() {
 		v.scopes()
 		v.contexts()
 		v.modules()
+		v.forgeKeys()
+		v.retired()
 	}
 	if lc := v.r.root.Get("lifecycle"); lc != nil && lc.Kind == json5.Object {
 		for _, m := range lc.Members {

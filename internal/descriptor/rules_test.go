@@ -182,17 +182,35 @@ func ruleCases(t *testing.T) []ruleCase {
 		{name: "scope-unknown", src: edit(t, `/scopes=["account", "repositories", "pullrequest"]`), want: []string{"error scope-unknown@/scopes/1"}, sugg: `did you mean "repository"?`},
 		{name: "scope-unknown with no near match", src: edit(t, `/scopes=["account", "repository", "pullrequest", "everything"]`), want: []string{"error scope-unknown@/scopes/3"}, sugg: "known scopes: account,"},
 		{name: "scope-removed", src: edit(t, `/scopes=["account", "repository", "pullrequest", "project:write"]`), want: []string{"error scope-removed@/scopes/3"}, message: "removed on 2023-05-15", sugg: "project:admin"},
-		{name: "scope pass: every known scope", src: edit(t, `/scopes=`+mustJSON(knownScopes))},
+		{name: "scope pass: every known scope", src: edit(t, `/scopes=`+mustJSON(knownScopes)), want: []string{"note scope-retired@/scopes/13", "note scope-retired@/scopes/14", "note scope-retired@/scopes/15"}},
 
 		{name: "webhook-event-unknown", src: edit(t, `/modules/webhooks/0/event="repo:pushed"`), want: []string{"error webhook-event-unknown@/modules/webhooks/0/event"}, sugg: `did you mean "repo:push"?`},
 		{name: "webhook-event-unknown: too long", src: edit(t, `/modules/webhooks/0/event="repo:`+long(60)+`"`), want: []string{"error webhook-event-unknown@/modules/webhooks/0/event"}, message: "65 characters, more than 64"},
-		{name: "webhook-event pass: every known event", src: edit(t, `/scopes=`+mustJSON(knownScopes), `/modules/webhooks=`+webhooksJSON(knownEvents))},
-		{name: "webhook-scope-missing", src: edit(t, `/modules/webhooks/0/event="issue:created"`), want: []string{"error webhook-scope-missing@/modules/webhooks/0/event"}, message: `needs the scope "issue"`, sugg: `add "issue" to scopes`},
+		{name: "webhook-event pass: every known event", src: edit(t, `/scopes=`+mustJSON(current(knownScopes, RetiredScope)), `/modules/webhooks=`+webhooksJSON(current(knownEvents, RetiredEvent)))},
+		{name: "webhook-scope-missing", src: edit(t, `/modules/webhooks/0/event="pullrequest:created"`, `/scopes=["account", "repository"]`), want: []string{"error webhook-scope-missing@/modules/webhooks/0/event"}, message: `needs the scope "pullrequest"`, sugg: `add "pullrequest" to scopes`},
 		{name: "webhook-scope-missing pass: implied scope", src: edit(t, `/scopes=["account", "repository:write", "pullrequest"]`)},
-		{name: "webhook-scope-missing pass: no scopes array is all scopes", src: edit(t, "-/scopes", `/modules/webhooks/0/event="issue:created"`)},
+		{name: "webhook-scope-missing pass: no scopes array is all scopes", src: edit(t, "-/scopes", `/modules/webhooks/0/event="pullrequest:created"`)},
+
+		{name: "scope-retired", src: edit(t, `/scopes=["account", "repository", "pullrequest", "wiki"]`), want: []string{"note scope-retired@/scopes/3"}, message: `scope "wiki" grants nothing any more: Wikis were removed from Bitbucket Cloud on 2026-08-20`, sugg: "remove it"},
+		{name: "webhook-event-retired", src: edit(t, `/scopes=["account", "repository", "pullrequest", "issue"]`, `/modules/webhooks/0/event="issue:created"`), want: []string{"note scope-retired@/scopes/3", "note webhook-event-retired@/modules/webhooks/0/event"}, message: "Issues were removed from Bitbucket Cloud in August 2026"},
+
+		{name: "forge-app-link pass, forge-app-id pass", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=AYABe123&product=bitbucket"`, `/forgeAppId="ari:cloud:ecosystem::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"`)},
+		{name: "forge-app-link: http", src: edit(t, `/forgeAppLink="http://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x&product=bitbucket"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: "uses http:; Forge installation links are https://", sugg: "?signature=<signature>&product=bitbucket"},
+		{name: "forge-app-link: host", src: edit(t, `/forgeAppLink="https://bitbucket.org/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x&product=bitbucket"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: "points to bitbucket.org; Forge installation links are on developer.atlassian.com"},
+		{name: "forge-app-link: path", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/myapps/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x&product=bitbucket"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: `path "/console/myapps/`},
+		{name: "forge-app-link: app id", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/my-app-id?signature=1234567890&product=bitbucket"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: `app id "my-app-id" is not a UUID`},
+		{name: "forge-app-link: signature", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?product=bitbucket"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: "no signature parameter"},
+		{name: "forge-app-link: product", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x&product=jira"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: `product "jira"`},
+		{name: "forge-app-link: no product", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x"`), want: []string{"error forge-app-link@/forgeAppLink"}, message: "add &product=bitbucket"},
+		{name: "forge-app-link: type", src: edit(t, `/forgeAppLink=true`), want: []string{"error type@/forgeAppLink"}},
+		{name: "forge-app-id: bare uuid", src: edit(t, `/forgeAppId="0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"`), want: []string{"error forge-app-id@/forgeAppId"}, message: "bare UUID", sugg: `use "ari:cloud:ecosystem::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"`},
+		{name: "forge-app-id: placeholder", src: edit(t, `/forgeAppId="ari:cloud:ecosystem::app/invalid-run-forge-register"`), want: []string{"error forge-app-id@/forgeAppId"}, message: "still a placeholder", sugg: "forge register"},
+		{name: "forge-app-id: a link", src: edit(t, `/forgeAppId="https://developer.atlassian.com/console/install/x"`), want: []string{"error forge-app-id@/forgeAppId"}, message: "goes in forgeAppLink"},
+		{name: "forge-app-id: prefix", src: edit(t, `/forgeAppId="ari:cloud:bitbucket::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"`), want: []string{"error forge-app-id@/forgeAppId"}, message: "does not start with ari:cloud:ecosystem::app/"},
+		{name: "forge-app-mismatch", src: edit(t, `/forgeAppLink="https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=x&product=bitbucket"`, `/forgeAppId="ari:cloud:ecosystem::app/11111111-2222-4333-8444-555555555555"`), want: []string{"error forge-app-mismatch@/forgeAppId"}, message: "both must be the same Forge app"},
 		{name: "webhook-wildcard-filtered", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["email", "snippet"]`), want: []string{"note webhook-wildcard-filtered@/modules/webhooks/0/event"}, message: `these allow none: without "repository", "pullrequest", "issue", "project", "account" the app receives no repo:*, pullrequest:*, issue:*, project:*, user:* events`},
 		{name: "webhook-wildcard pass: some families scoped", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["account", "repository"]`)},
-		{name: "webhook-wildcard pass: all families scoped", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["account", "pullrequest", "issue", "project"]`)},
+		{name: "webhook-wildcard pass: all families scoped", src: edit(t, `/modules/webhooks/0/event="*"`, `/scopes=["account", "pullrequest", "project"]`)},
 
 		{name: "context-personal", src: edit(t, `/contexts=["personal"]`), want: []string{"error context-personal@/contexts/0"}, message: "removed on 2023-01-01"},
 		{name: "context-unknown", src: edit(t, `/contexts=["account", "acount"]`), want: []string{"warning context-unknown@/contexts/1"}, sugg: `did you mean "account"?`},
@@ -221,6 +239,17 @@ func ruleCases(t *testing.T) []ruleCase {
 
 		{name: "length: empty location", src: edit(t, `/modules/webItems/0/location=""`), want: []string{"error length@/modules/webItems/0/location"}, message: "is empty"},
 	}
+}
+
+// current drops the names retired says are gone.
+func current(names []string, retired func(string) string) []string {
+	var out []string
+	for _, n := range names {
+		if retired(n) == "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func mustJSON(v any) string {

@@ -189,6 +189,12 @@ func (h *Host) apiHandler() http.Handler {
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, h.opts.MaxBody)
 		}
+		// The client-key endpoint is called by the Forge app, not with
+		// the Connect app's token.
+		if key, ok := clientKeyPath(r); ok {
+			h.answerClientKey(w, r, key, call)
+			return
+		}
 		if reason := h.checkAppToken(r); reason != "" {
 			call.Status, call.Reason = http.StatusUnauthorized, reason
 			h.record(call)

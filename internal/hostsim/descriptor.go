@@ -24,8 +24,12 @@ type Descriptor struct {
 		Installed   string `json:"installed"`
 		Uninstalled string `json:"uninstalled"`
 	} `json:"lifecycle"`
-	Webhooks []Webhook `json:"-"`
-	Modules  []Module  `json:"-"`
+	// ForgeAppLink and ForgeAppID point to the Forge app that replaces
+	// the Connect app (see connectgen forge link).
+	ForgeAppLink string    `json:"forgeAppLink,omitempty"`
+	ForgeAppID   string    `json:"forgeAppId,omitempty"`
+	Webhooks     []Webhook `json:"-"`
+	Modules      []Module  `json:"-"`
 	// ScopesDeclared is false when the descriptor has no scopes array,
 	// which Bitbucket reads as "all scopes".
 	ScopesDeclared bool `json:"-"`

@@ -47,6 +47,9 @@ type fakeApp struct {
 	auths    []string         // their Authorization headers
 	hooks    []*http.Request
 	hookBody []map[string]any
+
+	// extra holds descriptor keys added to the usual ones.
+	extra map[string]any
 }
 
 const fakeKey = "fake-app"
@@ -78,7 +81,7 @@ func (a *fakeApp) descriptor() map[string]any {
 			})
 		}
 	}
-	return map[string]any{
+	d := map[string]any{
 		"key": fakeKey, "name": "Fake App", "description": "A fake app",
 		"baseUrl":        a.url,
 		"authentication": map[string]any{"type": "jwt"},
@@ -90,6 +93,10 @@ func (a *fakeApp) descriptor() map[string]any {
 		"scopes":   []any{"account", "repository"},
 		"contexts": []any{"account"},
 	}
+	for k, v := range a.extra {
+		d[k] = v
+	}
+	return d
 }
 
 func (a *fakeApp) verify(r *http.Request, token string) (map[string]any, error) {

@@ -2,6 +2,7 @@ package hostui
 
 import (
 	"context"
+	"github.com/connectgen/connectgen/internal/descriptor"
 
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
@@ -24,6 +25,9 @@ func (b hostBackend) App() AppInfo {
 	}
 	if d := b.h.Descriptor(); d != nil {
 		app.Name, app.Key = d.Name, d.Key
+		if problem, _ := descriptor.CheckForgeAppLink(d.ForgeAppLink); d.ForgeAppLink != "" && problem == "" {
+			app.ForgeAppLink = d.ForgeAppLink
+		}
 	}
 	_, app.Installed = b.h.Installation()
 	return app

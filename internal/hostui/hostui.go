@@ -61,6 +61,10 @@ type AppInfo struct {
 	BaseURL   string // the app's base URL; must be on loopback
 	ClientKey string // the installation's client key
 	Installed bool
+	// ForgeAppLink is the descriptor's forgeAppLink when it is a valid
+	// Forge installation link: Bitbucket then shows workspace admins a
+	// "Get the Forge app" link.
+	ForgeAppLink string
 
 	// The sample context the host fills module URLs with, shown on the page.
 	Workspace  string // workspace slug, e.g. "sample-workspace"

@@ -28,7 +28,8 @@ import (
 // fakeBackend stands in for the local host: it signs nothing, answers a
 // few REST paths and records what the UI asked of it.
 type fakeBackend struct {
-	appURL string
+	appURL    string
+	forgeLink string
 
 	mu        sync.Mutex
 	installed bool
@@ -43,6 +44,7 @@ func (f *fakeBackend) App() AppInfo {
 	return AppInfo{
 		Name: "Fake App", Key: "fake-app", BaseURL: f.appURL, ClientKey: "connection:42", Installed: f.installed,
 		Workspace: "sample-workspace", Repository: "sample-workspace/sample-repo", User: "Sample User",
+		ForgeAppLink: f.forgeLink,
 	}
 }
 

@@ -324,6 +324,8 @@ func TestIgnored(t *testing.T) {
 		"views/layout.hbs":        false,
 		"node_modules/x/index.js": true,
 		"node_modules":            true,
+		"store.json":              true,
+		"store.json.123.tmp":      true,
 		"store.db":                true,
 		"store.db-journal":        true,
 		".git/index":              true,

@@ -417,6 +417,8 @@ func TestRunWatch(t *testing.T) {
 	// Changes the app makes itself or that are not the project's do not
 	// restart it: the restart below names the descriptor, not these.
 	os.WriteFile(filepath.Join(p.Dir, "store.db"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(p.Dir, "store.json.42.tmp"), []byte("x"), 0o644)
+	os.Rename(filepath.Join(p.Dir, "store.json.42.tmp"), filepath.Join(p.Dir, "store.json"))
 	os.MkdirAll(filepath.Join(p.Dir, "node_modules", "x"), 0o755)
 	os.WriteFile(filepath.Join(p.Dir, "node_modules", "x", "index.js"), []byte("x"), 0o644)
 	os.WriteFile(filepath.Join(p.Dir, ".app.js.swp"), []byte("x"), 0o644)
@@ -431,7 +433,7 @@ func TestRunWatch(t *testing.T) {
 	if !strings.Contains(out, "connectgen: atlassian-connect.json changed; restarting the app") {
 		t.Errorf("no restart for the descriptor:\n%s", out)
 	}
-	for _, ignored := range []string{"store.db changed", "node_modules", ".app.js.swp changed"} {
+	for _, ignored := range []string{"store.db changed", "store.json", "node_modules", ".app.js.swp changed"} {
 		if strings.Contains(out, ignored) {
 			t.Errorf("a change to %s was acted on:\n%s", ignored, out)
 		}

@@ -22,8 +22,9 @@ type watcher struct {
 }
 
 // ignored says whether a change to name (relative to the app's folder)
-// must not restart the app: installed packages, the sqlite store the app
-// itself writes, and dotfiles (editors' swap files, .git).
+// must not restart the app: installed packages, the store the app itself
+// writes (store.json and its temporary files; store.db of apps generated
+// before), and dotfiles (editors' swap files, .git).
 func ignored(rel string) bool {
 	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
 		if part == "node_modules" || (strings.HasPrefix(part, ".") && part != "." && part != "..") {
@@ -31,7 +32,7 @@ func ignored(rel string) bool {
 		}
 	}
 	base := filepath.Base(rel)
-	return strings.HasPrefix(base, "store.db") || strings.HasSuffix(base, "~")
+	return strings.HasPrefix(base, "store.json") || strings.HasPrefix(base, "store.db") || strings.HasSuffix(base, "~")
 }
 
 func newWatcher(dir string, debounce time.Duration) (*watcher, error) {

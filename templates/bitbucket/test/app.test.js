@@ -20,6 +20,8 @@ let base; // http://127.0.0.1:PORT of the app
 let api; // the stand-in for api.bitbucket.org
 let apiBase;
 const apiCalls = [];
+let userBody = null; // what GET /2.0/user answers instead of the user, when set
+const output = []; // what the app printed
 
 const installation = {
   key: descriptorFile.key,
@@ -84,7 +86,7 @@ test.before(async () => {
       res.writeHead(401).end(verdict);
     } else if (req.method === 'GET' && req.url === '/2.0/user') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ display_name: installation.user.display_name, uuid: installation.user.uuid }));
+      res.end(userBody !== null ? userBody : JSON.stringify({ display_name: installation.user.display_name, uuid: installation.user.uuid }));
     } else {
       res.writeHead(404).end();
     }
@@ -93,6 +95,14 @@ test.before(async () => {
   apiBase = `http://127.0.0.1:${api.address().port}`;
   installation.baseApiUrl = apiBase;
 
+  // Keep what the app prints, to check that no secret is among it.
+  for (const level of ['log', 'info', 'warn', 'error']) {
+    const print = console[level];
+    console[level] = (...args) => {
+      output.push(args.map(String).join(' '));
+      print.apply(console, args);
+    };
+  }
   app = await start(0);
   base = `http://127.0.0.1:${app.server.address().port}`;
 });
@@ -186,6 +196,28 @@ test('install, signed webhooks, signed pages, reinstall and uninstall', async (t
     assert.deepEqual(apiCalls.at(-1), { method: 'GET', url: '/2.0/user', verdict: 'ok' });
   });
 
+  await t.test('an empty or null user from Bitbucket is a 502 page, not a crash', async () => {
+    for (const body of ['', 'null', '{}']) {
+      userBody = body;
+      const path = '/connect-example?repoPath=team/repo';
+      const res = await request('GET', `${path}&jwt=${sign('GET', path)}`, { headers: { accept: 'text/html' } });
+      const page = await res.text();
+      assert.equal(res.status, 502, `body ${JSON.stringify(body)}: ${page}`);
+      assert.match(page, /id="error">Bitbucket&#x27;s API answered: no user/);
+    }
+    userBody = null;
+    const path = '/connect-example?repoPath=team/repo';
+    const res = await request('GET', `${path}&jwt=${sign('GET', path)}`);
+    assert.equal(res.status, 200, 'the app still answers');
+  });
+
+  await t.test('the shared secret is never printed', () => {
+    assert.ok(output.some((line) => line.includes('Saved tenant details')), 'ACE logged the install');
+    for (const line of output) {
+      assert.ok(!line.includes(installation.sharedSecret), `printed the secret: ${line}`);
+    }
+  });
+
   await t.test('a reinstall without a JWT is refused', async () => {
     const res = await request('POST', '/installed', { body: installation });
     assert.equal(res.status, 401);
@@ -250,4 +282,27 @@ test('the install redirect page', async (t) => {
     const res = await request('GET', `${path}&jwt=${sign('GET', path, { iss: 'connection:1' })}`);
     assert.equal(res.status, 401);
   });
+});
+
+test('only HTTP error statuses become the response status', () => {
+  const cases = [
+    [{ code: 401, message: 'no token' }, 401, 'no token'],
+    [{ status: 404, message: 'nope' }, 404, 'nope'],
+    [{ code: 1, message: 'EPERM-like' }, 500, 'Internal error'],
+    [{ code: 200, message: 'not an error status' }, 500, 'Internal error'],
+    [{ code: 'ECONNREFUSED', message: 'down' }, 500, 'Internal error'],
+    [{ status: 600, code: 418, message: 'teapot' }, 418, 'teapot'],
+  ];
+  const { handleError } = require('../app');
+  for (const [err, status, body] of cases) {
+    const res = { status(c) { this.code = c; return this; }, type() { return this; }, send(b) { this.body = b; return this; } };
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      handleError(Object.assign(new Error(err.message), err), {}, res, () => {});
+    } finally {
+      console.error = quiet;
+    }
+    assert.deepEqual([res.code, res.body], [status, body], JSON.stringify(err));
+  }
 });

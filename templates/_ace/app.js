@@ -2,7 +2,7 @@
 // The app's entry point: `npm start` (or `connectgen run`) runs this file.
 // It builds an Express app around atlassian-connect-express (ACE), which
 // serves the descriptor, stores installations and checks the JWT that
-// Bitbucket sends with every request.
+// product (Bitbucket, Jira or Confluence) sends with every request.
 
 const path = require('node:path');
 
@@ -14,18 +14,30 @@ const express = require('express');
 const hbs = require('hbs');
 const ace = require('atlassian-connect-express');
 const routes = require('./routes');
+const { logger } = require('./lib/log');
+const server = require('./lib/server');
+
+// Stores without native modules (see README, "Where installations are
+// kept"): a JSON file in development, memory in tests, PostgreSQL in
+// production. config.json picks one per environment.
+ace.store.register('file', require('./lib/file-store'));
+ace.store.register('pg', require('./lib/pg-store'));
 
 function createApp() {
   const app = express();
   // ACE mounts the descriptor, webhook and installed routes on the next
   // tick; the error handler goes after them so it sees their errors too.
-  const addon = ace(app, {}, undefined, {}, () => app.use(handleError));
+  // Its log goes through lib/log.js, which keeps shared secrets out.
+  const addon = ace(app, {}, logger, {}, () => app.use(handleError));
 
   app.set('port', addon.config.port());
   app.set('views', path.join(__dirname, 'views'));
   app.set('view engine', 'hbs');
   app.engine('hbs', hbs.__express);
   app.disable('x-powered-by');
+
+  // For the platform's health checks: no JWT, no log line, no details.
+  app.get(server.HEALTH_PATH, server.health(addon));
 
   if (app.get('env') !== 'test') {
     app.use(requestLog);
@@ -36,12 +48,15 @@ function createApp() {
   // Bitbucket sends its REST API's address as baseApiUrl. ACE calls the
   // host at baseUrl, so store the API address there before ACE saves the
   // installation; addon.httpClient(req) then reaches api.bitbucket.org.
-  app.post('/installed', (req, res, next) => {
-    if (req.body && req.body.baseApiUrl) {
-      req.body.baseUrl = req.body.baseApiUrl;
-    }
-    next();
-  });
+  // (Jira and Confluence send the site's baseUrl, which is their API's.)
+  if (addon.config.product().isBitbucket) {
+    app.post('/installed', (req, res, next) => {
+      if (req.body && req.body.baseApiUrl) {
+        req.body.baseUrl = req.body.baseApiUrl;
+      }
+      next();
+    });
+  }
 
   app.use(addon.middleware());
 
@@ -56,8 +71,12 @@ function createApp() {
 }
 
 // handleError keeps stack traces out of responses and logs them instead.
+// Only an HTTP error status (400-599) in err.status or err.code (ACE sets
+// code) becomes the response's; any other code (a system error's number)
+// is a 500.
 function handleError(err, req, res, _next) {
-  const status = Number.isInteger(err.status) ? err.status : Number.isInteger(err.code) ? err.code : 500;
+  const httpStatus = (v) => Number.isInteger(v) && v >= 400 && v <= 599;
+  const status = httpStatus(err.status) ? err.status : httpStatus(err.code) ? err.code : 500;
   if (status >= 500) {
     console.error(err);
   }
@@ -74,38 +93,23 @@ function requestLog(req, res, next) {
   next();
 }
 
-// start listens on the configured port and resolves with the server once
-// it accepts connections; tests call it with port 0.
+// start listens on the given port (the configured one when undefined) and
+// resolves with the server once it accepts connections; tests call it with
+// port 0.
 function start(port) {
   const { app, addon } = createApp();
   return new Promise((resolve, reject) => {
-    const server = app.listen(port === undefined ? app.get('port') : port, () => {
-      resolve({ app, addon, server });
+    const srv = app.listen(port === undefined ? app.get('port') : port, () => {
+      resolve({ app, addon, server: srv });
     });
-    server.on('error', reject);
+    srv.on('error', reject);
   });
 }
 
-module.exports = { createApp, start };
+module.exports = { createApp, start, handleError };
 
+// `node app.js`: check the environment and the store, listen, and stop
+// cleanly on SIGTERM (lib/server.js).
 if (require.main === module) {
-  start().then(
-    ({ addon, server }) => {
-      const { port } = server.address();
-      console.log(`${addon.descriptor.name} is listening on port ${port}`);
-      console.log(`Descriptor: ${addon.config.localBaseUrl()}/atlassian-connect.json`);
-      const stop = () => {
-        server.close(() => process.exit(0));
-        server.closeIdleConnections();
-        // Open requests get a moment to finish, then the process ends.
-        setTimeout(() => process.exit(0), 3000).unref();
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    },
-    (err) => {
-      console.error(`Cannot start: ${err.message}`);
-      process.exit(1);
-    }
-  );
+  server.main(createApp);
 }
