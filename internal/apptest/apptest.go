@@ -358,7 +358,13 @@ func StartApp(t testing.TB, dir string, env ...string) string {
 // restart it or read what it printed.
 func StartAppTB(t testing.TB, dir string, env ...string) *App {
 	t.Helper()
-	a, err := Start(dir, env...)
+	return StartAppOn(t, testenv.Node{}, dir, env...)
+}
+
+// StartAppOn is StartAppTB on the given node.
+func StartAppOn(t testing.TB, node testenv.Node, dir string, env ...string) *App {
+	t.Helper()
+	a, err := StartOn(node, dir, env...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -208,17 +208,7 @@ func productEndToEnd(t *testing.T, node testenv.Node, tmpl string) {
 	p := newFakeProduct(t, Values.Key, contextDir)
 	// The app advertises its local URL as baseUrl; the install's aud must
 	// be that.
-	a, err := StartOn(node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.Stop()
-		if t.Failed() {
-			t.Logf("app output:\n%s", a.Output())
-		}
-	})
-	appBase := a.URL
+	appBase := StartAppOn(t, node, dir, "CONNECT_KEYS_CDN_URL="+p.url+"/keys").URL
 	client := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	do := func(method, path, auth string, body any) (int, string) {
 		t.Helper()
