@@ -41,7 +41,10 @@ type Factory struct {
 	IO        *IOStreams
 	Prompter  Prompter
 	Templates fs.FS
-	Now       func() time.Time
+	// History holds earlier versions of the templates, for update; nil
+	// is the embedded history.
+	History fs.FS
+	Now     func() time.Time
 	// Getenv reads the environment; tests may replace it.
 	Getenv func(string) string
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/build"
 	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
 )
@@ -33,6 +34,13 @@ type newOptions struct {
 	Overwrite   bool
 	Yes         bool
 	DryRun      bool
+	Set         []string
+	AllowHTTP   bool
+
+	ctx     context.Context // ends on Ctrl-C, which stops a download
+	spec    tmplsource.Spec
+	opened  *tmplsource.Opened
+	answers map[string]string
 
 	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
 	// writer stop after the first staged file, write "staged 1 of N" to
@@ -81,6 +89,19 @@ Connect is ending: Bitbucket stopped installing new Connect apps on
 for maintaining existing apps, for learning and for local end-to-end work;
 build new apps on Forge.
 
+-t takes a built-in template name, an http(s):// URL of a zip, a local .zip
+file or a local directory. A zip whose files sit in one top-level folder
+(a Bitbucket or GitHub download) is read from inside it. A template with a
+connectgen-template.json declares variables (asked for, or given with
+--set NAME=VALUE) and which files are rendered with [[ ]]; one without it
+is a plain ACE app, copied as atlas-connect copies it, with package.json's
+name set to NAME. Archives are checked before anything is written: paths
+leaving the project, links, device files, duplicates, too many files or
+bytes and zip bombs are refused. Downloads use https (http:// only to this
+machine, or with --allow-http) and are cached by URL and content hash.
+The project's .connectgen.json records the template and the answers, for
+connectgen update.
+
 Nothing is written until every file rendered, and files are moved into
 place only when all of them were written: an error or Ctrl-C leaves no
 half-made project. An existing non-empty directory is refused unless
@@ -100,7 +121,12 @@ replace the template's own files, after a confirmation) is given.`,
   connectgen new hello-portal -t jira-service-desk --yes
 
   # See what would be written into an existing project
-  connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run`,
+  connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run
+
+  # From a team's template: a zip URL (its case is kept), a zip or a folder
+  connectgen new my-app -t https://example.com/Templates/ACE-App.zip --yes
+  connectgen new my-app -t ./ace-template.zip --yes
+  connectgen new my-app -t ../our-template --set team=payments --yes`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageErrorf("new takes one NAME, got %d arguments: %s", len(args), strings.Join(args, " "))
@@ -126,7 +152,9 @@ replace the template's own files, after a confirmation) is given.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Template, "template", "t", "", "template to use: bitbucket, jira, confluence or jira-service-desk")
+	fl.StringVarP(&opts.Template, "template", "t", "", "template: a built-in name (bitbucket, jira, confluence, jira-service-desk; any case), an http(s):// zip URL, a .zip file or a directory")
+	fl.StringArrayVar(&opts.Set, "set", nil, "answer a template variable, NAME=VALUE (repeatable)")
+	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
 	fl.StringVar(&opts.Key, "key", "", "app key (default: derived from NAME)")
 	fl.StringVar(&opts.AppName, "app-name", "", "display name of the app (default: derived from NAME)")
 	fl.StringVar(&opts.Description, "description", "", "description of the app (default: \"A <product> Cloud Connect app\")")
@@ -142,6 +170,7 @@ replace the template's own files, after a confirmation) is given.`,
 
 func runNew(ctx context.Context, opts *newOptions) error {
 	f := opts.f
+	opts.ctx = ctx
 	if err := opts.complete(); err != nil {
 		return err
 	}
@@ -157,9 +186,19 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	data := scaffold.Data{
 		Name: opts.Name, Key: opts.Key, AppName: opts.AppName, Description: opts.Description,
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
-		Template: opts.Template, Version: build.String(),
 	}
-	files, err := scaffold.Render(f.Templates, opts.Template, data, templates.EditorFiles(opts.Template)...)
+	// The editor schema is the product's: a built-in template's, or the
+	// one a plain ACE app's config.json names (Bitbucket when it names
+	// none); an outside template's own files win.
+	product := opts.Template
+	if opts.spec.Kind != tmplsource.Builtin {
+		product = opts.opened.Template.Product()
+	}
+	editor := templates.EditorFiles(product)
+	if opts.spec.Kind != tmplsource.Builtin {
+		editor = opts.opened.Template.WithoutOwn(editor)
+	}
+	files, err := opts.opened.Render(data, opts.answers, build.String(), editor...)
 	if err != nil {
 		return failf("%w", err)
 	}
@@ -253,11 +292,14 @@ func (o *newOptions) complete() error {
 		}
 		o.Template = v
 	}
-	t, err := checkTemplate(o.Template, available)
-	if err != nil {
+	if err := o.openTemplate(available); err != nil {
 		return err
 	}
-	o.Template = t
+	// A plain ACE app uses none of the values below: they are recorded
+	// with their defaults, not asked for.
+	if o.opened.Template.Kind == scaffold.KindPlain {
+		interactive = false
+	}
 	ask := func(dst *string, label, def string, check func(string) error) error {
 		if *dst == "" {
 			if interactive {
@@ -301,7 +343,10 @@ func (o *newOptions) complete() error {
 	if err := ask(&o.VendorName, "Vendor name", defaultVendorName, nonEmpty("--vendor-name")); err != nil {
 		return err
 	}
-	return ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL)
+	if err := ask(&o.VendorURL, "Vendor URL", defaultVendorURL, validVendorURL); err != nil {
+		return err
+	}
+	return o.completeVariables(interactive)
 }
 
 // checkTemplate returns the template's name as the templates spell it:

@@ -63,6 +63,8 @@ them (the Jira and Confluence apps' own tests play their product).
 Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
   connectgen new hello-jira -t jira
+  connectgen new my-app -t https://example.com/templates/ace-app.zip
+  connectgen update --dir a-quick-addon --dry-run
   connectgen validate a-quick-addon/atlassian-connect.json
   connectgen run --local --dir a-quick-addon
   connectgen forge plan a-quick-addon         # what moves where in Forge`,
@@ -77,6 +79,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 	})
 	root.AddCommand(
 		newNewCmd(f, nil),
+		newUpdateCmd(f, nil),
 		newValidateCmd(f, nil),
 		newRunCmd(f, nil),
 		newSimulateCmd(f, nil),

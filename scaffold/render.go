@@ -14,7 +14,6 @@
 package scaffold
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,9 +21,7 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"text/template"
-
-	"github.com/Masterminds/sprig/v3"
+	"testing/fstest"
 )
 
 // Data is what a template may refer to.
@@ -55,22 +52,39 @@ type File struct {
 // RecordFile is the file in which a project records how it was generated.
 const RecordFile = ".connectgen.json"
 
-// Record is the content of RecordFile.
+// Record is the content of RecordFile: enough to render the project again
+// exactly as it was made, which is what connectgen update starts from.
 type Record struct {
+	// Template is the built-in template's name, or the URL or path the
+	// template was read from.
 	Template string `json:"template"`
-	Version  string `json:"connectgenVersion"`
-	Values   Data   `json:"values"`
+	// Version is connectgen's version.
+	Version string `json:"connectgenVersion"`
+	// TemplateVersion is a built-in template's version (TreeVersion), or
+	// the version a template's manifest declares.
+	TemplateVersion string `json:"templateVersion,omitempty"`
+	// Source says where an outside template came from, with its hash.
+	Source *Source `json:"source,omitempty"`
+	// Product is the product a plain ACE template's config.json names.
+	Product string `json:"product,omitempty"`
+	Values  Data   `json:"values"`
+	// Answers are the values of the template's own variables.
+	Answers map[string]string `json:"answers,omitempty"`
 }
 
-// LayersFile, in a template folder, names the shared layers the template
-// is built on, one per line: top-level folders of the same fs.FS whose
-// name starts with "_" (they are not templates of their own). A layer's
-// files are rendered first; the template's own files replace a layer's
-// file of the same output path. LayersFile itself is not written.
-const LayersFile = ".connectgen-layers"
+// Source is where an outside template came from.
+type Source struct {
+	// Kind is url, zip or dir.
+	Kind string `json:"kind"`
+	// Ref is the URL as given, or the zip's or folder's absolute path.
+	Ref string `json:"ref"`
+	// Hash is the content hash: of the archive for url and zip, of the
+	// files for dir.
+	Hash string `json:"hash"`
+}
 
 // Templates lists the template names in fsys: its top-level folders,
-// except the shared layers (names starting with "_").
+// except shared layers (names starting with "_").
 func Templates(fsys fs.FS) []string {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
@@ -86,55 +100,106 @@ func Templates(fsys fs.FS) []string {
 	return names
 }
 
-// Render renders the template called name from fsys with data and returns
-// the project's files sorted by path, RecordFile among them, and the extra
-// files (made by code, such as the editor's descriptor schema) which go
-// through the same checks: no two files with one path, no path outside
-// the project. Nothing is written. Every file is rendered before Render
-// returns, so a template error is found before the disk is touched.
+// Render renders the built-in template called name from fsys with data and
+// returns the project's files sorted by path, RecordFile among them, and
+// the extra files (made by code, such as the editor's descriptor schema)
+// which go through the same checks: no two files with one path, no path
+// outside the project. Nothing is written. Every file is rendered before
+// Render returns, so a template error is found before the disk is touched.
 func Render(fsys fs.FS, name string, data Data, extra ...File) ([]File, error) {
-	if !fs.ValidPath(name) || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("invalid template name %q", name)
-	}
-	if fi, err := fs.Stat(fsys, name); err != nil || !fi.IsDir() {
-		return nil, fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
-	}
-	funcs := sprig.HermeticTxtFuncMap()
-	funcs["json"] = jsonString
-	// One root holds the delimiters, options and functions; each file is
-	// a template of its own name in its set (Funcs checks every function
-	// by reflection, so it is called once, not per file).
-	root := template.New("").Delims("[[", "]]").Option("missingkey=error").Funcs(funcs)
-	layers, err := readLayers(fsys, name)
+	t, version, err := Builtin(fsys, name)
 	if err != nil {
 		return nil, err
 	}
-	var files []File
-	for _, dir := range append(layers, name) {
-		own, err := renderDir(fsys, dir, root, data)
-		if err != nil {
-			return nil, err
-		}
-		files = mergeFiles(files, own)
-	}
-	rec, err := json.MarshalIndent(Record{Template: name, Version: data.Version, Values: data}, "", "  ")
+	rec := Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	files, err := t.Render(data, nil, rec, extra...)
 	if err != nil {
-		return nil, err
-	}
-	files = append(files, File{Path: RecordFile, Content: append(rec, '\n'), Mode: 0o644})
-	files = append(files, extra...)
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
-	for i := 1; i < len(files); i++ {
-		if files[i].Path == files[i-1].Path {
-			return nil, fmt.Errorf("template %s: two files render to %s", name, files[i].Path)
-		}
-	}
-	for _, f := range files {
-		if !fs.ValidPath(f.Path) || path.Clean(f.Path) != f.Path {
-			return nil, fmt.Errorf("template %s: invalid output path %q", name, f.Path)
-		}
+		return nil, fmt.Errorf("template %s: %w", name, err)
 	}
 	return files, nil
+}
+
+// builtinLayersFile, in a built-in template's folder, names shared layers
+// (top-level folders starting with "_") the template is built on, one per
+// line; the template's own files replace a layer's file of the same
+// output path.
+const builtinLayersFile = ".connectgen-layers"
+
+// BuiltinTree is the source tree of built-in template name: its folder,
+// over the layers it names. The tree is what the template's version is
+// computed from and what the history keeps, so a change to a shared layer
+// is a new version of every template built on it.
+func BuiltinTree(fsys fs.FS, name string) (fs.FS, error) {
+	b, err := fs.ReadFile(fsys, path.Join(name, builtinLayersFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fs.Sub(fsys, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var dirs []string
+	for _, line := range strings.Split(string(b), "\n") {
+		l := strings.TrimSpace(line)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		if !strings.HasPrefix(l, "_") || strings.Contains(l, "/") || !fs.ValidPath(l) {
+			return nil, fmt.Errorf("template %s: layer %q in %s is not a top-level folder starting with _", name, l, builtinLayersFile)
+		}
+		dirs = append(dirs, l)
+	}
+	tree := fstest.MapFS{}
+	byOut := map[string]string{} // output path -> source path in tree
+	for _, dir := range append(dirs, name) {
+		err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			rel := strings.TrimPrefix(p, dir+"/")
+			if rel == builtinLayersFile {
+				return nil
+			}
+			data, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			out := strings.TrimSuffix(rel, ".tmpl")
+			if prev, ok := byOut[out]; ok {
+				delete(tree, prev)
+			}
+			byOut[out] = rel
+			tree[rel] = &fstest.MapFile{Data: data, Mode: 0o644}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+	}
+	return tree, nil
+}
+
+// Builtin opens the built-in template called name in fsys, with its
+// version.
+func Builtin(fsys fs.FS, name string) (*Template, string, error) {
+	if !fs.ValidPath(name) || strings.Contains(name, "/") {
+		return nil, "", fmt.Errorf("invalid template name %q", name)
+	}
+	if fi, err := fs.Stat(fsys, name); err != nil || !fi.IsDir() {
+		return nil, "", fmt.Errorf("unknown template %q (available: %s)", name, strings.Join(Templates(fsys), ", "))
+	}
+	sub, err := BuiltinTree(fsys, name)
+	if err != nil {
+		return nil, "", err
+	}
+	version, err := TreeVersion(sub)
+	if err != nil {
+		return nil, "", err
+	}
+	t, err := OpenTemplate(sub, true)
+	if err != nil {
+		return nil, "", fmt.Errorf("template %s: %w", name, err)
+	}
+	return t, version, nil
 }
 
 // jsonString is the template function json: v as a JSON value, without
@@ -148,85 +213,4 @@ func jsonString(v any) (string, error) {
 		return "", err
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil
-}
-
-// readLayers returns the layers template name is built on (LayersFile).
-func readLayers(fsys fs.FS, name string) ([]string, error) {
-	b, err := fs.ReadFile(fsys, path.Join(name, LayersFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var layers []string
-	for _, line := range strings.Split(string(b), "\n") {
-		l := strings.TrimSpace(line)
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		if !strings.HasPrefix(l, "_") || strings.Contains(l, "/") || !fs.ValidPath(l) {
-			return nil, fmt.Errorf("template %s: layer %q in %s is not a top-level folder starting with _", name, l, LayersFile)
-		}
-		if fi, err := fs.Stat(fsys, l); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("template %s: layer %q in %s does not exist", name, l, LayersFile)
-		}
-		layers = append(layers, l)
-	}
-	return layers, nil
-}
-
-// renderDir renders the files of one folder (a template or a layer).
-func renderDir(fsys fs.FS, name string, root *template.Template, data Data) ([]File, error) {
-	var files []File
-	err := fs.WalkDir(fsys, name, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel := strings.TrimPrefix(p, name+"/")
-		if rel == LayersFile {
-			return nil
-		}
-		src, err := fs.ReadFile(fsys, p)
-		if err != nil {
-			return err
-		}
-		out := src
-		if strings.HasSuffix(rel, ".tmpl") {
-			rel = strings.TrimSuffix(rel, ".tmpl")
-			t, err := root.New(p).Parse(string(src))
-			if err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			var buf bytes.Buffer
-			if err := t.Execute(&buf, data); err != nil {
-				return fmt.Errorf("template %s: %w", p, err)
-			}
-			out = buf.Bytes()
-		}
-		// Embedded files report mode 0444; what a project needs is decided here.
-		files = append(files, File{Path: rel, Content: out, Mode: 0o644})
-		return nil
-	})
-	return files, err
-}
-
-// mergeFiles adds over to base; a file of over replaces base's file of the
-// same path.
-func mergeFiles(base, over []File) []File {
-	idx := make(map[string]int, len(base))
-	for i, f := range base {
-		idx[f.Path] = i
-	}
-	for _, f := range over {
-		if i, ok := idx[f.Path]; ok {
-			base[i] = f
-			continue
-		}
-		base = append(base, f)
-	}
-	return base
 }

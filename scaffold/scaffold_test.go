@@ -71,7 +71,7 @@ func TestRenderErrors(t *testing.T) {
 	for _, tc := range []struct{ name, want string }{
 		{"missing", `unknown template "missing" (available: bad, env, other, t)`},
 		{"../t", "invalid template name"},
-		{"bad", "can't evaluate field Nope"},
+		{"bad", `map has no entry for key "Nope"`},
 		// sprig's hermetic map has no env: templates cannot read the environment.
 		{"env", `function "env" not defined`},
 	} {

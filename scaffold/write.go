@@ -34,6 +34,9 @@ const (
 	Replace   Action = "replace"
 	Unchanged Action = "unchanged" // already there with the same content
 	Refuse    Action = "refuse"    // in the way; Entry.Reason says why
+	// Remove deletes the file; only connectgen update plans it, for a
+	// file the template dropped and the user never changed.
+	Remove Action = "remove"
 )
 
 // Entry is one file of a plan.
@@ -272,19 +275,14 @@ func moveInto(p *Plan, stage, backup string) error {
 		}
 	}
 	for _, e := range p.Entries {
-		if e.Action != Create && e.Action != Replace {
+		if e.Action != Create && e.Action != Replace && e.Action != Remove {
 			continue
 		}
 		rel := filepath.FromSlash(e.File.Path)
 		dst := filepath.Join(p.Target, rel)
-		for _, d := range missingDirs(p.Target, path.Dir(e.File.Path)) {
-			if err := os.Mkdir(d, 0o755); err != nil {
-				rollback()
-				return err
-			}
-			undo = append(undo, func() { os.Remove(d) })
-		}
-		if e.Action == Replace {
+		// A replaced or removed file is moved aside into backup first, so
+		// that a failure later can put it back.
+		if e.Action == Replace || e.Action == Remove {
 			bak := filepath.Join(backup, rel)
 			if err := os.MkdirAll(filepath.Dir(bak), 0o755); err != nil {
 				rollback()
@@ -295,6 +293,16 @@ func moveInto(p *Plan, stage, backup string) error {
 				return err
 			}
 			undo = append(undo, func() { os.Rename(bak, dst) })
+		}
+		if e.Action == Remove {
+			continue
+		}
+		for _, d := range missingDirs(p.Target, path.Dir(e.File.Path)) {
+			if err := os.Mkdir(d, 0o755); err != nil {
+				rollback()
+				return err
+			}
+			undo = append(undo, func() { os.Remove(d) })
 		}
 		if err := os.Rename(filepath.Join(stage, rel), dst); err != nil {
 			rollback()

@@ -1,0 +1,184 @@
+package cmd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/connectgen/connectgen/internal/build"
+	"github.com/connectgen/connectgen/internal/tmplsource"
+	"github.com/connectgen/connectgen/internal/update"
+	"github.com/connectgen/connectgen/scaffold"
+)
+
+type updateOptions struct {
+	f *Factory
+
+	Dir        string
+	To         string
+	Set        []string
+	DryRun     bool
+	AllowDirty bool
+	AllowHTTP  bool
+}
+
+func newUpdateCmd(f *Factory, runF func(*updateOptions) error) *cobra.Command {
+	opts := &updateOptions{f: f}
+	c := &cobra.Command{
+		Use:   "update",
+		Short: "Bring a newer template into a project, keeping your edits",
+		Long: `Update the project in --dir (default: the working directory) to a newer
+version of the template it was made from, or to another template.
+
+The project's .connectgen.json names the template (a built-in template and
+its version, or a URL, zip or folder with its content hash) and the
+answers. update renders that template as it was (the base) and the new one
+with the same answers, then merges three ways, file by file:
+
+  update     you had not changed the file: the new version replaces it
+  merge      you and the template changed different lines: both kept
+  conflict   you both changed the same lines: conflict markers
+             (<<<<<<< yours ... ======= ... >>>>>>> template); exit 1
+  add        the template has a new file
+  delete     the template dropped a file you never changed
+  keep       you deleted a file (it stays deleted), or changed a file the
+             template dropped (it stays)
+
+Before a file is replaced, merged or deleted your version is copied to
+.connectgen/backup/<time>/ inside the project, and the update is written as
+one step: all of it or nothing. A project with uncommitted git changes is
+refused unless --allow-dirty is given, so that git shows what update did.
+
+Exit codes: 0 updated (or nothing to do), 1 conflicts were written or the
+update failed, 2 usage error.`,
+		Example: `  # Update to the template of this connectgen, see the plan first
+  connectgen update --dry-run
+  connectgen update
+
+  # Change a recorded answer while updating
+  connectgen update --set appName="PR Stats" --set vendorUrl=https://acme.example
+
+  # Update to another source: a newer zip of the team's template
+  connectgen update --to https://example.com/templates/ace-app-v2.zip --dir my-app
+
+  # Update to a given version of the built-in template
+  connectgen update --to t3ea964dbe185`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return runUpdate(c.Context(), opts)
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&opts.Dir, "dir", ".", "the project's directory")
+	fl.StringVar(&opts.To, "to", "", "template to update to: a version of the built-in template, or a -t source (default: the newest of the recorded source)")
+	fl.StringArrayVar(&opts.Set, "set", nil, "change a recorded answer, KEY=VALUE (key, appName, description, vendorName, vendorUrl or a template variable)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be updated, merged or added; write nothing")
+	fl.BoolVar(&opts.AllowDirty, "allow-dirty", false, "update even if the project has uncommitted git changes")
+	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
+	return c
+}
+
+func runUpdate(ctx context.Context, opts *updateOptions) error {
+	f := opts.f
+	set, err := parseSet(opts.Set)
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return failf("%w", err)
+	}
+	p, err := update.Prepare(ctx, f.resolver(opts.AllowHTTP), update.Options{
+		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty,
+		Now: f.Now(), ConnectgenVersion: build.String(),
+	})
+	if err != nil {
+		var ue *update.UsageError
+		var se *tmplsource.UsageError
+		if errors.As(err, &ue) || errors.As(err, &se) {
+			return usageErrorf("%w", err)
+		}
+		return failf("%w", err)
+	}
+	if opts.DryRun {
+		printUpdatePlan(f, p, true)
+		return nil
+	}
+	if !p.Changes() {
+		fmt.Fprintf(f.IO.Out, "%s is up to date with %s\n", opts.Dir, p.To)
+		return nil
+	}
+	if err := update.Apply(ctx, p, &scaffold.Writer{}); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return failf("%w", err)
+	}
+	printUpdatePlan(f, p, false)
+	if c := p.Conflicts(); len(c) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "connectgen: %d files have conflicts to resolve (search for <<<<<<<): %s\n", len(c), joinShort(c, 8))
+		return silentExit(ExitFailure)
+	}
+	return nil
+}
+
+func printUpdatePlan(f *Factory, p *update.Plan, dry bool) {
+	out := bufio.NewWriter(f.IO.Out)
+	defer out.Flush()
+	if dry {
+		fmt.Fprintf(out, "Dry run: update from %s to %s (nothing written):\n", p.From, p.To)
+	} else {
+		fmt.Fprintf(out, "Updated from %s to %s:\n", p.From, p.To)
+	}
+	for _, e := range p.Entries {
+		if e.Action == update.Unchanged && e.Note == "" {
+			continue
+		}
+		line := fmt.Sprintf("  %-9s %s", e.Action, e.Path)
+		if e.Action == update.Conflict {
+			line += fmt.Sprintf(" (%d conflicting regions)", e.Conflicts)
+		}
+		if e.Note != "" {
+			line += " (" + e.Note + ")"
+		}
+		fmt.Fprintln(out, line)
+	}
+	if !dry && backedUp(p) {
+		fmt.Fprintf(out, "Your previous versions of the changed files are in %s\n", p.Backup)
+	}
+}
+
+func backedUp(p *update.Plan) bool {
+	for _, e := range p.Entries {
+		switch e.Action {
+		case update.Merge, update.Conflict, update.Delete:
+			return true
+		case update.Update:
+			if e.Path != scaffold.RecordFile {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func joinShort(items []string, max int) string {
+	s := ""
+	for i, it := range items {
+		if i == max {
+			return s + fmt.Sprintf(" and %d more", len(items)-max)
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += it
+	}
+	return s
+}
