@@ -2,7 +2,7 @@
 // folder per template. Files ending in .tmpl are rendered (see package
 // scaffold for the delimiters); every other file is copied as it is.
 // Folders starting with "_" are shared layers that templates name in
-// their .connectgen-layers file (scaffold.LayersFile): _ace holds what
+// their .connectgen-layers file (see scaffold.BuiltinTree): _ace holds what
 // every template shares, and jira, confluence and jira-service-desk are
 // built on _jira-confluence and differ only in their descriptor.
 package templates
