@@ -120,6 +120,12 @@ func runInstallLink(opts *installLinkOptions) error {
 		return failf("%w", err)
 	}
 
+	if desc != nil {
+		if p := projectProduct(descFile, src); p == descriptor.Jira || p == descriptor.Confluence {
+			return usageErrorf("install links are Bitbucket's; this is a %s app, and %s sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)", p.Title(), p.Title())
+		}
+	}
+
 	base := strings.TrimSpace(opts.BaseURL)
 	if base == "" && desc != nil && !descriptor.HasPlaceholder(desc.BaseURL) {
 		base = desc.BaseURL
@@ -177,4 +183,13 @@ func installLinkUsage(err error, inProject bool) error {
 		return usageErrorf("%w", err)
 	}
 	return usageErrorf("%s", strings.Join(lines, "\n  "))
+}
+
+// projectProduct is the product of the app whose descriptor descFile
+// holds src: the config.json beside it, else what the descriptor shows.
+func projectProduct(descFile string, src []byte) descriptor.Product {
+	if p, err := descriptor.ProductBeside(descFile, descFile); err == nil && p != "" {
+		return p
+	}
+	return descriptor.Validate(descFile, src, descriptor.Options{}).Product
 }

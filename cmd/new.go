@@ -49,25 +49,45 @@ type newOptions struct {
 	pauseMarker string
 }
 
-// productTemplates are the names atlas-connect knows; only bitbucket is ours.
-var productTemplates = []string{"jira", "confluence", "jira-service-desk"}
-
 const (
-	defaultDescription = "A Bitbucket Cloud Connect app"
-	defaultVendorName  = "Example Vendor"
-	defaultVendorURL   = "https://example.com"
+	defaultVendorName = "Example Vendor"
+	defaultVendorURL  = "https://example.com"
 )
+
+// defaultDescription is the description an app gets without
+// --description: it names the product the template is for.
+func defaultDescription(template string) string {
+	switch template {
+	case "jira":
+		return "A Jira Cloud Connect app"
+	case "confluence":
+		return "A Confluence Cloud Connect app"
+	case "jira-service-desk":
+		return "A Jira Service Management Cloud Connect app"
+	}
+	return "A Bitbucket Cloud Connect app"
+}
 
 func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
 	opts := &newOptions{f: f}
 	c := &cobra.Command{
 		Use:   "new [NAME]",
 		Short: "Create a new Connect app from a template",
-		Long: `Create a new Bitbucket Cloud Connect app in the directory NAME.
+		Long: `Create a new Connect app in the directory NAME, for Bitbucket Cloud
+(-t bitbucket), Jira (-t jira), Confluence (-t confluence) or Jira Service
+Management (-t jira-service-desk); template names ignore case, as
+atlas-connect's do.
 
 The app is a Node/Express project on atlassian-connect-express with the
-descriptor atlassian-connect.json, ready for npm install. Every value has a
-flag; on a terminal missing values are asked for, --yes takes the defaults.
+descriptor atlassian-connect.json, ready for npm install, with its own
+tests (npm test). Every value has a flag; on a terminal missing values are
+asked for, --yes takes the defaults.
+
+Connect is ending: Bitbucket stopped installing new Connect apps on
+2026-02-02; Jira and Confluence blocked private Connect installs from
+2026-03-31 and end Connect support in December 2026. The generated apps are
+for maintaining existing apps, for learning and for local end-to-end work;
+build new apps on Forge.
 
 -t takes a built-in template name, an http(s):// URL of a zip, a local .zip
 file or a local directory. A zip whose files sit in one top-level folder
@@ -94,6 +114,11 @@ replace the template's own files, after a confirmation) is given.`,
   connectgen new pr-stats -t bitbucket --key com.example.pr-stats \
     --app-name "PR Stats" --description "Pull request statistics" \
     --vendor-name "Example Inc." --vendor-url https://example.com --dir ~/src
+
+  # A Jira app, a Confluence app and a Jira Service Management portal app
+  connectgen new hello-jira -t jira --yes
+  connectgen new hello-confluence -t Confluence --yes
+  connectgen new hello-portal -t jira-service-desk --yes
 
   # See what would be written into an existing project
   connectgen new a-quick-addon -t bitbucket --yes --overwrite --dry-run
@@ -127,12 +152,12 @@ replace the template's own files, after a confirmation) is given.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&opts.Template, "template", "t", "", "template: a built-in name (bitbucket), an http(s):// zip URL, a .zip file or a directory")
+	fl.StringVarP(&opts.Template, "template", "t", "", "template: a built-in name (bitbucket, jira, confluence, jira-service-desk; any case), an http(s):// zip URL, a .zip file or a directory")
 	fl.StringArrayVar(&opts.Set, "set", nil, "answer a template variable, NAME=VALUE (repeatable)")
 	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
 	fl.StringVar(&opts.Key, "key", "", "app key (default: derived from NAME)")
 	fl.StringVar(&opts.AppName, "app-name", "", "display name of the app (default: derived from NAME)")
-	fl.StringVar(&opts.Description, "description", "", "description of the app (default \""+defaultDescription+"\")")
+	fl.StringVar(&opts.Description, "description", "", "description of the app (default: \"A <product> Cloud Connect app\")")
 	fl.StringVar(&opts.VendorName, "vendor-name", "", "vendor name (default \""+defaultVendorName+"\")")
 	fl.StringVar(&opts.VendorURL, "vendor-url", "", "vendor URL (default "+defaultVendorURL+")")
 	fl.StringVar(&opts.Dir, "dir", "", "parent directory of the project (default: the working directory)")
@@ -162,14 +187,16 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		Name: opts.Name, Key: opts.Key, AppName: opts.AppName, Description: opts.Description,
 		VendorName: opts.VendorName, VendorURL: opts.VendorURL,
 	}
-	// The editor schema is Bitbucket's descriptor schema: not for a plain
-	// Jira or Confluence app, and an outside template's own files win.
-	var editor []scaffold.File
-	if p := opts.opened.Template.Product(); p == "" || p == "bitbucket" {
-		editor = templates.EditorFiles()
-		if opts.spec.Kind != tmplsource.Builtin {
-			editor = opts.opened.Template.WithoutOwn(editor)
-		}
+	// The editor schema is the product's: a built-in template's, or the
+	// one a plain ACE app's config.json names (Bitbucket when it names
+	// none); an outside template's own files win.
+	product := opts.Template
+	if opts.spec.Kind != tmplsource.Builtin {
+		product = opts.opened.Template.Product()
+	}
+	editor := templates.EditorFiles(product)
+	if opts.spec.Kind != tmplsource.Builtin {
+		editor = opts.opened.Template.WithoutOwn(editor)
 	}
 	files, err := opts.opened.Render(data, opts.answers, build.String(), editor...)
 	if err != nil {
@@ -228,7 +255,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 		return failf("%w", err)
 	}
-	printCreated(f, plan, display)
+	printCreated(f, plan, display, opts.Template)
 	return nil
 }
 
@@ -310,7 +337,7 @@ func (o *newOptions) complete() error {
 	if err := ask(&o.AppName, "App name", scaffold.DeriveAppName(o.Name), nonEmpty("--app-name")); err != nil {
 		return err
 	}
-	if err := ask(&o.Description, "Description", defaultDescription, nonEmpty("--description")); err != nil {
+	if err := ask(&o.Description, "Description", defaultDescription(o.Template), nonEmpty("--description")); err != nil {
 		return err
 	}
 	if err := ask(&o.VendorName, "Vendor name", defaultVendorName, nonEmpty("--vendor-name")); err != nil {
@@ -322,18 +349,15 @@ func (o *newOptions) complete() error {
 	return o.completeVariables(interactive)
 }
 
-func checkTemplate(name string, available []string) error {
+// checkTemplate returns the template's name as the templates spell it:
+// names ignore case, as atlas-connect's do (-t JIRA is jira).
+func checkTemplate(name string, available []string) (string, error) {
 	for _, a := range available {
-		if a == name {
-			return nil
+		if strings.EqualFold(a, name) {
+			return a, nil
 		}
 	}
-	for _, p := range productTemplates {
-		if p == name {
-			return usageErrorf("template %q is not available: connectgen makes Bitbucket Cloud apps only (available: %s)", name, strings.Join(available, ", "))
-		}
-	}
-	return usageErrorf("unknown template %q (available: %s)", name, strings.Join(available, ", "))
+	return "", usageErrorf("unknown template %q (available: %s)", name, strings.Join(available, ", "))
 }
 
 func nonEmpty(flag string) func(string) error {
@@ -371,7 +395,7 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 	}
 }
 
-func printCreated(f *Factory, p *scaffold.Plan, display string) {
+func printCreated(f *Factory, p *scaffold.Plan, display, template string) {
 	out := bufio.NewWriter(f.IO.Out)
 	defer out.Flush()
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
@@ -386,6 +410,20 @@ func printCreated(f *Factory, p *scaffold.Plan, display string) {
 		if e.Action == scaffold.Create || e.Action == scaffold.Replace {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
+	}
+	if templates.Product(template) != descriptor.Bitbucket {
+		fmt.Fprintf(out, `
+Next steps:
+  cd %s
+  npm install
+  npm test                                         # install, pages, context token and uninstall, in-process
+  connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
+
+Connect is ending for Jira and Confluence (private installs blocked since
+2026-03-31, end of support December 2026): use this app to maintain an
+existing app, to learn, or for local end-to-end work; build new apps on Forge.
+`, shellQuote(display))
+		return
 	}
 	fmt.Fprintf(out, `
 Next steps:

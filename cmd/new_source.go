@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/tmplsource"
@@ -19,11 +18,10 @@ func (o *newOptions) openTemplate(available []string) error {
 		return err
 	}
 	o.answers = set
-	if err := checkTemplate(o.Template, available); err != nil {
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Code != ExitUsage || isProductTemplate(o.Template, available) {
-			return err
-		}
+	// A built-in name, in any case (-t JIRA is jira, as atlas-connect
+	// reads it); anything else is a URL, zip or folder for the resolver.
+	if t, err := checkTemplate(o.Template, available); err == nil {
+		o.Template = t
 	}
 	r := o.f.resolver(o.AllowHTTP)
 	spec, err := r.Parse(o.Template)
@@ -47,24 +45,6 @@ func (o *newOptions) openTemplate(available []string) error {
 		return failf("%w", err)
 	}
 	return nil
-}
-
-// isProductTemplate says that name is one of atlas-connect's product names
-// that this connectgen does not have, and no file of that name exists.
-func isProductTemplate(name string, available []string) bool {
-	for _, a := range available {
-		if a == name {
-			return false
-		}
-	}
-	for _, p := range productTemplates {
-		if p == name {
-			if _, err := os.Stat(name); err != nil {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // completeVariables asks for the template's own variables, or takes their

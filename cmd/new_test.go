@@ -215,3 +215,31 @@ func TestVersion(t *testing.T) {
 		t.Errorf("version output %q", got)
 	}
 }
+
+// TestNewInteractiveProduct picks the Confluence template at the prompt:
+// the description's default names the product, and the project is a
+// Confluence app with Confluence's editor schema.
+func TestNewInteractiveProduct(t *testing.T) {
+	dir := t.TempDir()
+	p := &fakePrompter{answers: []string{"wiki-app", "confluence", "", "", "", "", ""}}
+	f, _, errOut := testFactory(p, true)
+	if code := execute(context.Background(), f, []string{"new", "--dir", dir}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, "wiki-app", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if d := read("atlassian-connect.json"); !strings.Contains(d, `"description": "A Confluence Cloud Connect app"`) || !strings.Contains(d, `"system.header/left"`) {
+		t.Errorf("descriptor:\n%s", d)
+	}
+	if c := read("config.json"); !strings.Contains(c, `"product": "confluence"`) {
+		t.Errorf("config.json:\n%s", c)
+	}
+	if s := read(".vscode/atlassian-connect.schema.json"); !strings.Contains(s, "Confluence Cloud Connect app descriptor") {
+		t.Error("the editor schema is not Confluence's")
+	}
+}

@@ -53,14 +53,16 @@ func execute(ctx context.Context, f *Factory, args []string) int {
 func newRootCmd(f *Factory) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "connectgen",
-		Short: "Create, check, run and host Bitbucket Cloud Connect apps",
-		Long: `connectgen creates Bitbucket Cloud Connect apps from embedded templates, checks
-their descriptors as Bitbucket would, runs them with a public base URL and
-hosts them on this machine with a local Bitbucket that installs, calls and
-webhooks them.
+		Short: "Create, check, run and host Bitbucket, Jira and Confluence Connect apps",
+		Long: `connectgen creates Bitbucket Cloud, Jira, Confluence and Jira Service
+Management Connect apps from embedded templates, checks their descriptors as
+the product would, runs them with a public base URL and hosts Bitbucket apps
+on this machine with a local Bitbucket that installs, calls and webhooks
+them (the Jira and Confluence apps' own tests play their product).
 
 Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
+  connectgen new hello-jira -t jira
   connectgen new my-app -t https://example.com/templates/ace-app.zip
   connectgen update --dir a-quick-addon --dry-run
   connectgen validate a-quick-addon/atlassian-connect.json

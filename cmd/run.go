@@ -41,7 +41,7 @@ func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Start the app with its public base URL, and stop it cleanly",
-		Long: `Start the app in this folder (or --dir) the way Bitbucket needs it: with
+		Long: `Start the app in this folder (or --dir) the way its product needs it: with
 AC_LOCAL_BASE_URL set to its public https address, after checking what would
 make it fail.
 
@@ -62,6 +62,14 @@ installs the app in the local host and serves the host's browser page
 (--listen, loopback only) until the app stops, as connectgen simulate
 --serve does; the app is started with AC_HOST_SCRIPT_URL pointing at the
 host's all.js, and uninstalled before it is stopped.
+
+Jira, Confluence and Jira Service Management apps (config.json's product
+jira or confluence) start the same way and are validated by their product's
+rules. run never registers them with a site through ACE's addon.register()
+and credentials.json (it says so once): sites no longer install private
+Connect apps from a descriptor URL. --local checks them with the local Jira
+or Confluence host, started with CONNECT_KEYS_CDN_URL so that ACE verifies
+its signed installs; their own npm test plays the product end to end too.
 
 The port is --port, else the development port in config.json, else 3000.
 The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
@@ -91,6 +99,9 @@ folder is not an app or there is no base URL.`,
   # On this machine, checked by the local Bitbucket host
   connectgen run --local
 
+  # A Jira app behind a tunnel
+  connectgen run --dir hello-jira --base-url https://abc.ngrok.app
+
   # On this machine, clicked through in a browser at http://127.0.0.1:3939/
   connectgen run --local --serve --watch`,
 		Args: cobra.NoArgs,
@@ -112,7 +123,7 @@ folder is not an app or there is no base URL.`,
 	fl.BoolVar(&opts.Watch, "watch", false, "restart the app when a file of the project changes")
 	fl.DurationVar(&opts.Grace, "grace", runner.DefaultGrace, "how long the app gets to stop before it is killed")
 	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local Bitbucket host")
-	fl.BoolVar(&opts.Serve, "serve", false, "with --local, keep the local Bitbucket host running with its browser page instead of running the checks")
+	fl.BoolVar(&opts.Serve, "serve", false, "with --local, keep the local host running with its browser page instead of running the checks")
 	fl.StringVar(&opts.Listen, "listen", hostui.DefaultAddr, "with --serve, the loopback address of the host's page")
 	return c
 }
@@ -141,6 +152,10 @@ func runRun(opts *runOptions) error {
 	proj, err := runner.Detect(opts.Dir)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if cloud := proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence; cloud {
+		// Said once, because ACE's own dev loop does exactly this.
+		fmt.Fprintf(ios.Out, "connectgen: not registering the app with a %s site (ACE's addon.register() with credentials.json): sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)\n", proj.Product.Title())
 	}
 	port := opts.Port
 	if port == 0 {

@@ -24,6 +24,7 @@ type validateOptions struct {
 	Previous            string
 	FailOnScopeIncrease bool
 	PrintSchema         bool
+	Product             string
 	Timeout             time.Duration
 
 	// maxSize is the largest descriptor read; tests lower it.
@@ -34,11 +35,16 @@ func newValidateCmd(f *Factory, runF func(*validateOptions) error) *cobra.Comman
 	opts := &validateOptions{f: f, maxSize: json5.DefaultMaxSize}
 	c := &cobra.Command{
 		Use:   "validate [FILE | URL | -]",
-		Short: "Check a descriptor as Bitbucket would, with exact locations",
-		Long: `Check a Bitbucket Cloud Connect descriptor before Bitbucket rejects it at
-install time. FILE defaults to ./atlassian-connect.json (a directory means
-its atlassian-connect.json); an http(s) URL is fetched, - reads standard
-input.
+		Short: "Check a descriptor as Bitbucket, Jira or Confluence would, with exact locations",
+		Long: `Check a Connect descriptor before the product rejects it at install time.
+FILE defaults to ./atlassian-connect.json (a directory means its
+atlassian-connect.json); an http(s) URL is fetched, - reads standard input.
+
+The product's rules apply: --product bitbucket|jira|confluence|
+jira-service-desk, else the "product" of the config.json beside the
+descriptor (as atlassian-connect-express reads it), else what the
+descriptor shows (jiraIssueGlances is Jira's, staticContentMacros
+Confluence's, READ is a Jira or Confluence scope, repository Bitbucket's).
 
 The descriptor is read as JSON5, like atlassian-connect-express reads it.
 {{localBaseUrl}} is replaced by --base-url; without it the placeholder is
@@ -69,8 +75,12 @@ errors.`,
   git show origin/main:atlassian-connect.json > /tmp/old.json
   connectgen validate --format github --strict --previous /tmp/old.json --fail-on-scope-increase
 
+  # A Confluence app's descriptor, whatever its config.json says
+  connectgen validate my-macro-app --product confluence
+
   # The schema, for another validator or an editor
-  connectgen validate --print-schema > atlassian-connect.schema.json`,
+  connectgen validate --print-schema > atlassian-connect.schema.json
+  connectgen validate --print-schema --product jira > jira-connect.schema.json`,
 		Args: func(c *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return usageErrorf("validate takes one FILE, URL or -, got %d arguments: %s", len(args), strings.Join(args, " "))
@@ -93,7 +103,8 @@ errors.`,
 	fl.BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	fl.StringVar(&opts.Previous, "previous", "", "an older descriptor (FILE or URL) to compare scopes with")
 	fl.BoolVar(&opts.FailOnScopeIncrease, "fail-on-scope-increase", false, "exit 1 when the descriptor asks for more scopes than --previous")
-	fl.BoolVar(&opts.PrintSchema, "print-schema", false, "print the descriptor's JSON Schema and exit")
+	fl.BoolVar(&opts.PrintSchema, "print-schema", false, "print the descriptor's JSON Schema (of --product, default bitbucket) and exit")
+	fl.StringVar(&opts.Product, "product", "", "the product whose rules apply: bitbucket, jira, confluence or jira-service-desk (default: config.json's product, else detected)")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long to wait for a descriptor URL")
 	return c
 }
@@ -117,11 +128,22 @@ func runValidate(opts *validateOptions) error {
 		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	var product descriptor.Product
+	if opts.Product != "" {
+		p, err := descriptor.ParseProduct(opts.Product)
+		if err != nil {
+			return inputError(fmt.Errorf("--product: %w", err))
+		}
+		product = p
+	}
 	if opts.PrintSchema {
 		if opts.Source != "" || opts.Previous != "" {
 			return inputError(errors.New("--print-schema takes no descriptor"))
 		}
-		_, err := out.Write(descriptor.Schema())
+		if product == "" {
+			product = descriptor.Bitbucket
+		}
+		_, err := out.Write(descriptor.SchemaFor(product))
 		return err
 	}
 	if opts.FailOnScopeIncrease && opts.Previous == "" {
@@ -138,8 +160,18 @@ func runValidate(opts *validateOptions) error {
 	if err != nil {
 		return inputError(err)
 	}
-	dopts := descriptor.Options{BaseURL: opts.BaseURL}
+	reason := "--product"
+	if product == "" {
+		if product, err = descriptor.ProductBeside(name, source); err != nil {
+			return inputError(fmt.Errorf("%w; fix it or choose the product with --product", err))
+		}
+		reason = "config.json"
+	}
+	dopts := descriptor.Options{BaseURL: opts.BaseURL, Product: product}
 	res := descriptor.Validate(name, src, dopts)
+	if product != "" {
+		res.ProductReason = reason
+	}
 
 	if opts.Previous != "" {
 		if opts.Previous == "-" && source == "-" {

@@ -384,6 +384,47 @@ func TestRenderJSON(t *testing.T) {
 	t.Fatal("x.json not rendered")
 }
 
+// TestRenderLayers builds a template on a shared layer: the layer's files
+// first, the template's own replacing a layer file of the same output
+// path, the layer list not written, and layers not listed as templates.
+func TestRenderLayers(t *testing.T) {
+	fsys := fstest.MapFS{
+		"_shared/app.js":              {Data: []byte("shared app")},
+		"_shared/config.json.tmpl":    {Data: []byte(`{"product": [[ .Template | toJson ]]}`)},
+		"_shared/README.md":           {Data: []byte("shared readme")},
+		"p/.connectgen-layers":        {Data: []byte("# built on\n_shared\n")},
+		"p/README.md.tmpl":            {Data: []byte("own readme of [[ .Name ]]")},
+		"p/atlassian-connect.json":    {Data: []byte("{}")},
+		"bad/.connectgen-layers":      {Data: []byte("../etc\n")},
+		"missing/.connectgen-layers":  {Data: []byte("_nowhere\n")},
+		"notlayer/.connectgen-layers": {Data: []byte("p\n")},
+	}
+	data := testData
+	data.Template = "p"
+	files, err := Render(fsys, "p", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(paths(files), " "), ".connectgen.json README.md app.js atlassian-connect.json config.json"; got != want {
+		t.Errorf("paths %q, want %q", got, want)
+	}
+	content := map[string]string{}
+	for _, f := range files {
+		content[f.Path] = string(f.Content)
+	}
+	if content["README.md"] != "own readme of shop" || content["app.js"] != "shared app" || content["config.json"] != `{"product": "p"}` {
+		t.Errorf("contents %q", content)
+	}
+	if got := strings.Join(Templates(fsys), " "); got != "bad missing notlayer p" {
+		t.Errorf("Templates = %q; layers must not be listed", got)
+	}
+	for name, want := range map[string]string{"bad": "not a top-level folder", "missing": "does not exist", "notlayer": "not a top-level folder starting with _"} {
+		if _, err := Render(fsys, name, data); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Render(%s) = %v; want an error containing %q", name, err, want)
+		}
+	}
+}
+
 // TestRenderExtraFiles: files made by code join the template's, sorted,
 // and get the same checks (one file a path, no path outside the project).
 func TestRenderExtraFiles(t *testing.T) {

@@ -37,7 +37,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	for _, name := range names {
 		data := fixture
 		data.Template = name
-		files, err := scaffold.Render(FS, name, data, EditorFiles()...)
+		files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -52,21 +52,38 @@ func TestRenderEveryTemplate(t *testing.T) {
 	}
 }
 
-// TestGolden compares the rendered bitbucket project with
-// testdata/bitbucket.golden.txtar; go test ./templates -update rewrites it.
+// TestGolden compares each rendered template with
+// testdata/<template>.golden.txtar; go test ./templates -update rewrites
+// them.
 func TestGolden(t *testing.T) {
+	names := scaffold.Templates(FS)
+	for _, want := range []string{"bitbucket", "confluence", "jira", "jira-service-desk"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("template %s is not embedded", want)
+		}
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { golden(t, name) })
+	}
+}
+
+func golden(t *testing.T, name string) {
 	data := fixture
-	data.Template = "bitbucket"
-	files, err := scaffold.Render(FS, "bitbucket", data, EditorFiles()...)
+	data.Template = name
+	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ar := &txtar.Archive{Comment: []byte("The bitbucket template rendered with the fixture values of templates_test.go.\n")}
+	ar := &txtar.Archive{Comment: []byte("The " + name + " template rendered with the fixture values of templates_test.go.\n")}
 	for _, f := range files {
 		ar.Files = append(ar.Files, txtar.File{Name: f.Path, Data: f.Content})
 	}
 	got := txtar.Format(ar)
-	golden := filepath.Join("testdata", "bitbucket.golden.txtar")
+	golden := filepath.Join("testdata", name+".golden.txtar")
 	if *update {
 		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
@@ -98,15 +115,39 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-// TestDescriptorValidates checks the generated descriptor with the rules
-// of connectgen validate: no findings once the base URL is known, and only
-// the note that the placeholder skipped the URL rules before.
+// TestDescriptorValidates checks each generated descriptor with the rules
+// of connectgen validate for its product: no findings once the base URL is
+// known, and only the note that the placeholder skipped the URL rules
+// before. The product detected from the descriptor alone must be the
+// template's too (config.json names it as well).
 func TestDescriptorValidates(t *testing.T) {
+	for name, product := range map[string]descriptor.Product{
+		"bitbucket": descriptor.Bitbucket, "jira": descriptor.Jira,
+		"confluence": descriptor.Confluence, "jira-service-desk": descriptor.Jira,
+	} {
+		t.Run(name, func(t *testing.T) { descriptorValidates(t, name, product) })
+	}
+}
+
+func descriptorValidates(t *testing.T, name string, product descriptor.Product) {
 	data := fixture
-	data.Template = "bitbucket"
-	files, err := scaffold.Render(FS, "bitbucket", data)
+	data.Template = name
+	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var config []byte
+	for _, f := range files {
+		if f.Path == "config.json" {
+			config = f.Content
+		}
+		// The editor's schema is the product's.
+		if f.Path == ".vscode/atlassian-connect.schema.json" && !bytes.Equal(f.Content, descriptor.SchemaFor(product)) {
+			t.Errorf("the editor schema is not %s's", product)
+		}
+	}
+	if p, err := descriptor.ProductFromConfig(config); err != nil || p != product {
+		t.Errorf("config.json product %q, %v; want %q", p, err, product)
 	}
 	var src []byte
 	for _, f := range files {
@@ -117,11 +158,14 @@ func TestDescriptorValidates(t *testing.T) {
 	if src == nil {
 		t.Fatal("no atlassian-connect.json rendered")
 	}
-	r := descriptor.Validate("atlassian-connect.json", src, descriptor.Options{BaseURL: "https://example.test"})
+	r := descriptor.Validate("atlassian-connect.json", src, descriptor.Options{BaseURL: "https://example.test", Product: product})
 	for _, f := range r.Findings {
 		t.Errorf("with a base URL: %s [%s] %s at %s", f.Severity, f.Rule, f.Message, f.Pointer)
 	}
 	r = descriptor.Validate("atlassian-connect.json", src, descriptor.Options{})
+	if r.Product != product {
+		t.Errorf("detected product %s (%s), want %s", r.Product, r.ProductReason, product)
+	}
 	checkOnlyPlaceholderNote(t, r)
 }
 

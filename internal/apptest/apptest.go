@@ -50,7 +50,7 @@ var Values = scaffold.Data{
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles()...)
+	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
 }
 
 var (
@@ -189,6 +189,11 @@ func newProject(dir, nm string) error {
 	if err != nil {
 		return err
 	}
+	return writeProject(dir, nm, files)
+}
+
+// writeProject writes files into dir, ages them, and links nm in.
+func writeProject(dir, nm string, files []scaffold.File) error {
 	plan, err := scaffold.NewPlan(dir, files, scaffold.ModeNew)
 	if err != nil {
 		return err
@@ -353,7 +358,13 @@ func StartApp(t testing.TB, dir string, env ...string) string {
 // restart it or read what it printed.
 func StartAppTB(t testing.TB, dir string, env ...string) *App {
 	t.Helper()
-	a, err := Start(dir, env...)
+	return StartAppOn(t, testenv.Node{}, dir, env...)
+}
+
+// StartAppOn is StartAppTB on the given node.
+func StartAppOn(t testing.TB, node testenv.Node, dir string, env ...string) *App {
+	t.Helper()
+	a, err := StartOn(node, dir, env...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,12 @@
-// Package descriptor checks a Bitbucket Cloud Connect app descriptor
-// (atlassian-connect.json) the way Bitbucket would at install time, so that
-// mistakes surface at the developer's desk instead of as a failed install.
+// Package descriptor checks a Connect app descriptor
+// (atlassian-connect.json) the way Bitbucket, Jira or Confluence would at
+// install time, so that mistakes surface at the developer's desk instead
+// of as a failed install. The product comes from Options.Product, else
+// DetectProduct; Jira's and Confluence's rules are in product.go, cloud.go
+// and their schemas (schema-jira.json, schema-confluence.json), written
+// from Atlassian's Connect module reference (see the spec, §4, and
+// testdata/jira-confluence/README.md for how they differ from the 2019
+// public schema).
 //
 // Atlassian publishes no schema for Bitbucket descriptors and
 // atlassian-connect-express validates only Jira and Confluence ones, so the
@@ -70,6 +76,9 @@ type Options struct {
 	// (ACE takes them from NODE_ENV and AC_APP_KEY).
 	Environment string
 	AppKey      string
+	// Product is the product whose rules apply; "" detects it from the
+	// descriptor (DetectProduct).
+	Product Product
 }
 
 // Result is the outcome of validating one descriptor.
@@ -78,6 +87,10 @@ type Result struct {
 	File string `json:"file"`
 	// Findings are sorted by position.
 	Findings []Finding `json:"findings"`
+	// Product is the product whose rules were applied, and ProductReason
+	// why: given, or what DetectProduct saw.
+	Product       Product `json:"product,omitempty"`
+	ProductReason string  `json:"productReason,omitempty"`
 	// Source is the descriptor as read, for quoting lines.
 	Source []byte `json:"-"`
 
@@ -126,8 +139,9 @@ func (r *Result) Scopes() (scopes []string, declared bool) {
 var schemaJSON []byte
 
 // Schema returns the JSON Schema (draft 2020-12) of a Bitbucket descriptor
-// that Validate checks, for editors and other validators.
-func Schema() []byte { return append([]byte(nil), schemaJSON...) }
+// that Validate checks, for editors and other validators; SchemaFor gives
+// Jira's and Confluence's.
+func Schema() []byte { return SchemaFor(Bitbucket) }
 
 // App key limits. Bitbucket's docs give no pattern; these are the rules
 // Atlassian's Connect descriptor reference gives for Jira and Confluence
@@ -164,7 +178,10 @@ func isAppKeyRune(r rune) bool {
 // Validate parses src as JSON5 and checks it. It never fails: input that
 // is not JSON5 is reported as a json-syntax finding.
 func Validate(file string, src []byte, opts Options) *Result {
-	r := &Result{File: file, Source: src, Findings: []Finding{}}
+	r := &Result{File: file, Source: src, Findings: []Finding{}, Product: opts.Product}
+	if opts.Product != "" {
+		r.ProductReason = "given"
+	}
 	doc, err := json5.Parse(src)
 	if err != nil {
 		f := Finding{Rule: "json-syntax", Severity: SeverityError, Line: 1, Column: 1}
@@ -187,7 +204,10 @@ func Validate(file string, src []byte, opts Options) *Result {
 		return r
 	}
 	r.root = doc.Root
-	v := &validation{r: r, opts: opts}
+	if r.Product == "" {
+		r.Product, r.ProductReason = DetectProduct(doc.Root)
+	}
+	v := &validation{r: r, opts: opts, product: r.Product}
 	for _, d := range doc.Duplicates {
 		v.add(Finding{Rule: "json-duplicate-key", Severity: SeverityWarning, Pointer: d.Pointer, Line: d.Pos.Line, Column: d.Pos.Column,
 			Message:    fmt.Sprintf("key %q repeats the one at %d:%d; atlassian-connect-express keeps only the last value", d.Key, d.First.Line, d.First.Column),
@@ -209,8 +229,9 @@ func Validate(file string, src []byte, opts Options) *Result {
 
 // validation carries one run of the checks.
 type validation struct {
-	r    *Result
-	opts Options
+	r       *Result
+	opts    Options
+	product Product
 	// skipped are pointers whose schema findings a Go rule replaces with a
 	// more specific one.
 	skipped map[string]bool

@@ -68,6 +68,9 @@ func WriteText(w io.Writer, results []*Result, color bool) error {
 				fmt.Fprintf(&b, "  %s %s\n", paint(styleGreen, "suggestion:"), f.Suggestion)
 			}
 		}
+		if r.Product.cloud() {
+			fmt.Fprintf(&b, "%s: checked as a %s descriptor (%s)\n", r.File, r.Product.Title(), r.ProductReason)
+		}
 		fmt.Fprintln(&b, summary(r, paint))
 	}
 	_, err := w.Write(b.Bytes())
@@ -172,19 +175,22 @@ type Report struct {
 
 // FileReport is one file of a Report.
 type FileReport struct {
-	File     string    `json:"file"`
-	Valid    bool      `json:"valid"`
-	Errors   int       `json:"errors"`
-	Warnings int       `json:"warnings"`
-	Notes    int       `json:"notes"`
-	Findings []Finding `json:"findings"`
+	File string `json:"file"`
+	// Product is the product whose rules applied, ProductReason why.
+	Product       Product   `json:"product,omitempty"`
+	ProductReason string    `json:"productReason,omitempty"`
+	Valid         bool      `json:"valid"`
+	Errors        int       `json:"errors"`
+	Warnings      int       `json:"warnings"`
+	Notes         int       `json:"notes"`
+	Findings      []Finding `json:"findings"`
 }
 
 // NewReport builds the JSON report of results.
 func NewReport(results []*Result) Report {
 	rep := Report{Files: []FileReport{}}
 	for _, r := range results {
-		fr := FileReport{File: r.File, Valid: r.Errors() == 0, Errors: r.Errors(), Warnings: r.Warnings(), Notes: r.Notes(), Findings: r.Findings}
+		fr := FileReport{File: r.File, Product: r.Product, ProductReason: r.ProductReason, Valid: r.Errors() == 0, Errors: r.Errors(), Warnings: r.Warnings(), Notes: r.Notes(), Findings: r.Findings}
 		if fr.Findings == nil {
 			fr.Findings = []Finding{}
 		}

@@ -36,6 +36,9 @@ type schemaNode struct {
 	minLength  int // -1 when absent
 	maxLength  int // -1 when absent
 	pattern    *regexp.Regexp
+	// skip is a top-level property the root leaves out of the check
+	// (rootSkipped for Bitbucket; none for Jira and Confluence).
+	skip string
 }
 
 // annotations are keywords that do not constrain an instance.
@@ -308,7 +311,7 @@ func (s *schemaNode) validate(n *json5.Node, path []string, errs *[]schemaError)
 func (s *schemaNode) validateObject(n *json5.Node, path []string, errs *[]schemaError) {
 	var missing []string
 	for _, name := range s.required {
-		if n.Member(name) == nil && !(len(path) == 0 && name == rootSkipped) {
+		if n.Member(name) == nil && !(len(path) == 0 && s.skip != "" && name == s.skip) {
 			missing = append(missing, name)
 		}
 	}
@@ -320,7 +323,7 @@ func (s *schemaNode) validateObject(n *json5.Node, path []string, errs *[]schema
 	}
 	var extra []string
 	for _, m := range lastMembers(n) {
-		if len(path) == 0 && m.Key == rootSkipped {
+		if len(path) == 0 && s.skip != "" && m.Key == s.skip {
 			continue
 		}
 		if ps, ok := s.properties[m.Key]; ok {

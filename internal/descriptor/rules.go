@@ -48,6 +48,11 @@ var Rules = map[string]Severity{
 	"forge-app-mismatch":          SeverityError,
 	"scope-retired":               SeverityNote,
 	"webhook-event-retired":       SeverityNote,
+	// Jira and Confluence only.
+	"module-product":        SeverityWarning,
+	"api-migration-unknown": SeverityError,
+	"scope-product":         SeverityWarning,
+	"signed-install-false":  SeverityWarning,
 }
 
 func sortFindings(fs []Finding) {
@@ -80,7 +85,7 @@ func (v *validation) lifecycle() {
 	if !strings.EqualFold(t, "jwt") {
 		return
 	}
-	const why = "authentication is jwt, so without an installed callback the app never learns the shared secret it needs to verify Bitbucket's requests"
+	why := "authentication is jwt, so without an installed callback the app never learns the shared secret it needs to verify " + v.product.Title() + "'s requests"
 	lc := root.Get("lifecycle")
 	switch {
 	case lc == nil:
@@ -96,15 +101,22 @@ func (v *validation) lifecycle() {
 	}
 }
 
-// rules are the checks a schema cannot express.
+// rules are the checks a schema cannot express; Jira's and Confluence's
+// own are in cloud.go.
 func (v *validation) rules() {
 	v.placeholders()
 	v.baseURL()
-	v.scopes()
-	v.contexts()
-	v.modules()
-	v.forgeKeys()
-	v.retired()
+	if v.product.cloud() {
+		v.cloudScopes()
+		v.cloudMigrations()
+		v.cloudModules()
+	} else {
+		v.scopes()
+		v.contexts()
+		v.modules()
+		v.forgeKeys()
+		v.retired()
+	}
 	if lc := v.r.root.Get("lifecycle"); lc != nil && lc.Kind == json5.Object {
 		for _, m := range lc.Members {
 			v.url(m.Value, "/lifecycle/"+json5.PointerToken(m.Key), urlSecret)
@@ -141,10 +153,10 @@ func (v *validation) baseURL() {
 	case scheme == "https":
 	case scheme == "http" && IsLoopback(host):
 		v.at(n, "/baseUrl", "baseurl-https", SeverityWarning,
-			fmt.Sprintf("baseUrl uses http: fine for local development on %s, but Bitbucket installs only https apps", host),
-			"use an https tunnel (connectgen run) before installing on bitbucket.org")
+			fmt.Sprintf("baseUrl uses http: fine for local development on %s, but %s installs only https apps", host, v.product.Title()),
+			v.tunnelAdvice())
 	case scheme == "http":
-		v.at(n, "/baseUrl", "baseurl-https", SeverityError, "baseUrl must use https; Bitbucket refuses apps served over http",
+		v.at(n, "/baseUrl", "baseurl-https", SeverityError, "baseUrl must use https; "+v.product.Title()+" refuses apps served over http",
 			fmt.Sprintf("use %q", "https"+s[len("http"):]))
 	default:
 		v.at(n, "/baseUrl", "baseurl-https", SeverityError, fmt.Sprintf("baseUrl uses the scheme %s:; it must be an https:// URL", scheme), "")
@@ -289,22 +301,8 @@ func (v *validation) modules() {
 	if modules == nil || modules.Kind != json5.Object {
 		return
 	}
-	type firstUse struct {
-		ptr  string
-		line int
-	}
-	seen := map[string]firstUse{}
+	v.uniqueModuleKeys(modules)
 	eachModule(modules, func(m moduleRef) {
-		if k := m.node.Get("key"); k != nil {
-			if s, ok := str(k); ok && s != "" {
-				if first, dup := seen[s]; dup {
-					v.at(k, m.ptr+"/key", "module-key-duplicate", SeverityError,
-						fmt.Sprintf("module key %q is already used by %s (line %d); module keys must be unique across all modules", s, where(first.ptr), first.line), "rename one of them")
-				} else {
-					seen[s] = firstUse{m.ptr, k.Pos.Line}
-				}
-			}
-		}
 		if locs, ok := knownLocations[m.kind]; ok {
 			v.location(m, locs)
 		}
@@ -331,6 +329,28 @@ func (v *validation) modules() {
 		}
 	}
 	v.webhooks(modules.Get("webhooks"))
+}
+
+// uniqueModuleKeys reports a module key used twice, in any two modules.
+func (v *validation) uniqueModuleKeys(modules *json5.Node) {
+	type firstUse struct {
+		ptr  string
+		line int
+	}
+	seen := map[string]firstUse{}
+	eachModule(modules, func(m moduleRef) {
+		k := m.node.Get("key")
+		s, ok := str(k)
+		if !ok || s == "" {
+			return
+		}
+		if first, dup := seen[s]; dup {
+			v.at(k, m.ptr+"/key", "module-key-duplicate", SeverityError,
+				fmt.Sprintf("module key %q is already used by %s (line %d); module keys must be unique across all modules", s, where(first.ptr), first.line), "rename one of them")
+		} else {
+			seen[s] = firstUse{m.ptr, k.Pos.Line}
+		}
+	})
 }
 
 func (v *validation) location(m moduleRef, locs []string) {
@@ -367,7 +387,7 @@ func (v *validation) url(n *json5.Node, ptr string, kind int) {
 	if param, problem := contextParamProblem(bare); problem != "" {
 		v.at(n, ptr, "url-context-param", SeverityError,
 			fmt.Sprintf("%s has a malformed context parameter %q: %s", where(ptr), param, problem),
-			"write context parameters as {name} or {name.name}, e.g. {repository.full_name}; encode a literal brace as %7B or %7D")
+			"write context parameters as {name} or {name.name}, e.g. "+v.sampleParam()+"; encode a literal brace as %7B or %7D")
 	}
 	if strings.HasPrefix(s, tokenBaseURL) {
 		return
@@ -378,9 +398,9 @@ func (v *validation) url(n *json5.Node, ptr string, kind int) {
 	case scheme == "http" && IsLoopback(host):
 		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s uses http on %s: fine for local development only", where(ptr), host), "use a URL relative to baseUrl")
 	case scheme == "http" && kind == urlLink:
-		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s is an http:// link; Bitbucket is served over https", where(ptr)), fmt.Sprintf("use %q", "https"+s[len("http"):]))
+		v.at(n, ptr, "url-absolute-https", SeverityWarning, fmt.Sprintf("%s is an http:// link; %s is served over https", where(ptr), v.product.Title()), fmt.Sprintf("use %q", "https"+s[len("http"):]))
 	case scheme == "http" && kind == urlIframe:
-		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; browsers block http content inside Bitbucket's https pages", where(ptr)), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
+		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; browsers block http content inside %s's https pages", where(ptr), v.product.Title()), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
 	case scheme == "http":
 		v.at(n, ptr, "url-absolute-https", SeverityError, fmt.Sprintf("%s is an http:// URL; signed requests and secrets would travel unencrypted", where(ptr)), fmt.Sprintf("use %q or a URL relative to baseUrl", "https"+s[len("http"):]))
 	default:

@@ -32,8 +32,14 @@ const base = `{
 // (creating objects on the way), "-/a/b" deletes one.
 func edit(t *testing.T, changes ...string) []byte {
 	t.Helper()
+	return editOf(t, base, changes...)
+}
+
+// editOf is edit on another descriptor than base.
+func editOf(t *testing.T, src string, changes ...string) []byte {
+	t.Helper()
 	var d any
-	if err := json.Unmarshal([]byte(base), &d); err != nil {
+	if err := json.Unmarshal([]byte(src), &d); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range changes {
@@ -263,7 +269,7 @@ func webhooksJSON(events []string) string {
 // the complete list of findings.
 func TestRules(t *testing.T) {
 	fired := map[string]bool{}
-	for _, tt := range ruleCases(t) {
+	for _, tt := range append(ruleCases(t), cloudRuleCases(t)...) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Validate("test.json", tt.src, tt.opts)
 			got := findingsOf(r)

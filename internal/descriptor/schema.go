@@ -11,27 +11,33 @@ import (
 )
 
 var (
-	compileOnce sync.Once
-	compiled    *schemaNode
+	compileMu sync.Mutex
+	compiled  = map[Product]*schemaNode{}
 )
 
-// compiledSchema is the embedded schema, compiled on first use.
-func compiledSchema() *schemaNode {
-	compileOnce.Do(func() {
-		s, err := compileSchema(schemaJSON)
-		if err != nil {
-			panic("descriptor: embedded schema: " + err.Error())
-		}
-		compiled = s
-	})
-	return compiled
+// compiledSchema is the embedded schema of product p, compiled on first use.
+func compiledSchema(p Product) *schemaNode {
+	compileMu.Lock()
+	defer compileMu.Unlock()
+	if s, ok := compiled[p]; ok {
+		return s
+	}
+	s, err := compileSchema(schemaSource(p))
+	if err != nil {
+		panic("descriptor: embedded schema of " + string(p) + ": " + err.Error())
+	}
+	if p == Bitbucket {
+		s.skip = rootSkipped
+	}
+	compiled[p] = s
+	return s
 }
 
 // schema checks the structural rules and maps each schema error to a
 // finding with a rule id, located at the offending key or value.
 func (v *validation) schema() {
 	var errs []schemaError
-	compiledSchema().validate(v.r.root, nil, &errs)
+	compiledSchema(v.product).validate(v.r.root, nil, &errs)
 	for _, e := range errs {
 		v.schemaFinding(e)
 	}
@@ -127,15 +133,20 @@ func (v *validation) schemaFinding(e schemaError) {
 			default:
 				msg = fmt.Sprintf("unknown property %q in %s", name, where(ptr))
 			}
-			msg += "; Bitbucket rejects descriptors with properties it does not know"
+			rule, sev := "unknown-property", SeverityError
+			if v.product.cloud() {
+				rule, sev, msg = v.cloudUnknown(ptr, name, msg)
+			} else {
+				msg += "; Bitbucket rejects descriptors with properties it does not know"
+			}
 			sugg := didYouMean(name, e.allowed)
 			if sugg == "" {
 				sugg = "allowed here: " + strings.Join(e.allowed, ", ")
 			}
 			if m != nil {
-				v.atKey(m, p, "unknown-property", SeverityError, msg, sugg)
+				v.atKey(m, p, rule, sev, msg, sugg)
 			} else {
-				v.at(node, p, "unknown-property", SeverityError, msg, sugg)
+				v.at(node, p, rule, sev, msg, sugg)
 			}
 		}
 	case errType:

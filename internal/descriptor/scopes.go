@@ -23,7 +23,14 @@ type ScopeChange struct {
 // Increased says whether the new descriptor asks for more than the old.
 func (c ScopeChange) Increased() bool { return len(c.Added) > 0 }
 
-func grantedScopes(r *Result) map[string]bool { return GrantedScopes(r.Scopes()) }
+func grantedScopes(r *Result) map[string]bool {
+	if r.Product.cloud() {
+		// Jira and Confluence grant nothing beyond the declared scopes.
+		scopes, _ := r.Scopes()
+		return closeCloudScopes(scopes)
+	}
+	return GrantedScopes(r.Scopes())
+}
 
 // CompareScopes compares the scopes of cur with those of prev.
 func CompareScopes(prev, cur *Result) ScopeChange {
@@ -58,7 +65,10 @@ func (r *Result) AddScopeIncrease(c ScopeChange, sev Severity) {
 	f := Finding{Rule: "scope-increase", Severity: sev, Line: r.root.Pos.Line, Column: r.root.Pos.Column,
 		Suggestion: "ask only for the scopes the app needs; if it needs these, expect installations to stay on the previous version until the owners approve"}
 	added := quoteList(c.Added)
-	const consequence = "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor"
+	consequence := "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor"
+	if r.Product.cloud() {
+		consequence = r.Product.Title() + " does not update installed apps that ask for more scopes until a site admin approves the update; until then, sites keep the previous version"
+	}
 	if c.AllScopes {
 		f.Pointer = "/scopes"
 		f.Message = fmt.Sprintf("the descriptor no longer lists scopes, which asks for all of them (adds %s): %s", added, consequence)

@@ -42,7 +42,10 @@ var impliedScopes = map[string][]string{
 
 // closeScopes returns the set of scopes granted by scopes, implications
 // followed.
-func closeScopes(scopes []string) map[string]bool {
+func closeScopes(scopes []string) map[string]bool { return closeWith(scopes, impliedScopes) }
+
+// closeWith returns scopes and every scope they imply by implied.
+func closeWith(scopes []string, implied map[string][]string) map[string]bool {
 	set := map[string]bool{}
 	var add func(string)
 	add = func(s string) {
@@ -50,7 +53,7 @@ func closeScopes(scopes []string) map[string]bool {
 			return
 		}
 		set[s] = true
-		for _, t := range impliedScopes[s] {
+		for _, t := range implied[s] {
 			add(t)
 		}
 	}

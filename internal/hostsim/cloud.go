@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
-	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // This file is the host as Jira and Confluence Cloud (spec
@@ -503,49 +502,4 @@ func (h *Host) audProblem(claims connectjwt.Claims, clientKey string) string {
 		why += " (sub = the client key is how Bitbucket names the installation, not Jira or Confluence)"
 	}
 	return fmt.Sprintf("%s; %s identifies the installation by aud = [%q], the client key", why, h.Product().Title(), clientKey)
-}
-
-// cloudDescriptorFindings are the checks the host makes of a Jira or
-// Confluence descriptor before installing it: what ACE and the product
-// need to install and sign (key, baseUrl, JWT authentication,
-// lifecycle.installed). connectgen validate's Bitbucket rules do not apply.
-func cloudDescriptorFindings(src []byte, p Product, why string) []descriptor.Finding {
-	var raw struct {
-		Key            string `json:"key"`
-		BaseURL        string `json:"baseUrl"`
-		Authentication struct {
-			Type string `json:"type"`
-		} `json:"authentication"`
-		Lifecycle struct {
-			Installed string `json:"installed"`
-		} `json:"lifecycle"`
-		APIMigrations map[string]any `json:"apiMigrations"`
-	}
-	var fs []descriptor.Finding
-	add := func(sev descriptor.Severity, ptr, rule, msg string) {
-		fs = append(fs, descriptor.Finding{Rule: rule, Severity: sev, Pointer: ptr, Line: 1, Column: 1, Message: msg})
-	}
-	if err := json.Unmarshal(src, &raw); err != nil {
-		add(descriptor.SeverityError, "", "json-syntax", err.Error())
-		return fs
-	}
-	if err := descriptor.ValidAppKey(raw.Key); err != nil {
-		add(descriptor.SeverityError, "/key", "key", err.Error())
-	}
-	if u, err := url.Parse(raw.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		add(descriptor.SeverityError, "/baseUrl", "baseurl", fmt.Sprintf("baseUrl %q is not an absolute http(s) URL; %s signs installs with aud = baseUrl", raw.BaseURL, p.Title()))
-	}
-	if !strings.EqualFold(raw.Authentication.Type, "jwt") {
-		add(descriptor.SeverityError, "/authentication/type", "authentication", fmt.Sprintf("authentication.type is %q; %s gives a shared secret only to jwt apps", raw.Authentication.Type, p.Title()))
-	}
-	if raw.Lifecycle.Installed == "" {
-		add(descriptor.SeverityError, "/lifecycle/installed", "lifecycle", "lifecycle.installed is missing: the app would never get its shared secret")
-	}
-	if v, ok := raw.APIMigrations["signed-install"]; !ok || v != true {
-		add(descriptor.SeverityNote, "/apiMigrations", "signed-install", fmt.Sprintf("apiMigrations.signed-install is not true; %s signs installs with RS256 regardless since 2021", p.Title()))
-	}
-	if why != "" {
-		add(descriptor.SeverityNote, "", "product", fmt.Sprintf("played as %s: %s", p.Title(), why))
-	}
-	return fs
 }

@@ -92,17 +92,13 @@ func (h *Host) FetchDescriptor(ctx context.Context) (*Descriptor, error) {
 }
 
 // parseDescriptor validates and decodes a descriptor for product ("":
-// the one the descriptor shows).
+// the one internal/descriptor reads from the descriptor), with that
+// product's rules.
 func parseDescriptor(file string, src []byte, baseURL string, product Product) (*Descriptor, error) {
-	why := "given"
+	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL, Product: descriptor.Product(product)})
+	product, why := Product(res.Product), res.ProductReason
 	if product == "" {
-		product, why = detectProduct(src)
-	}
-	var res *descriptor.Result
-	if product.cloud() {
-		res = &descriptor.Result{File: file, Source: src, Findings: cloudDescriptorFindings(src, product, why)}
-	} else {
-		res = descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL})
+		product = Bitbucket
 	}
 	d := &Descriptor{Source: src, Validation: res, Product: product, ProductReason: why}
 	// ACE serves JSON; a descriptor that is only JSON5 is already an

@@ -457,6 +457,8 @@ func TestConfluenceStandIn(t *testing.T) {
 	}
 }
 
+// TestDetectProduct: the host plays the product internal/descriptor reads
+// from the descriptor (its own tests cover the reading).
 func TestDetectProduct(t *testing.T) {
 	for _, tt := range []struct {
 		src  string
@@ -465,16 +467,19 @@ func TestDetectProduct(t *testing.T) {
 		{`{"modules":{"repoPages":[]},"scopes":["repository"]}`, Bitbucket},
 		{`{"modules":{"jiraIssueGlances":[]}}`, Jira},
 		{`{"modules":{"serviceDeskPortalHeaders":[{"url":"/x"}]}}`, Jira},
-		{`{"modules":{"webhooks":[{"event":"page_created","url":"/w"}]}}`, Confluence},
 		{`{"modules":{"generalPages":[{"location":"system.header/left"}]}}`, Confluence},
 		{`{"modules":{"generalPages":[{"location":"system.top.navigation.bar"}]}}`, Jira},
 		{`{"scopes":["READ"]}`, Jira},
-		{`{"scopes":["read"]}`, Bitbucket},
 		{`{"apiMigrations":{"signed-install":true}}`, Jira},
 		{`not json`, Bitbucket},
 	} {
-		if got, _ := detectProduct([]byte(tt.src)); got != tt.want {
-			t.Errorf("detectProduct(%s) = %s, want %s", tt.src, got, tt.want)
+		d, _ := parseDescriptor("f", []byte(tt.src), "http://127.0.0.1:3000", "")
+		got := Bitbucket
+		if d != nil {
+			got = d.Product
+		}
+		if got != tt.want {
+			t.Errorf("product of %s = %s, want %s", tt.src, got, tt.want)
 		}
 	}
 	for in, want := range map[string]Product{"Jira": Jira, "jira-service-desk": Jira, "CONFLUENCE": Confluence, "bitbucket": Bitbucket} {

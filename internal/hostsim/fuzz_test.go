@@ -48,14 +48,13 @@ func FuzzDescriptorProducts(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		p, _ := detectProduct([]byte(src))
-		if p != Bitbucket && p != Jira && p != Confluence {
-			t.Fatalf("detectProduct(%q) = %q", src, p)
-		}
 		for _, product := range []Product{"", Jira, Confluence} {
 			d, _ := parseDescriptor("f", []byte(src), "http://127.0.0.1:3000", product)
 			if d == nil {
 				continue
+			}
+			if d.Product != Bitbucket && d.Product != Jira && d.Product != Confluence {
+				t.Fatalf("product of %q = %q", src, d.Product)
 			}
 			for _, m := range d.Modules {
 				if m.URL == "" {

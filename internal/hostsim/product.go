@@ -2,7 +2,6 @@ package hostsim
 
 import (
 	"crypto/rsa"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -63,73 +62,6 @@ func (h *Host) Product() Product {
 		return h.desc.Product
 	}
 	return Bitbucket
-}
-
-// detectProduct reads the product from what only Jira or Confluence
-// descriptors have: their module kinds, their webhook events, their
-// scopes in capitals (READ, WRITE, …) and apiMigrations. Anything else is
-// Bitbucket. (internal/descriptor's product-aware validation, #15, will
-// own this reading; the host needs it before that lands.)
-func detectProduct(src []byte) (Product, string) {
-	var raw struct {
-		Scopes        []any                      `json:"scopes"`
-		APIMigrations json.RawMessage            `json:"apiMigrations"`
-		Modules       map[string]json.RawMessage `json:"modules"`
-	}
-	if json.Unmarshal(src, &raw) != nil {
-		return Bitbucket, ""
-	}
-	for kind := range raw.Modules {
-		switch {
-		case strings.HasPrefix(kind, "jira") || strings.HasPrefix(kind, "serviceDesk"):
-			return Jira, "module kind " + kind
-		case kind == "staticContentMacros" || kind == "dynamicContentMacros" || kind == "spaceToolsTabs" ||
-			kind == "contentBylineItems" || strings.HasPrefix(kind, "confluence") || kind == "blueprints":
-			return Confluence, "module kind " + kind
-		}
-	}
-	var hooks []Webhook
-	json.Unmarshal(raw.Modules["webhooks"], &hooks)
-	for _, w := range hooks {
-		switch {
-		case strings.HasPrefix(w.Event, "jira:") || strings.HasPrefix(w.Event, "comment_") || strings.HasPrefix(w.Event, "worklog_") ||
-			strings.HasPrefix(w.Event, "project_") || strings.HasPrefix(w.Event, "issuelink_") || strings.HasPrefix(w.Event, "sprint_") ||
-			strings.HasPrefix(w.Event, "board_") || strings.HasPrefix(w.Event, "jira-"):
-			return Jira, "webhook event " + w.Event
-		case strings.HasPrefix(w.Event, "page_") || strings.HasPrefix(w.Event, "blog_") || strings.HasPrefix(w.Event, "space_") ||
-			strings.HasPrefix(w.Event, "attachment_") || strings.HasPrefix(w.Event, "content_") || strings.HasPrefix(w.Event, "label_"):
-			return Confluence, "webhook event " + w.Event
-		}
-	}
-	for kind, m := range raw.Modules {
-		var entries []struct {
-			Location string `json:"location"`
-		}
-		json.Unmarshal(m, &entries)
-		for _, e := range entries {
-			switch {
-			case strings.HasPrefix(e.Location, "system.header") || strings.HasPrefix(e.Location, "system.content") ||
-				strings.HasPrefix(e.Location, "system.space") || strings.HasPrefix(e.Location, "confluence."):
-				return Confluence, fmt.Sprintf("%s location %s", kind, e.Location)
-			case strings.HasPrefix(e.Location, "jira.") || strings.HasPrefix(e.Location, "atl.jira") || e.Location == "system.top.navigation.bar":
-				return Jira, fmt.Sprintf("%s location %s", kind, e.Location)
-			}
-		}
-	}
-	for _, s := range raw.Scopes {
-		switch str, _ := s.(string); strings.ToUpper(str) {
-		case "SPACE_ADMIN":
-			return Confluence, "scope " + str
-		case "READ", "WRITE", "DELETE", "PROJECT_ADMIN", "ADMIN", "ACT_AS_USER", "ACCESS_EMAIL_ADDRESSES":
-			if str == strings.ToUpper(str) {
-				return Jira, "scope " + str
-			}
-		}
-	}
-	if len(raw.APIMigrations) > 0 {
-		return Jira, "apiMigrations (Jira or Confluence; Jira assumed, --product confluence says otherwise)"
-	}
-	return Bitbucket, ""
 }
 
 // keyServer is the host's key CDN: the RSA key Jira and Confluence sign

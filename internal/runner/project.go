@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/json5"
 )
 
@@ -27,6 +28,9 @@ type Project struct {
 	Descriptor string
 	// Start is the shell command npm would run for `npm start`.
 	Start string
+	// Product is the product config.json names ("" when it names none, or
+	// config.json is missing or broken; validation then detects it).
+	Product descriptor.Product
 }
 
 // MissingError says which files a folder lacks to be an app folder.
@@ -78,7 +82,18 @@ func Detect(dir string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Project{Dir: abs, Descriptor: desc, Start: start}, nil
+	return &Project{Dir: abs, Descriptor: desc, Start: start, Product: configProduct(abs)}, nil
+}
+
+// configProduct reads config.json's product, as ACE does; a broken
+// config.json is reported by the app itself when it starts.
+func configProduct(dir string) descriptor.Product {
+	src, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return ""
+	}
+	p, _ := descriptor.ProductFromConfig(src)
+	return p
 }
 
 // startScript is what `npm start` runs: scripts.start, or `node server.js`

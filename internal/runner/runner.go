@@ -123,7 +123,7 @@ func CheckDescriptor(p *Project, baseURL, nodeEnv string) (*descriptor.Result, e
 	if err != nil {
 		return nil, err
 	}
-	return descriptor.Validate(name, src, descriptor.Options{BaseURL: baseURL, Environment: nodeEnv}), nil
+	return descriptor.Validate(name, src, descriptor.Options{BaseURL: baseURL, Environment: nodeEnv, Product: p.Product}), nil
 }
 
 // WriteFindings prints a descriptor's findings as `connectgen validate`
@@ -459,7 +459,7 @@ func (s *supervisor) announce() {
 	if s.restarted {
 		fmt.Fprintf(out, "connectgen: the app is ready again at %s\n", DescriptorURL(s.cfg.BaseURL))
 	} else {
-		fmt.Fprint(out, ReadyMessage(s.cfg.BaseURL, s.cfg.LocalURL(), s.cfg.Watch))
+		fmt.Fprint(out, ReadyMessageFor(s.cfg.Project.Product, s.cfg.BaseURL, s.cfg.LocalURL(), s.cfg.Watch))
 	}
 	if s.cfg.OnReady != nil {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -474,14 +474,37 @@ func (s *supervisor) announce() {
 	}
 }
 
-// ReadyMessage is what run prints when the app serves its descriptor.
+// ReadyMessage is what run prints when a Bitbucket app serves its
+// descriptor.
 func ReadyMessage(baseURL, localURL string, watch bool) string {
+	return ReadyMessageFor(descriptor.Bitbucket, baseURL, localURL, watch)
+}
+
+// ReadyMessageFor is what run prints when an app of product p serves its
+// descriptor: Bitbucket apps get their install link; Jira and Confluence
+// apps have none, since sites no longer install private Connect apps
+// from a descriptor URL.
+func ReadyMessageFor(p descriptor.Product, baseURL, localURL string, watch bool) string {
 	var b strings.Builder
 	desc := DescriptorURL(baseURL)
 	fmt.Fprintf(&b, "\nconnectgen: the app is ready\n")
 	fmt.Fprintf(&b, "  descriptor:      %s\n", desc)
 	if baseURL != localURL {
 		fmt.Fprintf(&b, "  on this machine: %s\n", localURL)
+	}
+	if p == descriptor.Jira || p == descriptor.Confluence {
+		b.WriteString(`
+` + p.Title() + ` sites no longer install private Connect apps from a descriptor URL
+(blocked since 31 March 2026; Connect support ends in December 2026). Use
+the app to maintain an existing listing, or test it end to end with its own
+tests (npm test), which play ` + p.Title() + `; build new apps on Forge.
+`)
+		if watch {
+			b.WriteString("Watching for changes; Ctrl-C stops the app.\n")
+		} else {
+			b.WriteString("Ctrl-C stops the app.\n")
+		}
+		return b.String()
 	}
 	// Without a redirect_uri the user stays on Bitbucket after the
 	// install: not every app has a page to come back to.

@@ -2,7 +2,7 @@
 // The app's entry point: `npm start` (or `connectgen run`) runs this file.
 // It builds an Express app around atlassian-connect-express (ACE), which
 // serves the descriptor, stores installations and checks the JWT that
-// Bitbucket sends with every request.
+// product (Bitbucket, Jira or Confluence) sends with every request.
 
 const path = require('node:path');
 
@@ -48,12 +48,15 @@ function createApp() {
   // Bitbucket sends its REST API's address as baseApiUrl. ACE calls the
   // host at baseUrl, so store the API address there before ACE saves the
   // installation; addon.httpClient(req) then reaches api.bitbucket.org.
-  app.post('/installed', (req, res, next) => {
-    if (req.body && req.body.baseApiUrl) {
-      req.body.baseUrl = req.body.baseApiUrl;
-    }
-    next();
-  });
+  // (Jira and Confluence send the site's baseUrl, which is their API's.)
+  if (addon.config.product().isBitbucket) {
+    app.post('/installed', (req, res, next) => {
+      if (req.body && req.body.baseApiUrl) {
+        req.body.baseUrl = req.body.baseApiUrl;
+      }
+      next();
+    });
+  }
 
   app.use(addon.middleware());
 
