@@ -233,3 +233,47 @@ func installAndOpen(t *testing.T, h *Host, tmpl string) (string, string) {
 	}
 	return u, string(body)
 }
+
+// TestGeneratedCloudAppsPassEveryCheck: the apps `connectgen new -t jira`,
+// `-t confluence` and `-t jira-service-desk` generate, on real Node and
+// ACE 11, pass every check of the local host playing their product, and
+// their Hello World page's server-side call reaches the stand-in.
+func TestGeneratedCloudAppsPassEveryCheck(t *testing.T) {
+	testenv.Need(t, "npm")
+	node, err := testenv.MachineNode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		template string
+		product  Product
+		call     string // the page's call, "" for JSM's portal header
+	}{
+		{"jira", Jira, "/rest/api/3/myself"},
+		{"confluence", Confluence, "/wiki/rest/api/user/current"},
+		{"jira-service-desk", Jira, ""},
+	} {
+		t.Run(tc.template, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := apptest.NewTemplateProject(dir, tc.template, node); err != nil {
+				t.Fatal(err)
+			}
+			h, r, log := checkCloudApp(t, dir, "")
+			if !r.OK() || r.Product != tc.product {
+				t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())
+			}
+			if tc.call == "" {
+				return
+			}
+			ok := 0
+			for _, c := range h.Calls() {
+				if c.Path == tc.call && c.OK && c.Status == 200 {
+					ok++
+				}
+			}
+			if ok == 0 {
+				t.Errorf("the generated page never called %s successfully: %+v", tc.call, h.Calls())
+			}
+		})
+	}
+}
