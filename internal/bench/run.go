@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // project is a generated app with the shared node_modules linked in.
@@ -109,22 +110,17 @@ func benchSimulate(e *env) error {
 	return simulateFigure(e, "## simulate", "`connectgen simulate --app …`", dir, nil, nil)
 }
 
-// benchSimulateJira is benchSimulate for a Jira app on ACE 11, which the
-// host installs with an RS256 signature whose key the app fetches from
-// the host (CONNECT_KEYS_CDN_URL): internal/hostsim's test Jira app until
-// the generated Jira template lands.
+// benchSimulateJira is benchSimulate for the generated Jira app (new -t
+// jira) on ACE 11, which the host installs with an RS256 signature whose
+// key the app fetches from the host (CONNECT_KEYS_CDN_URL).
 func benchSimulateJira(e *env) error {
-	root, err := repoRoot()
+	dir := filepath.Join(e.work, "simulate-jira-app")
+	logf("preparing a generated Jira app in %s (npm install is shared and cached)", dir)
+	node, err := testenv.MachineNode()
 	if err != nil {
 		return err
 	}
-	dir := filepath.Join(e.work, "simulate-jira-app")
-	logf("preparing the test Jira app in %s (npm install is shared and cached)", dir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	testdata := filepath.Join(root, "internal", "hostsim", "testdata")
-	if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, "jiraapp")); err != nil {
+	if err := apptest.NewTemplateProject(dir, "jira", node); err != nil {
 		return err
 	}
 	port, err := apptest.FreePort()
@@ -132,7 +128,7 @@ func benchSimulateJira(e *env) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	return simulateFigure(e, "## simulate (Jira)", "`connectgen simulate --app … --host-addr …` (a Jira app)", dir,
+	return simulateFigure(e, "## simulate (Jira)", "`connectgen simulate --app … --host-addr …` (the generated Jira app)", dir,
 		[]string{"CONNECT_KEYS_CDN_URL=http://" + addr + "/connect-keys"}, []string{"--host-addr", addr})
 }
 
