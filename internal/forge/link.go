@@ -48,8 +48,8 @@ func Link(file string, src []byte, appLink, appID string) (*LinkResult, error) {
 	if root.Kind != json5.Object {
 		return nil, fmt.Errorf("%s is not a descriptor: it holds %s, not an object", file, root.Kind)
 	}
-	if p := descriptor.OtherProduct(root); p != "" {
-		return nil, &NotBitbucketError{Product: p}
+	if p, why := descriptor.DetectProduct(root); p != descriptor.Bitbucket {
+		return nil, &NotBitbucketError{Product: string(p), Why: why}
 	}
 	out := src
 	changed := false

@@ -66,10 +66,18 @@ type Plan struct {
 }
 
 // NotBitbucketError is the error for a Jira or Confluence descriptor.
-type NotBitbucketError struct{ Product string }
+type NotBitbucketError struct {
+	Product string
+	// Why says what gave the product away (descriptor.DetectProduct).
+	Why string
+}
 
 func (e *NotBitbucketError) Error() string {
-	return fmt.Sprintf("this looks like a %s descriptor; connectgen forge is Bitbucket only; for Jira and Confluence use Atlassian's connect-to-forge (npx @atlassian/connect-to-forge --type %s --url <descriptor URL>, from packages.atlassian.com)", title(e.Product), e.Product)
+	why := ""
+	if e.Why != "" {
+		why = " (" + e.Why + ")"
+	}
+	return fmt.Sprintf("this looks like a %s descriptor%s; connectgen forge is Bitbucket only; for Jira and Confluence use Atlassian's connect-to-forge (npx @atlassian/connect-to-forge --type %s --url <descriptor URL>, from packages.atlassian.com)", title(e.Product), why, e.Product)
 }
 
 func title(s string) string {
@@ -102,8 +110,8 @@ func NewPlan(res *descriptor.Result) (*Plan, error) {
 		}
 		return nil, &InvalidError{File: res.File, Finding: f}
 	}
-	if p := descriptor.OtherProduct(root); p != "" {
-		return nil, &NotBitbucketError{Product: p}
+	if p, why := descriptor.DetectProduct(root); p != descriptor.Bitbucket {
+		return nil, &NotBitbucketError{Product: string(p), Why: why}
 	}
 	s := func(key string) string { v, _ := strString(root.Get(key)); return v }
 	p := &Plan{Source: res.File, AppKey: s("key"), AppName: s("name"), Description: s("description"), Items: []Item{}, Summary: map[Fit]int{}}
