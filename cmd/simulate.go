@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
 )
@@ -188,7 +189,7 @@ func (opts *simulateOptions) hostOptions() hostsim.Options {
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
-	product, _ := hostsim.ParseProduct(opts.Product) // checked by runSimulate
+	product, _ := descriptor.ParseProduct(opts.Product) // checked by runSimulate
 	return hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
@@ -211,7 +212,7 @@ func addProductFlags(c *cobra.Command, product, hostAddr *string) {
 // loopback, as usage errors.
 func checkProductFlags(product, hostAddr string) error {
 	if product != "" {
-		if _, err := hostsim.ParseProduct(product); err != nil {
+		if _, err := descriptor.ParseProduct(product); err != nil {
 			return usageErrorf("--product: %w", err)
 		}
 	}

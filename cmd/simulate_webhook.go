@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
@@ -70,7 +71,7 @@ func runSimulateWebhook(opts *simulateWebhookOptions) error {
 	if err := checkProductFlags(opts.Product, opts.HostAddr); err != nil {
 		return err
 	}
-	product, _ := hostsim.ParseProduct(opts.Product)
+	product, _ := descriptor.ParseProduct(opts.Product)
 	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr})
 	if err != nil {
 		return failf("%w", err)

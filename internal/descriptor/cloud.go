@@ -41,7 +41,7 @@ func closeCloudScopes(scopes []string) map[string]bool {
 var apiMigrations = []string{"signed-install", "context-qsh", "gdpr"}
 
 func (v *validation) tunnelAdvice() string {
-	if v.product.cloud() {
+	if v.product.Cloud() {
 		return "serve it over https (connectgen run --base-url https://…) before installing it on a site"
 	}
 	return "use an https tunnel (connectgen run) before installing on bitbucket.org"

@@ -56,9 +56,9 @@ func (p Product) Title() string {
 	return "Bitbucket"
 }
 
-// cloud says whether p is Jira or Confluence: the products whose installs
+// Cloud says whether p is Jira or Confluence: the products whose installs
 // are signed by Atlassian and whose scopes are READ, WRITE, ….
-func (p Product) cloud() bool { return p == Jira || p == Confluence }
+func (p Product) Cloud() bool { return p == Jira || p == Confluence }
 
 var (
 	//go:embed schema-jira.json

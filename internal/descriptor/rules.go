@@ -106,7 +106,7 @@ func (v *validation) lifecycle() {
 func (v *validation) rules() {
 	v.placeholders()
 	v.baseURL()
-	if v.product.cloud() {
+	if v.product.Cloud() {
 		v.cloudScopes()
 		v.cloudMigrations()
 		v.cloudModules()

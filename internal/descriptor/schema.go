@@ -134,7 +134,7 @@ func (v *validation) schemaFinding(e schemaError) {
 				msg = fmt.Sprintf("unknown property %q in %s", name, where(ptr))
 			}
 			rule, sev := "unknown-property", SeverityError
-			if v.product.cloud() {
+			if v.product.Cloud() {
 				rule, sev, msg = v.cloudUnknown(ptr, name, msg)
 			} else {
 				msg += "; Bitbucket rejects descriptors with properties it does not know"

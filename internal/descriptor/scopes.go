@@ -24,7 +24,7 @@ type ScopeChange struct {
 func (c ScopeChange) Increased() bool { return len(c.Added) > 0 }
 
 func grantedScopes(r *Result) map[string]bool {
-	if r.Product.cloud() {
+	if r.Product.Cloud() {
 		// Jira and Confluence grant nothing beyond the declared scopes.
 		scopes, _ := r.Scopes()
 		return closeCloudScopes(scopes)
@@ -66,7 +66,7 @@ func (r *Result) AddScopeIncrease(c ScopeChange, sev Severity) {
 		Suggestion: "ask only for the scopes the app needs; if it needs these, expect installations to stay on the previous version until the owners approve"}
 	added := quoteList(c.Added)
 	consequence := "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor"
-	if r.Product.cloud() {
+	if r.Product.Cloud() {
 		consequence = r.Product.Title() + " does not update installed apps that ask for more scopes until a site admin approves the update; until then, sites keep the previous version"
 	}
 	if c.AllScopes {

@@ -236,7 +236,7 @@ func (h *Host) apiHandler() http.Handler {
 // and Confluence also take ?jwt=, want aud = [the client key], and compute
 // the qsh without their context path (/wiki), as ACE's httpClient does.
 func (h *Host) checkAppToken(r *http.Request) string {
-	cloud := h.Product().cloud()
+	cloud := h.Product().Cloud()
 	auth := r.Header.Get("Authorization")
 	token, isJWT := strings.CutPrefix(auth, "JWT ")
 	switch {
@@ -338,7 +338,7 @@ func (h *Host) Request(ctx context.Context, method, path, contentType string, bo
 	if err != nil {
 		return APIResponse{}, err
 	}
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		// Jira and Confluence: aud names the installation. Confluence's
 		// paths are relative to /wiki, and so is the qsh.
 		cp := h.contextPath()

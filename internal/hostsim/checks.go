@@ -83,7 +83,7 @@ func (h *Host) RunChecks(ctx context.Context) *Report {
 	}
 	h.checkDescriptor(c1, d, err)
 	r.Product = h.Product()
-	if r.Product.cloud() {
+	if r.Product.Cloud() {
 		// Both RSA keys at once: the host's is needed for the install
 		// now, check 6's forged one only later.
 		go h.other.get()
@@ -129,7 +129,7 @@ func (h *Host) checkDescriptor(c *Check, d *Descriptor, err error) {
 		return
 	}
 	c.Passed = true
-	if d.Product.cloud() {
+	if d.Product.Cloud() {
 		c.Reason = fmt.Sprintf("%s (key %s) is a %s app the host can install and sign for (%s): %d warning(s), %d note(s)",
 			h.appURL+"/atlassian-connect.json", d.Key, d.Product.Title(), d.ProductReason, res.Warnings(), res.Notes())
 		return
@@ -308,7 +308,7 @@ func (h *Host) forgeries() []forgery {
 	now := h.now()
 	claims := func(inst Installation, iss, method, rawURL string, at time.Time) (connectjwt.Claims, error) {
 		c, err := connectjwt.NewClaims(iss, h.userSub(), method, rawURL, h.appURL, at, TokenTTL)
-		if !h.Product().cloud() {
+		if !h.Product().Cloud() {
 			c.Audience = connectjwt.Audience{iss}
 		}
 		return c, err
@@ -429,7 +429,7 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open
 
 	// Reinstall: without a token anyone could replace the installation.
 	detail := func(s string) { c.Details = append(c.Details, s) }
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		h.checkCloudInstallSecurity(ctx, d, inst, fail, detail)
 	} else {
 		h.checkBitbucketReinstall(ctx, inst, fail, detail)
@@ -474,7 +474,7 @@ func (h *Host) checkSecurity(ctx context.Context, c *Check, d *Descriptor) (open
 	}
 	c.Passed = true
 	lifecycle := "reinstall needs the current secret"
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		lifecycle = "installs need the host's RS256 signature for this app and client"
 	}
 	c.Reason = fmt.Sprintf("%d forged request(s) to %d route(s) refused; %s; %d page(s) escape <script>", tried, len(routes), lifecycle, xssTried)
@@ -503,7 +503,7 @@ func (h *Host) checkUninstall(ctx context.Context, c *Check, d *Descriptor, open
 		c.Reason = err.Error()
 		return
 	}
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		c.Details = append(c.Details, "uninstall signed with the host's RS256 key: accepted")
 	} else {
 		c.Details = append(c.Details, "uninstall signed with the shared secret: accepted")

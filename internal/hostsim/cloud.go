@@ -80,7 +80,7 @@ func (c *CloudSample) contextValues() map[string]string {
 // contextValues are the values for module URLs of the product the host
 // plays.
 func (h *Host) contextValues() map[string]string {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.cloud.contextValues()
 	}
 	return h.data.contextValues()
@@ -89,7 +89,7 @@ func (h *Host) contextValues() map[string]string {
 // userSub is the sub of the host's tokens: Bitbucket's user UUID, or the
 // Atlassian account ID.
 func (h *Host) userSub() string {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.cloud.AccountID
 	}
 	return h.data.s.UserUUID
@@ -98,7 +98,7 @@ func (h *Host) userSub() string {
 // withPageParams adds the parameters Jira and Confluence put on every
 // iframe URL (ACE reads xdm_e, cp and lic) to an app path.
 func (h *Host) withPageParams(p, appKey, moduleKey string) string {
-	if !h.Product().cloud() {
+	if !h.Product().Cloud() {
 		return p
 	}
 	q := url.Values{}

@@ -106,7 +106,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 	if err := json.Unmarshal(src, d); err != nil {
 		return nil, fmt.Errorf("the descriptor is not JSON: %w", err)
 	}
-	if product.cloud() {
+	if product.Cloud() {
 		var sc struct {
 			Scopes *[]string `json:"scopes"`
 		}
@@ -130,7 +130,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 		}
 	}
 	kinds := descriptor.PageKinds()
-	if product.cloud() {
+	if product.Cloud() {
 		kinds = append(kinds, descriptor.CloudPageKinds()...)
 	}
 	for _, pk := range kinds {

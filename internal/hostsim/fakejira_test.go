@@ -482,14 +482,6 @@ func TestDetectProduct(t *testing.T) {
 			t.Errorf("product of %s = %s, want %s", tt.src, got, tt.want)
 		}
 	}
-	for in, want := range map[string]Product{"Jira": Jira, "jira-service-desk": Jira, "CONFLUENCE": Confluence, "bitbucket": Bitbucket} {
-		if got, err := ParseProduct(in); err != nil || got != want {
-			t.Errorf("ParseProduct(%q) = %s, %v", in, got, err)
-		}
-	}
-	if _, err := ParseProduct("jria"); err == nil || !strings.Contains(err.Error(), `unknown product "jria"`) {
-		t.Errorf("ParseProduct(jria): %v", err)
-	}
 	if _, err := New(Options{Product: "jria"}); err == nil {
 		t.Error("New took an unknown product")
 	}

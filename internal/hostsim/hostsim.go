@@ -245,7 +245,7 @@ func (h *Host) AppURL() string { return h.appURL }
 
 // ClientKey is the client key of the host's installation.
 func (h *Host) ClientKey() string {
-	cloud := h.Product().cloud()
+	cloud := h.Product().Cloud()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if cloud {

@@ -112,7 +112,7 @@ func (h *Host) send(ctx context.Context, method, path string, header http.Header
 // hostToken signs a request from the host to the app as Bitbucket does:
 // iss and aud the client key, sub the user, with the installation's secret.
 func (h *Host) hostToken(inst Installation, now time.Time) tokenFunc {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.cloudPageToken(inst, now)
 	}
 	return func(method, rawURL string) (string, error) {
@@ -143,7 +143,7 @@ func (h *Host) lifecyclePath(d *Descriptor, which string) (string, error) {
 
 // installPayload is the body of the installed and uninstalled events.
 func (h *Host) installPayload(inst Installation, event string) []byte {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.cloudInstallPayload(inst, event)
 	}
 	s := h.data.s
@@ -198,7 +198,7 @@ func (h *Host) Install(ctx context.Context) (Installation, error) {
 		InstalledAt:  h.now(),
 	}
 	var tok tokenFunc // Bitbucket's first install is unsigned
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		tok = h.lifecycleToken(inst, d)
 	}
 	fetches := h.keyFetches()
@@ -208,7 +208,7 @@ func (h *Host) Install(ctx context.Context) (Installation, error) {
 	}
 	if !a.OK() {
 		hint := ""
-		if h.Product().cloud() {
+		if h.Product().Cloud() {
 			hint = h.installHint(fetches)
 		}
 		return Installation{}, fmt.Errorf("POST %s answered %s, want 2xx%s", a.URL, a.summary(), hint)
@@ -270,7 +270,7 @@ func (h *Host) Uninstall(ctx context.Context) error {
 // with the installation's shared secret, Jira and Confluence with the
 // host's RS256 key.
 func (h *Host) lifecycleToken(inst Installation, d *Descriptor) tokenFunc {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.installToken(inst, d, h.now(), "")
 	}
 	return h.hostToken(inst, h.now())

@@ -9,46 +9,19 @@ import (
 	"sync"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
-// Product is the Atlassian product the host plays.
-type Product string
+// Product is the Atlassian product the host plays, in internal/descriptor's
+// vocabulary (--product is read with descriptor.ParseProduct).
+type Product = descriptor.Product
 
 // The products the host plays.
 const (
-	Bitbucket  Product = "bitbucket"
-	Jira       Product = "jira"
-	Confluence Product = "confluence"
+	Bitbucket  = descriptor.Bitbucket
+	Jira       = descriptor.Jira
+	Confluence = descriptor.Confluence
 )
-
-// cloud says whether p is Jira or Confluence: installs signed with RS256
-// through the key CDN, app tokens with aud = the client key.
-func (p Product) cloud() bool { return p == Jira || p == Confluence }
-
-// Title is the product's name for messages.
-func (p Product) Title() string {
-	switch p {
-	case Jira:
-		return "Jira"
-	case Confluence:
-		return "Confluence"
-	}
-	return "Bitbucket"
-}
-
-// ParseProduct reads --product: bitbucket, jira, jira-service-desk (Jira,
-// as atlas-connect maps it) or confluence, in any case.
-func ParseProduct(s string) (Product, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "bitbucket":
-		return Bitbucket, nil
-	case "jira", "jira-service-desk":
-		return Jira, nil
-	case "confluence":
-		return Confluence, nil
-	}
-	return "", fmt.Errorf("unknown product %q (known: bitbucket, jira, jira-service-desk, confluence)", s)
-}
 
 // Product is the product the host plays: Options.Product, else what the
 // descriptor fetched last is for, else Bitbucket.

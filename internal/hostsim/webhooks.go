@@ -20,7 +20,7 @@ func grantedScopes(d *Descriptor) map[string]bool {
 // hookEvents expands one webhook entry to the events the host sends it:
 // the event itself, or for "*" one sample event per granted scope family.
 func hookEvents(d *Descriptor, w Webhook) []string {
-	if w.Event != "*" || d.Product.cloud() {
+	if w.Event != "*" || d.Product.Cloud() {
 		return []string{w.Event}
 	}
 	granted := grantedScopes(d)
@@ -108,7 +108,7 @@ func (h *Host) sendWebhook(ctx context.Context, event string, tok tokenFunc) (an
 }
 
 func (h *Host) webhookRequest(event string) (http.Header, []byte) {
-	if h.Product().cloud() {
+	if h.Product().Cloud() {
 		return h.cloudWebhookRequest(event)
 	}
 	header := http.Header{
