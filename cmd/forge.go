@@ -33,7 +33,7 @@ admins to it with forgeAppLink and forgeAppId.
 Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.`,
 		Example: `  connectgen forge plan
   connectgen forge new --dir ../my-app-forge
-  connectgen forge link --app-link 'https://developer.atlassian.com/console/install/…?signature=…&product=bitbucket' \
+  connectgen forge link --app-link 'https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=AYAB…&product=bitbucket' \
     --app-id ari:cloud:ecosystem::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },

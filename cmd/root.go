@@ -56,9 +56,9 @@ func newRootCmd(f *Factory) *cobra.Command {
 		Short: "Create, check, run and host Bitbucket, Jira and Confluence Connect apps",
 		Long: `connectgen creates Bitbucket Cloud, Jira, Confluence and Jira Service
 Management Connect apps from embedded templates, checks their descriptors as
-the product would, runs them with a public base URL and hosts Bitbucket apps
-on this machine with a local Bitbucket that installs, calls and webhooks
-them (the Jira and Confluence apps' own tests play their product).
+the product would, runs them with a public base URL and hosts them on this
+machine with a local Bitbucket, Jira or Confluence that installs, calls and
+webhooks them (connectgen simulate, connectgen run --local).
 
 Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		Example: `  connectgen new a-quick-addon -t bitbucket
@@ -67,6 +67,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
   connectgen update --dir a-quick-addon --dry-run
   connectgen validate a-quick-addon/atlassian-connect.json
   connectgen run --local --dir a-quick-addon
+  connectgen simulate --app http://127.0.0.1:3000
   connectgen forge plan a-quick-addon         # what moves where in Forge`,
 		Version: build.String(),
 		// Errors are printed once, by execute, with the exit code they map
@@ -87,6 +88,7 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		newInstallLinkCmd(f, nil),
 		newForgeCmd(f),
 	)
+	addCompletionExamples(root)
 	typeArgErrors(root)
 	return root
 }
@@ -122,5 +124,35 @@ func typeArgErrors(c *cobra.Command) {
 	}
 	for _, sub := range c.Commands() {
 		typeArgErrors(sub)
+	}
+}
+
+// addCompletionExamples adds cobra's completion command now, rather than
+// when the root runs, so that it gets examples like every other command.
+func addCompletionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = `  # Bash, for this shell, then for every new one
+  source <(connectgen completion bash)
+  connectgen completion bash > ~/.local/share/bash-completion/completions/connectgen
+
+  # Zsh and fish
+  connectgen completion zsh > "${fpath[1]}/_connectgen"
+  connectgen completion fish > ~/.config/fish/completions/connectgen.fish`
+		for _, sh := range c.Commands() {
+			switch sh.Name() {
+			case "bash":
+				sh.Example = "  source <(connectgen completion bash)"
+			case "zsh":
+				sh.Example = `  connectgen completion zsh > "${fpath[1]}/_connectgen"`
+			case "fish":
+				sh.Example = "  connectgen completion fish | source"
+			case "powershell":
+				sh.Example = "  connectgen completion powershell | Out-String | Invoke-Expression"
+			}
+		}
 	}
 }

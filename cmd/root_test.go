@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestInterruptKeepsChosenExitCode checks execute's mapping of failures
@@ -49,5 +51,28 @@ func TestCobraErrorsAreTyped(t *testing.T) {
 		if !errors.As(err, &ee) || ee.Code != ExitUsage || ee.Err == nil {
 			t.Errorf("%v: error %#v, want an *ExitError with code %d", args, err, ExitUsage)
 		}
+	}
+}
+
+// TestEveryCommandHasExamples: the README promises that every command's
+// --help has examples, subcommands and cobra's completion command included.
+func TestEveryCommandHasExamples(t *testing.T) {
+	f, _, _ := testFactory(nil, false)
+	var walk func(c *cobra.Command)
+	n := 0
+	walk = func(c *cobra.Command) {
+		n++
+		if c.Example == "" {
+			t.Errorf("%s --help has no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			if sub.Name() != "help" {
+				walk(sub)
+			}
+		}
+	}
+	walk(newRootCmd(f))
+	if n < 20 {
+		t.Errorf("walked %d commands, want every command (at least 20)", n)
 	}
 }

@@ -122,7 +122,7 @@ folder is not an app or there is no base URL.`,
 	fl.BoolVar(&opts.NoInstall, "no-install", false, "do not run npm install, even when node_modules is missing or stale")
 	fl.BoolVar(&opts.Watch, "watch", false, "restart the app when a file of the project changes")
 	fl.DurationVar(&opts.Grace, "grace", runner.DefaultGrace, "how long the app gets to stop before it is killed")
-	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local Bitbucket host")
+	fl.BoolVar(&opts.Local, "local", false, "serve on http://127.0.0.1:PORT and check the app with the local host of its product (Bitbucket, Jira or Confluence)")
 	fl.BoolVar(&opts.Serve, "serve", false, "with --local, keep the local host running with its browser page instead of running the checks")
 	fl.StringVar(&opts.Listen, "listen", hostui.DefaultAddr, "with --serve, the loopback address of the host's page")
 	return c

@@ -71,16 +71,21 @@ another key, another app's aud, another client, expired, wrong qsh).
 
 Bitbucket stopped installing new Connect apps in February 2026, and Jira
 and Confluence blocked private Connect installs from March 2026: this is
-where a new app can be seen working end to end. Start the app first
-(npm start, or connectgen run); the app must be able to reach the host on
-127.0.0.1.
+where a new app can be seen working end to end. Start the app first, with
+its loopback base URL (AC_LOCAL_BASE_URL=http://127.0.0.1:PORT npm start),
+or let connectgen run --local start and check it; the app must be able to
+reach the host on 127.0.0.1.
 
 Exit codes: 0 every check passed, 1 a check failed, 2 the app could not be
 reached or a usage error.`,
-		Example: `  # The app in this folder, started with npm start on port 3000
+		Example: `  # The app in this folder, started on port 3000 with its loopback base URL
+  # (without AC_LOCAL_BASE_URL, ACE serves http://<hostname>:3000, and check 1
+  # refuses a non-loopback http baseUrl)
+  AC_LOCAL_BASE_URL=http://127.0.0.1:3000 npm start
   connectgen simulate
 
   # Another port, every request and answer listed
+  PORT=4000 AC_LOCAL_BASE_URL=http://127.0.0.1:4000 npm start
   connectgen simulate --app http://127.0.0.1:4000 --verbose
 
   # In CI, machine-readable
@@ -92,7 +97,8 @@ reached or a usage error.`,
   connectgen simulate --serve
 
   # A Jira app: it verifies the signed install with the host's key
-  CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
+  AC_LOCAL_BASE_URL=http://127.0.0.1:3000 \
+    CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
   connectgen simulate --host-addr 127.0.0.1:2990
 
   # The same in a browser

@@ -37,8 +37,15 @@ CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys (see --host-addr).
 
 Exit codes: 0 the app answered 2xx, 1 it answered otherwise or has no webhook
 for EVENT, 2 the app could not be reached or a usage error.`,
-		Example: `  connectgen simulate webhook repo:push
-  connectgen simulate webhook pullrequest:created --app http://127.0.0.1:4000
+		Example: `  # A push, to the app connectgen new -t bitbucket makes (its "*" webhook)
+  connectgen simulate webhook repo:push
+  connectgen simulate webhook repo:push --app http://127.0.0.1:4000
+
+  # An app with a pull request webhook (and the pullrequest scope)
+  connectgen simulate webhook pullrequest:created
+
+  # A Jira app with a jira:issue_created webhook, started with
+  # CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys
   connectgen simulate webhook jira:issue_created --host-addr 127.0.0.1:2990`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
