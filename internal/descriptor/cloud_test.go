@@ -265,3 +265,32 @@ func TestCloudScopeIncrease(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 }
+
+// TestCloudEventLocationPositions checks that webhook-event-unlisted and
+// location-near-miss point at the offending value, line and column.
+func TestCloudEventLocationPositions(t *testing.T) {
+	src := `{
+  "key": "test-app", "name": "T", "baseUrl": "https://app.example.com",
+  "authentication": {"type": "jwt"},
+  "lifecycle": {"installed": "/installed"},
+  "scopes": ["READ"],
+  "modules": {
+    "webhooks": [{"event": "jira:issue_updated", "url": "/u"}, {"url": "/c", "event": "jira:isue_created"}],
+    "webPanels": [{"key": "p", "name": {"value": "P"}, "url": "/p",
+      "location": "atl.jira.view.issue.rigth.context"}]
+  }
+}`
+	r := Validate("p.json", []byte(src), Options{Product: Jira})
+	want := map[string][2]int{
+		"webhook-event-unlisted": {7, 87},
+		"location-near-miss":     {9, 19},
+	}
+	if len(r.Findings) != len(want) {
+		t.Fatalf("findings:\n%s", dump(r))
+	}
+	for _, f := range r.Findings {
+		if w, ok := want[f.Rule]; !ok || f.Line != w[0] || f.Column != w[1] {
+			t.Errorf("%s at %d:%d, want %v", f.Rule, f.Line, f.Column, w)
+		}
+	}
+}
