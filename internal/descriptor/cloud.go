@@ -229,7 +229,7 @@ func (v *validation) cloudLocation(m moduleRef) {
 	}
 	if k := nearMiss(s, cloudLocations[v.product]); k != "" {
 		v.at(n, m.ptr+"/location", "location-near-miss", SeverityNote,
-			fmt.Sprintf("location %q is one or two letters from the well-known %s location %q; if it is a typo, %s does not show the module there", s, v.product.Title(), k, v.product.Title()),
+			fmt.Sprintf("location %q is close to the well-known %s location %q; if it is a typo, %s does not show the module there", s, v.product.Title(), k, v.product.Title()),
 			fmt.Sprintf("did you mean %q?", k))
 	}
 }
