@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
@@ -183,15 +182,9 @@ func runRun(opts *runOptions) error {
 	env := os.Environ()
 	color := ios.OutTTY && opts.f.Getenv("NO_COLOR") == ""
 	if !opts.NoValidate {
-		res, err := runner.CheckDescriptor(proj, base, runner.NodeEnv(env))
+		res, err := runner.CheckDescriptor(proj, runner.CheckOptions{BaseURL: base, NodeEnv: runner.NodeEnv(env), Local: opts.Local})
 		if err != nil {
 			return failf("%w", err)
-		}
-		if opts.Local {
-			// The http warning is the point of --local, not news.
-			res.Findings = slices.DeleteFunc(res.Findings, func(f descriptor.Finding) bool {
-				return f.Rule == "baseurl-https" && f.Severity == descriptor.SeverityWarning
-			})
 		}
 		if err := runner.WriteFindings(ios.Out, res, color); err != nil {
 			return err
@@ -256,6 +249,7 @@ func runRun(opts *runOptions) error {
 		Watch:   opts.Watch,
 		// --no-validate applies to restarts too.
 		NoValidate: opts.NoValidate,
+		Local:      opts.Local,
 		Color:      color,
 		Out:        ios.Out,
 		ErrOut:     ios.ErrOut,

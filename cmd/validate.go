@@ -156,21 +156,19 @@ func runValidate(opts *validateOptions) error {
 	if source == "" {
 		source = descriptor.FileName
 	}
-	name, src, err := opts.read(source)
+	// The same check as run's (descriptor.Check): the same reading, the
+	// same product (--product, else config.json's, else detected).
+	dopts := descriptor.Options{BaseURL: opts.BaseURL, Product: product}
+	res, err := descriptor.Check(context.Background(), source, descriptor.CheckOptions{Options: dopts, Read: opts.readOptions()})
 	if err != nil {
-		return inputError(err)
-	}
-	reason := "--product"
-	if product == "" {
-		if product, err = descriptor.ProductBeside(name, source); err != nil {
+		var pc *descriptor.ProductConfigError
+		if errors.As(err, &pc) {
 			return inputError(fmt.Errorf("%w; fix it or choose the product with --product", err))
 		}
-		reason = "config.json"
+		return inputError(opts.readError(source, err))
 	}
-	dopts := descriptor.Options{BaseURL: opts.BaseURL, Product: product}
-	res := descriptor.Validate(name, src, dopts)
-	if product != "" {
-		res.ProductReason = reason
+	if res.ProductReason == "config.json" {
+		dopts.Product = res.Product
 	}
 
 	if opts.Previous != "" {
@@ -212,19 +210,30 @@ func runValidate(opts *validateOptions) error {
 	return nil
 }
 
-// read returns the display name and content of a descriptor given as a
-// path, a directory holding atlassian-connect.json, an http(s) URL or "-".
-func (opts *validateOptions) read(source string) (string, []byte, error) {
-	name, src, err := descriptor.Read(context.Background(), source, descriptor.ReadOptions{
+func (opts *validateOptions) readOptions() descriptor.ReadOptions {
+	return descriptor.ReadOptions{
 		Stdin:     opts.f.IO.In,
 		Timeout:   opts.Timeout,
 		MaxSize:   opts.maxSize,
 		UserAgent: "connectgen/" + build.String(),
-	})
+	}
+}
+
+// readError says the commonest mistake in the command's own words.
+func (opts *validateOptions) readError(source string, err error) error {
 	var nf *descriptor.NotFoundError
 	if errors.As(err, &nf) && source == descriptor.FileName {
-		// The command's own words for the commonest mistake.
-		return "", nil, fmt.Errorf("no %s here; run validate in the app's folder or give the descriptor's path or URL", descriptor.FileName)
+		return fmt.Errorf("no %s here; run validate in the app's folder or give the descriptor's path or URL", descriptor.FileName)
 	}
-	return name, src, err
+	return err
+}
+
+// read returns the display name and content of a descriptor given as a
+// path, a directory holding atlassian-connect.json, an http(s) URL or "-".
+func (opts *validateOptions) read(source string) (string, []byte, error) {
+	name, src, err := descriptor.Read(context.Background(), source, opts.readOptions())
+	if err != nil {
+		return "", nil, opts.readError(source, err)
+	}
+	return name, src, nil
 }

@@ -157,6 +157,10 @@ func (v *validation) cloudModules() {
 		if icon := m.node.Get("icon"); icon != nil {
 			v.url(icon.Get("url"), m.ptr+"/icon/url", urlLink)
 		}
+		switch m.kind {
+		case "webItems", "webPanels", "webSections", "generalPages":
+			v.cloudLocation(m)
+		}
 	})
 	v.cloudWebhooks(modules.Get("webhooks"))
 }
@@ -167,6 +171,7 @@ func (v *validation) cloudWebhooks(hooks *json5.Node) {
 	if hooks == nil || hooks.Kind != json5.Array || len(hooks.Elems) == 0 {
 		return
 	}
+	v.cloudEvents(hooks)
 	scopes, _ := v.r.Scopes()
 	if closeCloudScopes(scopes)["READ"] {
 		return
@@ -175,4 +180,56 @@ func (v *validation) cloudWebhooks(hooks *json5.Node) {
 	v.at(ev, "/modules/webhooks/0", "webhook-scope-missing", SeverityError,
 		fmt.Sprintf("the app declares webhooks but not the READ scope; %s delivers webhooks only to apps that may read what they describe", v.product.Title()),
 		`add "READ" to scopes`)
+}
+
+// cloudEvents warns about webhook events that are not on the product's
+// documented list. Not an error: the product accepts any event name and
+// simply never delivers one it does not have, which is worth knowing
+// before waiting for it.
+func (v *validation) cloudEvents(hooks *json5.Node) {
+	host := v.product.Title()
+	own := ProductEvents(v.product)
+	for i, h := range hooks.Elems {
+		ev := h.Get("event")
+		s, ok := str(ev)
+		if !ok || s == "" || len([]rune(s)) > MaxEventLength || isKnown(own, s) {
+			continue
+		}
+		msg := fmt.Sprintf("webhook event %q is not one of %s's; %s never sends it, so the webhook never fires", s, host, host)
+		sugg := didYouMean(s, own)
+		for _, e := range own {
+			// Jira's issue events carry a "jira:" prefix that is
+			// easily left out: issue_created is jira:issue_created.
+			if strings.HasSuffix(e, ":"+s) {
+				sugg = fmt.Sprintf("did you mean %q?", e)
+				break
+			}
+		}
+		for _, p := range []Product{Jira, Confluence, Bitbucket} {
+			if p != v.product && isKnown(ProductEvents(p), s) {
+				msg = fmt.Sprintf("webhook event %q is %s's, not %s's; %s never sends it, so the webhook never fires", s, p.Title(), host, host)
+				break
+			}
+		}
+		if sugg == "" {
+			sugg = "see the webhook module page of " + host + "'s Connect reference for its events"
+		}
+		v.at(ev, fmt.Sprintf("/modules/webhooks/%d/event", i), "webhook-event-unlisted", SeverityWarning, msg, sugg)
+	}
+}
+
+// cloudLocation notes a location that is a near miss of a well-known one
+// of the product. Any other location passes: apps may add items to any
+// web section, other apps' included.
+func (v *validation) cloudLocation(m moduleRef) {
+	n := m.node.Get("location")
+	s, ok := str(n)
+	if !ok || s == "" {
+		return
+	}
+	if k := nearMiss(s, cloudLocations[v.product]); k != "" {
+		v.at(n, m.ptr+"/location", "location-near-miss", SeverityNote,
+			fmt.Sprintf("location %q is close to the well-known %s location %q; if it is a typo, %s does not show the module there", s, v.product.Title(), k, v.product.Title()),
+			fmt.Sprintf("did you mean %q?", k))
+	}
 }

@@ -78,6 +78,27 @@ func cloudRuleCases(t *testing.T) []ruleCase {
 		{name: "jira webhook-scope-missing", src: jira(`/scopes=["ACT_AS_USER"]`), opts: J, want: []string{"error webhook-scope-missing@/modules/webhooks/0"}, sugg: `add "READ"`},
 		{name: "jira webhook scope pass: ADMIN implies READ", src: jira(`/scopes=["ADMIN"]`), opts: J},
 
+		// Webhook events: a warning with did-you-mean from the product's list.
+		{name: "jira webhook-event-unlisted", src: jira(`/modules/webhooks/0/event="jira:issue_craeted"`), opts: J, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, message: "never sends it", sugg: `did you mean "jira:issue_created"?`},
+		{name: "jira webhook-event-unlisted: the jira: prefix left out", src: jira(`/modules/webhooks/0/event="issue_updated"`), opts: J, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, sugg: `did you mean "jira:issue_updated"?`},
+		{name: "jira webhook-event-unlisted: a Confluence event", src: jira(`/modules/webhooks/0/event="page_created"`), opts: J, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, message: "is Confluence's, not Jira's"},
+		{name: "jira webhook-event-unlisted: a Bitbucket event", src: jira(`/modules/webhooks/0/event="repo:push"`), opts: J, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, message: "is Bitbucket's, not Jira's"},
+		{name: "jira webhook events pass", src: jira(`/modules/webhooks=[{"event": "comment_created", "url": "/c"}, {"event": "worklog_deleted", "url": "/w"}, {"event": "jira:version_released", "url": "/v"}, {"event": "sprint_started", "url": "/s"}, {"event": "board_configuration_changed", "url": "/b"}, {"event": "connect_addon_enabled", "url": "/e"}]`), opts: J},
+		{name: "confluence webhook-event-unlisted", src: conf(`/modules/webhooks=[{"event": "page_craeted", "url": "/p"}]`), opts: C, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, sugg: `did you mean "page_created"?`},
+		{name: "confluence webhook-event-unlisted: a Jira event", src: conf(`/modules/webhooks=[{"event": "jira:issue_created", "url": "/p"}]`), opts: C, want: []string{"warning webhook-event-unlisted@/modules/webhooks/0/event"}, message: "is Jira's, not Confluence's"},
+		{name: "confluence webhook events pass", src: conf(`/modules/webhooks=[{"event": "page_trashed", "url": "/p"}, {"event": "blog_created", "url": "/b"}, {"event": "label_added", "url": "/l"}, {"event": "space_created", "url": "/s"}, {"event": "attachment_created", "url": "/a"}, {"event": "connect_addon_disabled", "url": "/d"}]`), opts: C},
+
+		// Locations: a note for a near miss of a well-known one only.
+		{name: "jira location-near-miss", src: jira(`/modules/generalPages/0/location="system.top.navigaton.bar"`), opts: J, want: []string{"note location-near-miss@/modules/generalPages/0/location"}, message: "close to the well-known", sugg: `did you mean "system.top.navigation.bar"?`},
+		{name: "jira location-near-miss: web panel, case", src: jira(`/modules/webPanels=[{"key": "panel", "name": {"value": "P"}, "url": "/p", "location": "atl.jira.view.issue.Right.context"}]`), opts: J, want: []string{"note location-near-miss@/modules/webPanels/0/location"}, sugg: `"atl.jira.view.issue.right.context"`},
+		{name: "jira location-near-miss: web item", src: jira(`/modules/webItems/0/location="jira.project.sidebar.plugin.navigation"`), opts: J, want: []string{"note location-near-miss@/modules/webItems/0/location"}, sugg: `"jira.project.sidebar.plugins.navigation"`},
+		{name: "jira location pass: another app's web section", src: jira(`/modules/webItems/0/location="com.example.other-app:section"`), opts: J},
+		{name: "jira location pass: three edits from a known one is not a typo", src: jira(`/modules/webItems/0/location="operations-view"`), opts: J},
+		{name: "jira location pass: a real location close to another", src: jira(`/modules/webPanels=[{"key": "panel", "name": {"value": "P"}, "url": "/p", "location": "atl.jira.view.issue.left.context"}]`), opts: J},
+		{name: "confluence location-near-miss", src: conf(`/modules/generalPages/0/location="system.header/lfet"`), opts: C, want: []string{"note location-near-miss@/modules/generalPages/0/location"}, sugg: `did you mean "system.header/left"?`},
+		{name: "confluence location-near-miss: web section", src: conf(`/modules/webSections=[{"key": "section", "name": {"value": "S"}, "location": "atl.genral"}]`), opts: C, want: []string{"note location-near-miss@/modules/webSections/0/location"}, sugg: `did you mean "atl.general"?`},
+		{name: "confluence location pass: unknown", src: conf(`/modules/webItems=[{"key": "item", "name": {"value": "I"}, "url": "/i", "location": "system.content.action/secondary"}, {"key": "item2", "name": {"value": "I"}, "url": "/i", "location": "my.own.section"}]`), opts: C},
+
 		// apiMigrations.
 		{name: "jira api-migration-unknown", src: jira(`/apiMigrations={"signed-instal": true}`), opts: J, want: []string{"error api-migration-unknown@/apiMigrations/signed-instal"}, sugg: `did you mean "signed-install"?`},
 		{name: "jira apiMigrations type", src: jira(`/apiMigrations={"context-qsh": "yes"}`), opts: J, want: []string{"error type@/apiMigrations/context-qsh"}},
@@ -242,5 +263,34 @@ func TestCloudScopeIncrease(t *testing.T) {
 	f := more.Findings[len(more.Findings)-1]
 	if f.Rule != "scope-increase" || f.Pointer != "/scopes/0" || !strings.Contains(f.Message, "until a site admin approves") {
 		t.Errorf("finding %+v", f)
+	}
+}
+
+// TestCloudEventLocationPositions checks that webhook-event-unlisted and
+// location-near-miss point at the offending value, line and column.
+func TestCloudEventLocationPositions(t *testing.T) {
+	src := `{
+  "key": "test-app", "name": "T", "baseUrl": "https://app.example.com",
+  "authentication": {"type": "jwt"},
+  "lifecycle": {"installed": "/installed"},
+  "scopes": ["READ"],
+  "modules": {
+    "webhooks": [{"event": "jira:issue_updated", "url": "/u"}, {"url": "/c", "event": "jira:isue_created"}],
+    "webPanels": [{"key": "p", "name": {"value": "P"}, "url": "/p",
+      "location": "atl.jira.view.issue.rigth.context"}]
+  }
+}`
+	r := Validate("p.json", []byte(src), Options{Product: Jira})
+	want := map[string][2]int{
+		"webhook-event-unlisted": {7, 87},
+		"location-near-miss":     {9, 19},
+	}
+	if len(r.Findings) != len(want) {
+		t.Fatalf("findings:\n%s", dump(r))
+	}
+	for _, f := range r.Findings {
+		if w, ok := want[f.Rule]; !ok || f.Line != w[0] || f.Column != w[1] {
+			t.Errorf("%s at %d:%d, want %v", f.Rule, f.Line, f.Column, w)
+		}
 	}
 }

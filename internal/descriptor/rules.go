@@ -49,10 +49,12 @@ var Rules = map[string]Severity{
 	"scope-retired":               SeverityNote,
 	"webhook-event-retired":       SeverityNote,
 	// Jira and Confluence only.
-	"module-product":        SeverityWarning,
-	"api-migration-unknown": SeverityError,
-	"scope-product":         SeverityWarning,
-	"signed-install-false":  SeverityWarning,
+	"module-product":         SeverityWarning,
+	"api-migration-unknown":  SeverityError,
+	"scope-product":          SeverityWarning,
+	"signed-install-false":   SeverityWarning,
+	"webhook-event-unlisted": SeverityWarning,
+	"location-near-miss":     SeverityNote,
 }
 
 func sortFindings(fs []Finding) {

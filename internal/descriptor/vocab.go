@@ -175,3 +175,109 @@ func locationKinds(loc string) []string {
 
 // knownContexts: account is the default; personal was removed on 2023-01-01.
 var knownContexts = []string{"account"}
+
+// The webhook events of Jira and Confluence, from the Connect webhook
+// module pages of each product (developer.atlassian.com, cloud/jira/
+// platform/modules/webhook and cloud/confluence/modules/webhook) and the
+// Jira webhooks page. Products add events, and an event that is not on
+// the list is never delivered rather than refused, so validate warns.
+var jiraEvents = []string{
+	"jira:issue_created", "jira:issue_updated", "jira:issue_deleted", "jira:worklog_updated",
+	"comment_created", "comment_updated", "comment_deleted",
+	"issue_property_set", "issue_property_deleted",
+	"worklog_created", "worklog_updated", "worklog_deleted",
+	"attachment_created", "attachment_deleted",
+	"issuelink_created", "issuelink_deleted",
+	"issuetype_created", "issuetype_updated", "issuetype_deleted",
+	"project_created", "project_updated", "project_deleted", "project_soft_deleted",
+	"project_restored_deleted", "project_archived", "project_restored_archived",
+	"jira:version_created", "jira:version_updated", "jira:version_deleted", "jira:version_released",
+	"jira:version_unreleased", "jira:version_moved", "jira:version_merged",
+	"user_created", "user_updated", "user_deleted",
+	"filter_created", "filter_updated", "filter_deleted",
+	"option_voting_changed", "option_watching_changed", "option_unassigned_issues_changed",
+	"option_subtasks_changed", "option_attachments_changed", "option_issuelinks_changed",
+	"option_timetracking_changed",
+	"sprint_created", "sprint_updated", "sprint_deleted", "sprint_started", "sprint_closed",
+	"board_created", "board_updated", "board_deleted", "board_configuration_changed",
+	"jira_expression_evaluation_failed",
+	"connect_addon_enabled", "connect_addon_disabled",
+}
+
+var confluenceEvents = []string{
+	"page_created", "page_updated", "page_removed", "page_restored", "page_trashed", "page_viewed",
+	"page_moved", "page_copied", "page_children_reordered", "page_archived", "page_unarchived",
+	"page_initialized", "page_started", "page_snapshotted", "page_published",
+	"blog_created", "blog_updated", "blog_removed", "blog_restored", "blog_trashed", "blog_viewed",
+	"blueprint_page_created",
+	"comment_created", "comment_updated", "comment_removed",
+	"content_created", "content_updated", "content_removed", "content_restored", "content_trashed",
+	"content_permissions_updated",
+	"attachment_created", "attachment_updated", "attachment_removed", "attachment_restored",
+	"attachment_trashed", "attachment_viewed", "attachment_archived", "attachment_unarchived",
+	"label_added", "label_removed", "label_created", "label_deleted",
+	"space_created", "space_updated", "space_removed", "space_logo_updated", "space_permissions_updated",
+	"user_created", "user_removed", "user_deactivated", "user_reactivated", "user_followed",
+	"group_created", "group_removed",
+	"relation_created", "relation_deleted",
+	"search_performed", "theme_enabled",
+	"connect_addon_enabled", "connect_addon_disabled",
+}
+
+// ProductEvents returns the documented webhook events of p.
+func ProductEvents(p Product) []string {
+	switch p {
+	case Jira:
+		return append([]string(nil), jiraEvents...)
+	case Confluence:
+		return append([]string(nil), confluenceEvents...)
+	}
+	return append([]string(nil), knownEvents...)
+}
+
+// cloudLocations are well-known web sections of Jira and Confluence, for
+// the did-you-mean of a near miss only: apps may place items in any web
+// section, including other apps', so a location not listed is fine.
+var cloudLocations = map[Product][]string{
+	Jira: {
+		"system.top.navigation.bar", "system.user.options/personal", "system.admin/globalsettings",
+		"admin_plugins_menu", "atl.admin/menu", "atl.jira.proj.config",
+		"atl.jira.view.issue.right.context", "atl.jira.view.issue.left.context",
+		"jira.project.sidebar.plugins.navigation", "jira.issue.tools", "jira.navigator.pluggable.items",
+		"operations-top-level", "operations-work", "operations-attachments", "operations-voting",
+		"operations-operations", "operations-subtasks", "operations-delete",
+		"jira.agile.board.tools", "jira.agile.board.configuration",
+	},
+	Confluence: {
+		"system.header/left", "system.help/content", "system.user/content", "system.dashboard",
+		"system.admin/configuration", "system.admin/globalsettings", "atl.general",
+		"system.content.action", "system.content.action/primary", "system.content.action/secondary",
+		"system.content.action/modify", "system.content.button", "system.content.metadata",
+		"system.space.tools/addons", "system.space.admin/addons",
+	},
+}
+
+// nearMiss returns the well-known location s is a typo of: the same but
+// for case, or at most two edits away (one for short values); "" when s is
+// well known itself or not close to any.
+func nearMiss(s string, known []string) string {
+	if isKnown(known, s) {
+		return ""
+	}
+	limit := 2
+	if len([]rune(s)) < 12 {
+		limit = 1
+	}
+	ls := strings.ToLower(s)
+	best, bestD := "", limit+1
+	for _, k := range known {
+		lk := strings.ToLower(k)
+		if lk == ls {
+			return k
+		}
+		if d := editDistance(ls, lk); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}

@@ -279,6 +279,27 @@ func (h *Host) checkAppToken(r *http.Request) string {
 	if _, err := connectjwt.Verify(token, inst.SharedSecret, req, h.now()); err != nil {
 		return "the token is not valid: " + err.Error()
 	}
+	return h.lifetimeProblem(claims)
+}
+
+// MaxAppTokenLifetime is the longest an app's token to the product's REST
+// API may live: Atlassian wants app tokens short-lived, and ACE's
+// httpClient signs them with exp = iat + 180 s (three minutes), for
+// Bitbucket and Jira/Confluence alike.
+const MaxAppTokenLifetime = 3 * time.Minute
+
+// lifetimeProblem says why a (valid, unexpired) app token lives too long:
+// exp more than MaxAppTokenLifetime after its iat, or after now.
+func (h *Host) lifetimeProblem(c connectjwt.Claims) string {
+	limit := int64(MaxAppTokenLifetime / time.Second)
+	if life := c.ExpiresAt - c.IssuedAt; life > limit {
+		return fmt.Sprintf("the token lives too long: exp is %s after iat; an app's token may live at most %s (exp = iat + %d s, as ACE signs it); sign it for a few minutes per request",
+			time.Duration(life)*time.Second, MaxAppTokenLifetime, limit)
+	}
+	if left := c.ExpiresAt - h.now().Unix(); left > limit {
+		return fmt.Sprintf("the token lives too long: exp is %s from now; an app's token may live at most %s (exp = iat + %d s, as ACE signs it); sign it for a few minutes per request",
+			time.Duration(left)*time.Second, MaxAppTokenLifetime, limit)
+	}
 	return ""
 }
 

@@ -23,6 +23,7 @@ type defects struct {
 	skipQSH            bool // tokens are not checked against the request
 	unescaped          bool // the page echoes repoPath raw
 	badOutbound        bool // the app's API call is signed with a wrong secret
+	longOutbound       bool // the app's API call carries a token valid for an hour
 	unsignedReinstall  bool // a reinstall without a token replaces the installation
 	keepAfterUninstall bool // the uninstall is answered but nothing is forgotten
 	pageText           bool // the page answers text/plain
@@ -233,7 +234,11 @@ func (a *fakeApp) callAPI(inst map[string]any) string {
 	if a.d.badOutbound {
 		secret = "not-the-shared-secret"
 	}
-	c, err := connectjwt.NewClaims(fakeKey, fmt.Sprint(inst["clientKey"]), "GET", "/2.0/user", "", time.Now(), 3*time.Minute)
+	ttl := 3 * time.Minute
+	if a.d.longOutbound {
+		ttl = time.Hour
+	}
+	c, err := connectjwt.NewClaims(fakeKey, fmt.Sprint(inst["clientKey"]), "GET", "/2.0/user", "", time.Now(), ttl)
 	if err != nil {
 		a.t.Error(err)
 		return ""
@@ -287,6 +292,7 @@ func TestChecksCatchEachDefect(t *testing.T) {
 		{"qsh skipped", defects{skipQSH: true}, []int{CheckSecurity}, "webhook /webhook accepted a request with a qsh for another URL (204); page /page?repoPath=sample-workspace%2Fsample-repo accepted a request with a qsh for another URL (200)"},
 		{"unescaped", defects{unescaped: true}, []int{CheckSecurity}, "page /page echoed repoPath unescaped"},
 		{"bad outbound", defects{badOutbound: true}, []int{CheckAppCalls}, "GET /2.0/user: the token is not valid"},
+		{"long-lived outbound", defects{longOutbound: true}, []int{CheckAppCalls}, "GET /2.0/user: the token lives too long: exp is 1h0m0s after iat; an app's token may live at most 3m0s"},
 		{"unsigned reinstall", defects{unsignedReinstall: true}, []int{CheckSecurity}, "without a token was accepted (204)"},
 		{"kept after uninstall", defects{keepAfterUninstall: true}, []int{CheckUninstall}, "after the uninstall, webhook /webhook still accepted a request signed for"},
 		{"page not html", defects{pageText: true}, []int{CheckPages}, `Content-Type "text/plain", want text/html`},

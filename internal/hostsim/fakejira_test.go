@@ -28,6 +28,7 @@ type jiraDefects struct {
 	skipQSH           bool // page and webhook tokens: qsh not checked
 	unescaped         bool // the page echoes issueKey raw
 	outboundSub       bool // the app's API call names the client in sub (Bitbucket's way)
+	longOutbound      bool // the app's API call carries a token issued now, valid for an hour
 	keepAfterUninstal bool
 	pageText          bool
 	webhook500        bool
@@ -206,7 +207,11 @@ func (a *fakeJiraApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // callAPI calls GET /rest/api/3/myself as ACE's httpClient does for Jira.
 func (a *fakeJiraApp) callAPI(inst map[string]any) string {
-	c, err := connectjwt.NewClaims(fakeJiraKey, "", "GET", "/rest/api/3/myself", "", time.Now(), 3*time.Minute)
+	ttl := 3 * time.Minute
+	if a.d.longOutbound {
+		ttl = time.Hour
+	}
+	c, err := connectjwt.NewClaims(fakeJiraKey, "", "GET", "/rest/api/3/myself", "", time.Now(), ttl)
 	if err != nil {
 		a.t.Error(err)
 		return ""
@@ -249,6 +254,7 @@ func TestJiraChecksCatchEachDefect(t *testing.T) {
 		{"qsh skipped", jiraDefects{skipQSH: true}, []int{CheckSecurity}, "accepted a request with a qsh for another URL"},
 		{"unescaped", jiraDefects{unescaped: true}, []int{CheckSecurity}, "page /page echoed issueKey unescaped"},
 		{"outbound with sub", jiraDefects{outboundSub: true}, []int{CheckAppCalls}, `aud is missing (sub = the client key is how Bitbucket names the installation, not Jira or Confluence); Jira identifies the installation by aud = [`},
+		{"long-lived outbound", jiraDefects{longOutbound: true}, []int{CheckAppCalls}, "GET /rest/api/3/myself: the token lives too long: exp is 1h0m0s after iat; an app's token may live at most 3m0s"},
 		{"kept after uninstall", jiraDefects{keepAfterUninstal: true}, []int{CheckUninstall}, "after the uninstall, webhook /webhook still accepted"},
 		{"page not html", jiraDefects{pageText: true}, []int{CheckPages}, `want text/html`},
 		{"webhook 500", jiraDefects{webhook500: true}, []int{CheckWebhooks}, `jira:issue_created to `},

@@ -28,6 +28,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +60,8 @@ type Config struct {
 	Debounce time.Duration
 	// NoValidate skips checking the descriptor before a restart.
 	NoValidate bool
+	// Local is run --local (CheckOptions.Local).
+	Local bool
 	// Color paints findings for a terminal.
 	Color bool
 	// Out gets the app's standard output and connectgen's messages,
@@ -116,14 +119,41 @@ func (c *Config) appEnv() []string {
 	return append(env, "PORT="+strconv.Itoa(c.Port), "AC_LOCAL_BASE_URL="+c.BaseURL, "NODE_ENV="+NodeEnv(c.Env))
 }
 
+// CheckOptions say how CheckDescriptor checks a project's descriptor.
+type CheckOptions struct {
+	// BaseURL replaces {{localBaseUrl}} and NodeEnv {{environment}}, as
+	// the app will serve the descriptor.
+	BaseURL string
+	NodeEnv string
+	// Local is run --local: the app serves on http://127.0.0.1, so the
+	// warning that its base URL is not https is the point, not news, and
+	// is left out.
+	Local bool
+}
+
 // CheckDescriptor validates the project's descriptor as the app will
-// serve it: {{localBaseUrl}} and {{environment}} replaced.
-func CheckDescriptor(p *Project, baseURL, nodeEnv string) (*descriptor.Result, error) {
-	name, src, err := descriptor.Read(context.Background(), p.Descriptor, descriptor.ReadOptions{})
+// serve it ({{localBaseUrl}} and {{environment}} replaced), through
+// descriptor.Check as `connectgen validate` does: the same reading and the
+// same product (config.json's, else detected). run's first start and
+// every restart under --watch call it.
+func CheckDescriptor(p *Project, opts CheckOptions) (*descriptor.Result, error) {
+	res, err := descriptor.Check(context.Background(), p.Descriptor, descriptor.CheckOptions{
+		Options: descriptor.Options{BaseURL: opts.BaseURL, Environment: opts.NodeEnv},
+	})
 	if err != nil {
 		return nil, err
 	}
-	return descriptor.Validate(name, src, descriptor.Options{BaseURL: baseURL, Environment: nodeEnv, Product: p.Product}), nil
+	if opts.Local {
+		res.Findings = slices.DeleteFunc(res.Findings, func(f descriptor.Finding) bool {
+			return f.Rule == "baseurl-https" && f.Severity == descriptor.SeverityWarning
+		})
+	}
+	return res, nil
+}
+
+// checkOptions are the options of the descriptor check before each start.
+func (c *Config) checkOptions() CheckOptions {
+	return CheckOptions{BaseURL: c.BaseURL, NodeEnv: NodeEnv(c.Env), Local: c.Local}
 }
 
 // WriteFindings prints a descriptor's findings as `connectgen validate`
@@ -331,7 +361,7 @@ func (s *supervisor) interrupt(sig os.Signal) (code int, end bool) {
 // the running app with a new one.
 func (s *supervisor) restart(rel string) (code int, end bool, err error) {
 	if !s.cfg.NoValidate {
-		res, err := CheckDescriptor(s.cfg.Project, s.cfg.BaseURL, NodeEnv(s.cfg.Env))
+		res, err := CheckDescriptor(s.cfg.Project, s.cfg.checkOptions())
 		if err != nil {
 			fmt.Fprintf(s.cfg.Out, "connectgen: %s changed, but the descriptor cannot be read: %v; the app keeps running\n", rel, err)
 			return 0, false, nil
