@@ -305,6 +305,12 @@ func (t *Template) Render(data Data, answers map[string]string, rec Record, extr
 // rule decides what happens to the template file p: its output path,
 // whether it is rendered, or that it is left out.
 func (t *Template) rule(p string) (out string, render, skip bool) {
+	// connectgen's record of a project and update's backups belong to the
+	// project a template was made from (a zipped generated app, say),
+	// never to the template: the new project gets a record of its own.
+	if p == RecordFile || strings.HasPrefix(p, ".connectgen/") {
+		return "", false, true
+	}
 	switch t.Kind {
 	case KindPlain:
 		return p, false, false

@@ -174,6 +174,44 @@ func TestPlainTemplate(t *testing.T) {
 	}
 }
 
+// A generated project used as a template (zipped, say) carries the record
+// and update's backups of the project it was: they are left out, and the
+// new project gets a record of its own.
+func TestTemplateLeavesOutProjectRecord(t *testing.T) {
+	old := `{"template": "bitbucket", "values": {"name": "old-app"}}`
+	for _, fsys := range []fstest.MapFS{
+		{ // a plain app
+			"package.json":                     {Data: []byte(`{"name": "old-app"}`)},
+			"app.js":                           {Data: []byte("x")},
+			RecordFile:                         {Data: []byte(old)},
+			".connectgen/backup/20260101/x.js": {Data: []byte("old")},
+		},
+		{ // a template with a manifest
+			ManifestFile:                       {Data: []byte(`{}`)},
+			"package.json":                     {Data: []byte(`{"name": "old-app"}`)},
+			RecordFile:                         {Data: []byte(old)},
+			".connectgen/backup/20260101/x.js": {Data: []byte("old")},
+		},
+	} {
+		tpl, err := OpenTemplate(fsys, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files, err := tpl.Render(Data{Name: "new-app"}, nil, Record{Template: "t.zip"})
+		if err != nil {
+			t.Fatalf("%v: %v", tpl.Kind, err)
+		}
+		for _, f := range files {
+			if strings.HasPrefix(f.Path, ".connectgen/") {
+				t.Errorf("%v: %s copied from the template", tpl.Kind, f.Path)
+			}
+			if f.Path == RecordFile && (strings.Contains(string(f.Content), "old-app") || !strings.Contains(string(f.Content), "t.zip")) {
+				t.Errorf("%v: record is the old project's:\n%s", tpl.Kind, f.Content)
+			}
+		}
+	}
+}
+
 func TestSetTopLevelString(t *testing.T) {
 	for _, tc := range []struct{ src, want string }{
 		{`{"name":"a"}`, `{"name":"b"}`},
