@@ -255,7 +255,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 		return failf("%w", err)
 	}
-	printCreated(f, plan, display, opts.Template)
+	printCreated(f, plan, display, product)
 	return nil
 }
 
@@ -395,7 +395,9 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 	}
 }
 
-func printCreated(f *Factory, p *scaffold.Plan, display, template string) {
+// product is a built-in template's name or an outside template's product
+// (templates.Product reads either).
+func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 	out := bufio.NewWriter(f.IO.Out)
 	defer out.Flush()
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
@@ -411,18 +413,19 @@ func printCreated(f *Factory, p *scaffold.Plan, display, template string) {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
 	}
-	if templates.Product(template) != descriptor.Bitbucket {
+	if templates.Product(product) != descriptor.Bitbucket {
 		fmt.Fprintf(out, `
 Next steps:
   cd %s
   npm install
   npm test                                         # install, pages, context token and uninstall, in-process
+  connectgen run --local                           # the app with a local %s host
   connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
 
 Connect is ending for Jira and Confluence (private installs blocked since
 2026-03-31, end of support December 2026): use this app to maintain an
 existing app, to learn, or for local end-to-end work; build new apps on Forge.
-`, shellQuote(display))
+`, shellQuote(display), templates.Product(product).Title())
 		return
 	}
 	fmt.Fprintf(out, `

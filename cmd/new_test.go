@@ -243,3 +243,27 @@ func TestNewInteractiveProduct(t *testing.T) {
 		t.Error("the editor schema is not Confluence's")
 	}
 }
+
+// The next steps name the product the project is for: a built-in
+// template's, or the one a plain app's config.json names.
+func TestNewNextStepsNameTheProduct(t *testing.T) {
+	plain := t.TempDir()
+	os.WriteFile(filepath.Join(plain, "package.json"), []byte(`{"name": "x"}`), 0o644)
+	os.WriteFile(filepath.Join(plain, "config.json"), []byte(`{"product": "confluence"}`), 0o644)
+	for _, tc := range []struct{ template, want, not string }{
+		{"bitbucket", "local Bitbucket host", "Connect is ending for Jira"},
+		{"jira", "local Jira host", "Bitbucket"},
+		{"jira-service-desk", "local Jira host", "Bitbucket"},
+		{"confluence", "local Confluence host", "Bitbucket"},
+		{plain, "local Confluence host", "Bitbucket"},
+	} {
+		f, out, errOut := testFactory(nil, false)
+		if code := execute(context.Background(), f, []string{"new", "app", "-t", tc.template, "--yes", "--dir", t.TempDir()}); code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.template, code, errOut)
+		}
+		next := out.String()[strings.Index(out.String(), "Next steps:"):]
+		if !strings.Contains(next, "connectgen run --local") || !strings.Contains(next, tc.want) || strings.Contains(next, tc.not) {
+			t.Errorf("%s: next steps want %q, not %q:\n%s", tc.template, tc.want, tc.not, next)
+		}
+	}
+}
