@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -94,7 +95,7 @@ func Check(names ...string) error {
 	for _, n := range names {
 		p, ok := programs[n]
 		if !ok {
-			return fmt.Errorf("testenv: unknown program %q (node, npm, chromium)", n)
+			return fmt.Errorf("testenv: unknown program %q (known: %s)", n, known())
 		}
 		if p.find() != nil {
 			return fmt.Errorf("needs %s, which is missing: %s; or run `make test-deps`, which installs it when run as root", p.what, p.install)
@@ -107,7 +108,7 @@ func lookup(t testing.TB, name string) program {
 	t.Helper()
 	p, ok := programs[name]
 	if !ok {
-		t.Fatalf("testenv: unknown program %q (node, npm, chromium)", name)
+		t.Fatalf("testenv: unknown program %q (known: %s)", name, known())
 	}
 	return p
 }
@@ -124,4 +125,14 @@ func ChromiumPath() (string, error) {
 		}
 	}
 	return "", exec.ErrNotFound
+}
+
+// known lists the program names Need and Check take.
+func known() string {
+	names := make([]string, 0, len(programs))
+	for n := range programs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
