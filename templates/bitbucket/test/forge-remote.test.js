@@ -99,6 +99,15 @@ async function fit(over, { key = signingKey, kid = key.kid, ui = false } = {}) {
   return new jose.SignJWT(claims(over, { ui })).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(key.privateKey);
 }
 
+// waitFor polls cond every 10 ms for at most ms; it returns whether cond held.
+async function waitFor(cond, ms = 3000) {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (cond()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return cond();
+}
+
 function b64url(v) {
   return Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 }
@@ -361,8 +370,7 @@ test('events are acknowledged before their work and well within 5 s; a retried d
   assert.equal(res.status, 200);
   assert.deepEqual(await res.json(), { acknowledged: true });
   assert.ok(ms < 5000, `answered in ${ms} ms`);
-  await new Promise((resolve) => setTimeout(resolve, 20));
-  assert.equal(ran.length, 1, 'the work started after the answer');
+  assert.ok(await waitFor(() => ran.length === 1), 'the work started after the answer');
   assert.ok(!ran.some((r) => r.done), 'and was still running when the answer came');
 
   // Forge retries (same event, a retryContext, a new token): not run again.
@@ -377,7 +385,7 @@ test('events are acknowledged before their work and well within 5 s; a retried d
   const next = await call('/forge/events', { at: m.base, token: await fit(), body: { ...event, pullrequest: { id: 8 } } });
   assert.deepEqual(await next.json(), { acknowledged: true });
   release();
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitFor(() => ran.filter((r) => r.done).length === 2);
   assert.deepEqual(
     ran.filter((r) => r.id !== undefined).map((r) => r.id),
     [7, 8],
@@ -429,7 +437,7 @@ test('the example merge check and lifecycle route answer', async () => {
     body: { eventType: 'avi:forge:installed:app', id: crypto.randomUUID(), installerAccountId: ACCOUNT, context: { workspaceId: WORKSPACE } },
   });
   assert.equal(life.status, 200);
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitFor(() => output.some((l) => l.includes('Forge avi:forge:installed:app')));
   assert.ok(
     output.some((l) => l.includes('Forge avi:forge:installed:app for workspace') && l.includes(`Connect installation ${installation.clientKey}`)),
     output.join('\n'),
@@ -437,25 +445,31 @@ test('the example merge check and lifecycle route answer', async () => {
 });
 
 test('keys: an unknown kid refetches the JWKS at most once per cooldown', async (t) => {
+  const cooldown = 3000;
+  // Everything slow (key generation, signing) is done before the clock starts.
+  const rotated = await newKey('forge-key-2');
+  const early = await Promise.all([1, 2, 3, 4, 5].map(() => fit({}, { key: rotated })));
+  const late = await fit({}, { key: rotated });
   const before = jwksFetches;
-  const m = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: jwksUrl }, jwksCooldownMs: 400 });
+  const m = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: jwksUrl }, jwksCooldownMs: cooldown });
   t.after(() => close(m.srv));
+  const fetchedAt = Date.now();
   assert.equal((await call('/forge/lifecycle', { at: m.base, token: await fit(), body: { eventType: 'avi:forge:upgraded:app', id: '1' } })).status, 200);
   assert.equal(jwksFetches, before + 1);
 
   // A new key appears (rotation) right after the fetch: within the
   // cooldown, tokens signed with it are refused without refetching.
-  const rotated = await newKey('forge-key-2');
   await publish(rotated);
-  for (let i = 0; i < 5; i++) {
-    const res = await call('/forge/lifecycle', { at: m.base, token: await fit({}, { key: rotated }), body: { id: `r${i}` } });
+  for (const token of early) {
+    const res = await call('/forge/lifecycle', { at: m.base, token, body: { id: crypto.randomUUID() } });
     assert.equal(res.status, 401);
     assert.equal(await res.text(), 'unknown key');
   }
+  assert.ok(Date.now() - fetchedAt < cooldown, 'the refused calls came within the cooldown');
   assert.equal(jwksFetches, before + 1, 'no refetch within the cooldown');
 
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  const res = await call('/forge/lifecycle', { at: m.base, token: await fit({}, { key: rotated }), body: { id: 'after' } });
+  await new Promise((resolve) => setTimeout(resolve, fetchedAt + cooldown + 100 - Date.now()));
+  const res = await call('/forge/lifecycle', { at: m.base, token: late, body: { id: 'after' } });
   assert.equal(res.status, 200, await res.text());
   assert.equal(jwksFetches, before + 2, 'one refetch after the cooldown');
 });
