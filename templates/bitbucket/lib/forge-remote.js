@@ -320,7 +320,9 @@ function createForgeRemote(addon, options = {}) {
   }
 
   // --- req.forge -----------------------------------------------------------
-  async function forgeContext(req, claims) {
+  // forgeContext builds req.forge from the verified claims and headers;
+  // connect() then finds the Connect installation (forge.clientKey).
+  function forgeContext(req, claims) {
     const app = claims.app;
     const contexts = (app.installation && Array.isArray(app.installation.contexts) && app.installation.contexts) || [];
     const ctx = claims.context && typeof claims.context === 'object' ? claims.context : undefined;
@@ -349,9 +351,12 @@ function createForgeRemote(addon, options = {}) {
       fetch: (path, init) => callBitbucket(apiBaseUrl, systemToken, 'system', path, init),
       fetchAsUser: (path, init) => callBitbucket(apiBaseUrl, userToken, 'user', path, init),
     };
-    forge.clientKey = await findClientKey(workspaceId);
-    if (forge.clientKey) await rememberInstallation(forge.clientKey, forge);
     return forge;
+  }
+
+  async function connect(forge) {
+    forge.clientKey = await findClientKey(forge.workspaceId);
+    if (forge.clientKey) await rememberInstallation(forge.clientKey, forge);
   }
 
   // callBitbucket sends path (which must start with "/") to the API base
@@ -394,10 +399,14 @@ function createForgeRemote(addon, options = {}) {
   }
 
   // --- routes ------------------------------------------------------------
+  // authenticate verifies the FIT and sets req.forge. The Connect
+  // installation is looked up later: for events and lifecycle calls after
+  // they are acknowledged (a slow store must not hold the answer up), for
+  // UI calls and merge checks within their time limit.
   const authenticate = async (req, res, next) => {
     try {
       const claims = await verify(req);
-      req.forge = await forgeContext(req, claims);
+      req.forge = forgeContext(req, claims);
       next();
     } catch (err) {
       if (err instanceof Refusal) {
@@ -428,6 +437,7 @@ function createForgeRemote(addon, options = {}) {
       return;
     }
     acknowledge(res, async () => {
+      await connect(forge);
       for (const fn of handlers.lifecycle) await fn(body, forge);
     });
   });
@@ -442,28 +452,26 @@ function createForgeRemote(addon, options = {}) {
     const type = typeof body.eventType === 'string' ? body.eventType : '';
     const fns = [...(handlers.events.get(type) || []), ...(handlers.events.get('*') || [])];
     acknowledge(res, async () => {
+      await connect(forge);
       for (const fn of fns) await fn(body, forge);
     });
   });
 
-  router.post('/merge-check', json, authenticate, async (req, res, next) => {
+  router.post('/merge-check', json, authenticate, async (req, res) => {
     if (!handlers.mergeCheck) {
       res.json({ success: true, message: 'No merge check is configured.' });
       return;
     }
     try {
       const result = await withTimeout(
-        Promise.resolve().then(() => handlers.mergeCheck(req.body || {}, req.forge)),
+        connect(req.forge).then(() => handlers.mergeCheck(req.body || {}, req.forge)),
         opts.mergeCheckTimeoutMs,
         'The check did not finish in time.',
       );
       res.json({ success: Boolean(result && result.success), message: result && result.message ? String(result.message) : '' });
     } catch (err) {
-      if (err.timeout) {
-        res.json({ success: false, message: err.message });
-        return;
-      }
-      next(err);
+      if (!err.timeout) log.error(`Forge Remote: the merge check failed: ${err && err.stack ? err.stack : err}`);
+      res.json({ success: false, message: err.timeout ? err.message : 'The check failed; the app logged why.' });
     }
   });
 
@@ -478,7 +486,7 @@ function createForgeRemote(addon, options = {}) {
     }
     try {
       const result = await withTimeout(
-        Promise.resolve().then(() => fn(call.payload === undefined ? {} : call.payload, req.forge, call)),
+        connect(req.forge).then(() => fn(call.payload === undefined ? {} : call.payload, req.forge, call)),
         opts.uiTimeoutMs,
         `The app did not answer within ${opts.uiTimeoutMs < 1000 ? `${opts.uiTimeoutMs} ms` : `${Math.round(opts.uiTimeoutMs / 1000)} s`}`,
       );

@@ -131,7 +131,8 @@ function close(srv) {
 // that shares the test app's add-on (and so its store).
 async function mini(options, setup = () => {}) {
   const e = express();
-  const remote = createForgeRemote(app.addon, { log: { log() {}, error() {} }, ...options });
+  const { addon = app.addon, ...rest } = options;
+  const remote = createForgeRemote(addon, { log: { log() {}, error() {} }, ...rest });
   setup(remote);
   e.use('/forge', remote.router);
   const srv = await new Promise((resolve) => {
@@ -392,6 +393,35 @@ test('events are acknowledged before their work and well within 5 s; a retried d
   );
 });
 
+test('a slow store holds up neither the acknowledgement of an event nor a UI call beyond its limit', async (t) => {
+  let open;
+  const gate = new Promise((resolve) => {
+    open = resolve;
+  });
+  // The app's own store, answering only when the test opens the gate.
+  const store = Object.create(app.addon.settings);
+  store.get = (...args) => gate.then(() => app.addon.settings.get(...args));
+  store.getAllClientInfos = () => gate.then(() => app.addon.settings.getAllClientInfos());
+  const seen = [];
+  const m = await mini({ addon: { settings: store }, env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: jwksUrl }, uiTimeoutMs: 300 }, (remote) => {
+    remote.onEvent('*', (event, forge) => seen.push(forge.clientKey));
+    remote.onUi('whoami', (payload, forge) => ({ clientKey: forge.clientKey }));
+  });
+  t.after(() => close(m.srv));
+
+  const t0 = Date.now();
+  const res = await call('/forge/events', { at: m.base, token: await fit(), body: { eventType: 'avi:bitbucket:updated:pullrequest', n: crypto.randomUUID() } });
+  assert.equal(res.status, 200);
+  assert.ok(Date.now() - t0 < 5000);
+  const ui = await call('/forge/ui', { at: m.base, token: await fit({}, { ui: true }), body: { call: { functionKey: 'whoami' } } });
+  assert.equal(ui.status, 504);
+  assert.deepEqual(seen, [], 'the handler waits for the store');
+
+  open();
+  assert.ok(await waitFor(() => seen.length === 1));
+  assert.deepEqual(seen, [installation.clientKey], 'and then gets the Connect installation');
+});
+
 test('a UI call answers with a clear error when the handler is too slow, and a failed one without details', async (t) => {
   const m = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: jwksUrl }, uiTimeoutMs: 300, mergeCheckTimeoutMs: 300 }, (remote) => {
     remote.onUi('slow', () => new Promise(() => {}));
@@ -416,6 +446,18 @@ test('a UI call answers with a clear error when the handler is too slow, and a f
 
   const check = await call('/forge/merge-check', { at: m.base, token: await fit(), body: { trigger: 'on-merge', pullrequest: { id: 3 } } });
   assert.deepEqual(await check.json(), { success: false, message: 'The check did not finish in time.' });
+
+  const logged = [];
+  const failing = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: jwksUrl }, log: { log() {}, error: (l) => logged.push(l) } }, (remote) => {
+    remote.onMergeCheck(() => {
+      throw new Error('the rules file is missing');
+    });
+  });
+  t.after(() => close(failing.srv));
+  const failed = await call('/forge/merge-check', { at: failing.base, token: await fit(), body: { trigger: 'on-merge', pullrequest: { id: 4 } } });
+  assert.equal(failed.status, 200);
+  assert.deepEqual(await failed.json(), { success: false, message: 'The check failed; the app logged why.' });
+  assert.ok(logged.some((l) => l.includes('the rules file is missing')), logged.join('\n'));
 });
 
 test('the default limits answer before Forge gives up (25 s for UI calls) and keep a retry window', () => {
@@ -494,6 +536,19 @@ test('off (404) without FORGE_APP_ID; a malformed FORGE_APP_ID or FORGE_JWKS_URL
   assert.throws(() => forgeSettings({ FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: 'file:///etc/passwd' }), /FORGE_JWKS_URL is not an http\(s\) URL/);
   assert.equal(forgeSettings({ FORGE_APP_ID: APP_ID }).jwksUrl, ATLASSIAN_JWKS_URL);
   assert.equal(ATLASSIAN_JWKS_URL, 'https://forge.cdn.prod.atlassian-dev.net/.well-known/jwks.json');
+});
+
+test('.env.example and the README name every Forge Remote setting', () => {
+  const fs = require('node:fs');
+  const envExample = fs.readFileSync(path.join(__dirname, '..', '.env.example'), 'utf8');
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+  const source = fs.readFileSync(path.join(__dirname, '..', 'lib', 'forge-remote.js'), 'utf8');
+  const read = [...new Set([...source.matchAll(/env\.(FORGE_[A-Z_]+)/g)].map((m) => m[1]))].sort();
+  assert.deepEqual(read, ['FORGE_APP_ID', 'FORGE_JWKS_URL', 'FORGE_JWKS_URL_INTENDED']);
+  for (const name of read) {
+    assert.match(envExample, new RegExp(`^# ${name}=`, 'm'), `.env.example: ${name}`);
+    assert.match(readme, new RegExp(`\\| \`${name}\` \\|`), `README: ${name}`);
+  }
 });
 
 test('production refuses a JWKS that is not Atlassian\'s unless FORGE_JWKS_URL_INTENDED=true', async () => {
