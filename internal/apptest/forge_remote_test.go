@@ -68,37 +68,10 @@ func TestForgeRemoteEndToEnd(t *testing.T) {
 	}
 	workspace := installedWorkspace(t, dir, inst.ClientKey)
 
-	now := time.Now().Unix()
-	claims := map[string]any{
-		"iss": "forge/invocation-token", "aud": forgeAppID, "iat": now, "nbf": now, "exp": now + 25, "jti": "jti-1",
-		"app": map[string]any{
-			"id": forgeAppID, "appVersion": "1.0.0", "installationId": "ari:cloud:ecosystem::installation/5d1f0c3a-0000-4000-8000-000000000001",
-			"apiBaseUrl":  "http://127.0.0.1:9",
-			"environment": map[string]any{"type": "DEVELOPMENT", "id": "env-1"},
-			"module":      map[string]any{"type": "bitbucket:repoMainMenuPage", "key": "repo-page"},
-			"installation": map[string]any{
-				"id":       "ari:cloud:ecosystem::installation/5d1f0c3a-0000-4000-8000-000000000001",
-				"contexts": []any{map[string]any{"apiBaseUrl": "http://127.0.0.1:9", "workspaceId": workspace}},
-			},
-		},
-		"context":   map[string]any{"workspaceId": workspace, "localId": "l1", "extension": map[string]any{"type": "bitbucket:repoMainMenuPage"}},
-		"principal": "557058:apptest",
-	}
+	claims := forgeClaims(workspace)
 
-	status, body := postForge(t, app.URL+"/forge/ui", signRS256(t, key, kid, claims), `{"call":{"functionKey":"whoami","payload":{}}}`)
-	if status != 200 {
-		t.Fatalf("UI call: %d %s\n%s", status, body, app.Output())
-	}
-	var who struct {
-		AccountID        string `json:"accountId"`
-		WorkspaceID      string `json:"workspaceId"`
-		ConnectClientKey string `json:"connectClientKey"`
-	}
-	if err := json.Unmarshal([]byte(body), &who); err != nil {
-		t.Fatalf("UI call answered %s: %v", body, err)
-	}
-	if who.ConnectClientKey != inst.ClientKey || who.WorkspaceID != workspace || who.AccountID != "557058:apptest" {
-		t.Errorf("UI call answered %s; want the Connect installation %s of workspace %s", body, inst.ClientKey, workspace)
+	if got := whoami(t, app, key, kid, claims); got != inst.ClientKey {
+		t.Errorf("the UI call found Connect installation %q for workspace %s, want %s", got, workspace, inst.ClientKey)
 	}
 
 	otherApp := map[string]any{}
@@ -132,6 +105,133 @@ func TestForgeRemoteEndToEnd(t *testing.T) {
 	if !strings.Contains(off.Output(), "Forge Remote is off (/forge/* answers 404): FORGE_APP_ID is not set") {
 		t.Errorf("the start without FORGE_APP_ID does not say Forge Remote is off:\n%s", off.Output())
 	}
+}
+
+// TestForgeRemoteOnPostgres runs the app as in production on PostgreSQL
+// with Forge Remote on: a loopback JWKS is accepted only with
+// FORGE_JWKS_URL_INTENDED=true, which the start prints; the workspace ->
+// client key mapping lands in the database, survives a restart, and is
+// dropped once the Connect installation is uninstalled.
+func TestForgeRemoteOnPostgres(t *testing.T) {
+	testenv.Need(t, "npm", "postgres")
+	pg := StartPostgres(t)
+	dir, port := newProjectAndPort(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const kid = "apptest-forge-pg"
+	jwksURL := serveJWKS(t, kid, &key.PublicKey)
+	env := []string{
+		"NODE_ENV=production",
+		"PORT=" + strconv.Itoa(port),
+		"AC_LOCAL_BASE_URL=" + fmt.Sprintf("http://127.0.0.1:%d", port),
+		"DATABASE_URL=" + pg.URL,
+		"AC_HOST_WHITELIST=127.0.0.1",
+		"FORGE_APP_ID=" + forgeAppID,
+		"FORGE_JWKS_URL=" + jwksURL,
+		"FORGE_JWKS_URL_INTENDED=true",
+	}
+	app := StartAppTB(t, dir, env...)
+	if want := "Forge Remote trusts the keys at " + jwksURL + ", not Atlassian's (FORGE_JWKS_URL_INTENDED=true)"; !strings.Contains(app.Output(), want) {
+		t.Errorf("the production start does not say %q:\n%s", want, app.Output())
+	}
+
+	h, err := hostsim.New(hostsim.Options{AppURL: app.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	inst, err := h.Install(ctx)
+	if err != nil {
+		t.Fatalf("install: %v\n%s", err, app.Output())
+	}
+	ws, err := pg.Query(fmt.Sprintf(`SELECT "val"->'principal'->>'uuid' FROM "AddonSettings" WHERE "clientKey" = '%s' AND "key" = 'clientInfo'`, inst.ClientKey))
+	if err != nil || ws == "" {
+		t.Fatalf("no principal in the installation's row: %q %v", ws, err)
+	}
+	workspace := ws
+	if !strings.HasPrefix(workspace, "{") {
+		workspace = "{" + workspace + "}"
+	}
+	claims := forgeClaims(workspace)
+	if got := whoami(t, app, key, kid, claims); got != inst.ClientKey {
+		t.Fatalf("the UI call found Connect installation %q, want %s\n%s", got, inst.ClientKey, app.Output())
+	}
+	index := fmt.Sprintf(`SELECT "val"->>'clientKey' FROM "AddonSettings" WHERE "clientKey" = 'forge-remote' AND "key" = 'workspace:%s'`, strings.ToLower(strings.Trim(workspace, "{}")))
+	if got, err := pg.Query(index); err != nil || got != inst.ClientKey {
+		t.Errorf("the mapping row holds %q (%v), want %s", got, err, inst.ClientKey)
+	}
+	forgeRow := fmt.Sprintf(`SELECT "val"->>'installationId' FROM "AddonSettings" WHERE "clientKey" = '%s' AND "key" = 'forgeInstallation'`, inst.ClientKey)
+	if got, err := pg.Query(forgeRow); err != nil || !strings.HasPrefix(got, "ari:cloud:ecosystem::installation/") {
+		t.Errorf("the installation's forgeInstallation row holds %q (%v)", got, err)
+	}
+
+	app.Stop()
+	app = StartAppTB(t, dir, env...)
+	if got := whoami(t, app, key, kid, claims); got != inst.ClientKey {
+		t.Errorf("after a restart the UI call found %q, want %s", got, inst.ClientKey)
+	}
+	if err := h.Uninstall(ctx); err != nil {
+		t.Fatalf("uninstall: %v", err)
+	}
+	if got := whoami(t, app, key, kid, claims); got != "" {
+		t.Errorf("after the uninstall the UI call still found %q", got)
+	}
+	if got, err := pg.Query(index); err != nil || got != "" {
+		t.Errorf("after the uninstall the mapping row holds %q (%v)", got, err)
+	}
+	app.Stop()
+}
+
+// forgeClaims are the claims of a FIT for a UI call of the module
+// repo-page in workspace, valid for 25 s.
+func forgeClaims(workspace string) map[string]any {
+	now := time.Now().Unix()
+	installation := "ari:cloud:ecosystem::installation/5d1f0c3a-0000-4000-8000-000000000001"
+	return map[string]any{
+		"iss": "forge/invocation-token", "aud": forgeAppID, "iat": now, "nbf": now, "exp": now + 25, "jti": "jti-1",
+		"app": map[string]any{
+			"id": forgeAppID, "appVersion": "1.0.0", "installationId": installation,
+			"apiBaseUrl":  "http://127.0.0.1:9",
+			"environment": map[string]any{"type": "DEVELOPMENT", "id": "env-1"},
+			"module":      map[string]any{"type": "bitbucket:repoMainMenuPage", "key": "repo-page"},
+			"installation": map[string]any{
+				"id":       installation,
+				"contexts": []any{map[string]any{"apiBaseUrl": "http://127.0.0.1:9", "workspaceId": workspace}},
+			},
+		},
+		"context":   map[string]any{"workspaceId": workspace, "localId": "l1", "extension": map[string]any{"type": "bitbucket:repoMainMenuPage"}},
+		"principal": "557058:apptest",
+	}
+}
+
+// whoami sends the example app's UI call "whoami" with a FIT of claims
+// and returns the Connect client key it names ("" for none).
+func whoami(t *testing.T, app *App, key *rsa.PrivateKey, kid string, claims map[string]any) string {
+	t.Helper()
+	status, body := postForge(t, app.URL+"/forge/ui", signRS256(t, key, kid, claims), `{"call":{"functionKey":"whoami","payload":{}}}`)
+	if status != http.StatusOK {
+		t.Fatalf("UI call: %d %s\n%s", status, body, app.Output())
+	}
+	var who struct {
+		AccountID        string  `json:"accountId"`
+		WorkspaceID      string  `json:"workspaceId"`
+		ConnectClientKey *string `json:"connectClientKey"`
+	}
+	if err := json.Unmarshal([]byte(body), &who); err != nil {
+		t.Fatalf("UI call answered %s: %v", body, err)
+	}
+	ctx := claims["context"].(map[string]any)
+	if who.AccountID != claims["principal"] || who.WorkspaceID != ctx["workspaceId"] {
+		t.Errorf("UI call answered %s; want the principal and workspace of the token", body)
+	}
+	if who.ConnectClientKey == nil {
+		return ""
+	}
+	return *who.ConnectClientKey
 }
 
 // serveJWKS serves pub as the only key of a JWKS on loopback until the
