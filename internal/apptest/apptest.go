@@ -48,7 +48,7 @@ var Values = scaffold.Data{
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
+	return scaffold.Render(templates.FS, "bitbucket", Values, scaffold.EditorFiles(Values.Template)...)
 }
 
 var (
