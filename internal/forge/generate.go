@@ -106,8 +106,7 @@ func (p *Plan) StarterInputs(opts GenerateOptions) (scaffold.Data, map[string]st
 	}
 	mods := make([]templateModule, len(p.Modules))
 	for i, m := range p.Modules {
-		mods[i] = templateModule{Type: m.Type, Key: m.Key, Title: m.Title, From: m.From,
-			UseAsConfig: m.UseAsConfig, UseAsGetStarted: m.UseAsGetStarted, FilePattern: m.FilePattern}
+		mods[i] = templateModule(m) // the same fields, without omitempty
 	}
 	mj, err := json.Marshal(mods)
 	if err != nil {

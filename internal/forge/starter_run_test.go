@@ -186,7 +186,7 @@ func TestStarterRunsOnNode22(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { h.Close() })
+		t.Cleanup(func() { _ = h.Close() }) // the test is over
 		ctx := context.Background()
 		if _, err := h.FetchDescriptor(ctx); err != nil {
 			t.Fatal(err)
