@@ -235,6 +235,10 @@ func TestStarterRunsOnNode22(t *testing.T) {
 		if got := strings.Join(r.Logs, "\n"); got != "log: event avi:bitbucket:push:repository repository {b1}" {
 			t.Errorf("onEvent logged %q", got)
 		}
+		r = runStarter(t, node, nil, "function", backend, "handler", `{"call":{"functionKey":"getContext"},"context":{"moduleKey":"example-repo-page","extension":{"repository":{"uuid":"{r1}"}}}}`)
+		if got := string(r.Result); got != `{"moduleKey":"example-repo-page","extension":{"repository":{"uuid":"{r1}"}}}` {
+			t.Errorf("resolver getContext answered %s", got)
+		}
 		r = runStarter(t, node, nil, "function", backend, "onPreUninstall", `{}`)
 		if got := strings.Join(r.Logs, "\n"); got != "log: uninstalling" {
 			t.Errorf("onPreUninstall logged %q", got)
