@@ -39,7 +39,7 @@ as validate reads it; by default the project in this folder):
                      the mapped webhook events, an install trigger,
                      permissions.scopes and a placeholder app.id for
                      forge register
-  src/               a UI Kit page per module, resolvers, trigger handlers
+  src/               the UI Kit page of the modules, resolvers, trigger handlers
                      and the data-migration helper (client-key endpoint +
                      Connect JWTs signed with the saved shared secret)
   package.json       @forge/* versions that install (README says which, why)
