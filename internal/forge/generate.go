@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
@@ -102,7 +103,7 @@ func (p *Plan) StarterInputs(opts GenerateOptions) (scaffold.Data, map[string]st
 		Name:        name + "-forge",
 		Key:         p.AppKey,
 		AppName:     appName,
-		Description: "The Forge app that replaces the Bitbucket Connect app " + p.AppKey,
+		Description: "The Forge app that replaces the " + descriptor.Bitbucket.Title() + " Connect app " + p.AppKey,
 	}
 	mods := make([]templateModule, len(p.Modules))
 	for i, m := range p.Modules {

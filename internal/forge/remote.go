@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // The Forge Remote of `forge new --remote`: the manifest's keys and route
@@ -31,8 +33,9 @@ const (
 // what stays on the Connect server and what moves to Forge.
 func (p *Plan) WriteRemoteMarkdown(w io.Writer, baseURL string) error {
 	var b bytes.Buffer
+	product := descriptor.Bitbucket.Title()
 	fmt.Fprintf(&b, "\n## With the server as a Forge Remote (forge new --remote)\n\n")
-	fmt.Fprintf(&b, "The Forge app keeps the Connect server at `%s` as its remote `%s`. Forge calls it with a POST signed by a Forge Invocation Token (RS256; the server checks it against Forge's JWKS) and gives it an app system token (`%s`) for Bitbucket's API.\n\n", baseURL, RemoteKey, ScopeSystemToken)
+	fmt.Fprintf(&b, "The Forge app keeps the Connect server at `%s` as its remote `%s`. Forge calls it with a POST signed by a Forge Invocation Token (RS256; the server checks it against Forge's JWKS) and gives it an app system token (`%s`) for %s's API.\n\n", baseURL, RemoteKey, ScopeSystemToken, product)
 	b.WriteString("### What moves to Forge\n\n")
 	b.WriteString("- The descriptor: `manifest.yml` replaces `atlassian-connect.json`; workspaces install the Forge app (`forge link` points Connect installations to it).\n")
 	for _, m := range p.Modules {
@@ -42,11 +45,11 @@ func (p *Plan) WriteRemoteMarkdown(w io.Writer, baseURL string) error {
 		fmt.Fprintf(&b, "- Webhooks: Forge delivers %s to `POST %s` (endpoint `%s`): UUIDs instead of whole objects, answered within 5 s, retried with `retryContext`.\n", "`"+strings.Join(p.Events, "`, `")+"`", RouteEvents, EndpointEvents)
 	}
 	fmt.Fprintf(&b, "- The installed callback: `%s` and `%s` go to `POST %s` (endpoint `%s`); no shared secret is exchanged.\n", eventInstalled, eventUpgraded, RouteLifecycle, EndpointLifecycle)
-	b.WriteString("- Authentication: the Forge Invocation Token replaces the Connect JWT on calls from Atlassian; the app system token (`x-forge-oauth-system`) replaces the Connect JWT on calls to Bitbucket, at the token's `app.apiBaseUrl`.\n")
+	fmt.Fprintf(&b, "- Authentication: the Forge Invocation Token replaces the Connect JWT on calls from Atlassian; the app system token (`x-forge-oauth-system`) replaces the Connect JWT on calls to %s, at the token's `app.apiBaseUrl`.\n", product)
 	b.WriteString("\n### What stays on the server\n\n")
 	b.WriteString("- The app's logic and its database: the server finds its Connect installation (its client key and saved data) by the token's workspace, so no data moves.\n")
-	b.WriteString("- Its calls to Bitbucket's API, now with the app system token.\n")
-	b.WriteString("- The Connect routes, while Connect installations remain (until Bitbucket ends Connect support on " + BitbucketConnectEnds + ").\n")
+	fmt.Fprintf(&b, "- Its calls to %s's API, now with the app system token.\n", product)
+	fmt.Fprintf(&b, "- The Connect routes, while Connect installations remain (until %s ends Connect support on %s).\n", product, BitbucketConnectEnds)
 	if p.Uninstalled {
 		b.WriteString("- The uninstalled callback has no Forge Remote counterpart: no uninstall event reaches remotes yet (FRGE-1246); the Connect callback keeps working for Connect installations only.\n")
 	}
