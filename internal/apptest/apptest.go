@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"io/fs"
 	"net/http"
 	"os"
@@ -43,14 +44,14 @@ var Values = scaffold.Data{
 	Description: "A Bitbucket Cloud Connect app",
 	VendorName:  "Example Vendor",
 	VendorURL:   "https://example.com",
-	Template:    "bitbucket",
+	Template:    string(descriptor.Bitbucket),
 	Version:     "test",
 }
 
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
+	return scaffold.Render(templates.FS, string(descriptor.Bitbucket), Values, templates.EditorFiles(Values.Template)...)
 }
 
 var (

@@ -41,20 +41,11 @@ func closeCloudScopes(scopes []string) map[string]bool {
 var apiMigrations = []string{"signed-install", "context-qsh", "gdpr"}
 
 func (v *validation) tunnelAdvice() string {
-	if v.product.Cloud() {
-		return "serve it over https (connectgen run --base-url https://…) before installing it on a site"
-	}
-	return "use an https tunnel (connectgen run) before installing on bitbucket.org"
+	return v.product.Info().TunnelAdvice
 }
 
 func (v *validation) sampleParam() string {
-	switch v.product {
-	case Jira:
-		return "{issue.key}"
-	case Confluence:
-		return "{content.id}"
-	}
-	return "{repository.full_name}"
+	return v.product.Info().SampleParam
 }
 
 // cloudUnknown decides how an unknown property of a Jira or Confluence

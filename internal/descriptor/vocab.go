@@ -226,13 +226,7 @@ var confluenceEvents = []string{
 
 // ProductEvents returns the documented webhook events of p.
 func ProductEvents(p Product) []string {
-	switch p {
-	case Jira:
-		return append([]string(nil), jiraEvents...)
-	case Confluence:
-		return append([]string(nil), confluenceEvents...)
-	}
-	return append([]string(nil), knownEvents...)
+	return append([]string(nil), p.Info().events...)
 }
 
 // cloudLocations are well-known web sections of Jira and Confluence, for

@@ -1,7 +1,8 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
 	"net/http"
 	"strings"
@@ -18,15 +19,15 @@ import (
 func TestAppTokenLifetime(t *testing.T) {
 	type hostCase struct {
 		name  string
-		host  func(t *testing.T) *Host
+		host  func(t *testing.T) *hostsim.Host
 		key   string
 		path  string
 		claim func(c *connectjwt.Claims, clientKey string)
 	}
 	cases := []hostCase{
-		{"bitbucket", func(t *testing.T) *Host { return newHost(t, startFakeApp(t, defects{}).url, nil) }, fakeKey, "/2.0/user",
+		{"bitbucket", func(t *testing.T) *hostsim.Host { return newHost(t, startFakeApp(t, defects{}).url, nil) }, fakeKey, "/2.0/user",
 			func(c *connectjwt.Claims, ck string) { c.Subject = ck }},
-		{"jira", func(t *testing.T) *Host { return newJiraHost(t, startFakeJiraApp(t, jiraDefects{})) }, fakeJiraKey, "/rest/api/3/myself",
+		{"jira", func(t *testing.T) *hostsim.Host { return newJiraHost(t, startFakeJiraApp(t, jiraDefects{})) }, fakeJiraKey, "/rest/api/3/myself",
 			func(c *connectjwt.Claims, ck string) { c.Audience = connectjwt.Audience{ck} }},
 	}
 	for _, hc := range cases {

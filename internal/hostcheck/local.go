@@ -1,8 +1,9 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
 )
 
@@ -12,8 +13,8 @@ import (
 // and the host's REST API kept answering it until ctx ends (the app
 // stops), so the running app has a host to call. Problems are written to
 // out too: the app keeps running whatever the host finds.
-func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
-	h, err := New(opts)
+func CheckThenHost(ctx context.Context, out io.Writer, opts hostsim.Options) {
+	h, err := hostsim.New(opts)
 	if err != nil {
 		fmt.Fprintf(out, "connectgen: local host: %v\n", err)
 		return
@@ -24,7 +25,7 @@ func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
 	if _, err := h.FetchDescriptor(ctx); err == nil {
 		fmt.Fprintf(out, "connectgen: checking the app with the local %s host\n", h.Product().Title())
 	}
-	r := h.RunChecks(ctx)
+	r := Run(ctx, h)
 	if ctx.Err() != nil {
 		return
 	}

@@ -1,8 +1,9 @@
-package hostsim
+package hostcheck
 
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"io"
 	"time"
 )
@@ -24,10 +25,10 @@ type Check struct {
 type Report struct {
 	// Product is the product the host played: bitbucket, jira or
 	// confluence.
-	Product Product  `json:"product"`
-	AppURL  string   `json:"appUrl"`
-	APIURL  string   `json:"apiUrl"`
-	Checks  []*Check `json:"checks"`
+	Product descriptor.Product `json:"product"`
+	AppURL  string             `json:"appUrl"`
+	APIURL  string             `json:"apiUrl"`
+	Checks  []*Check           `json:"checks"`
 	// Unreachable is true when the app gave no HTTP answer at all.
 	Unreachable bool          `json:"unreachable"`
 	Duration    time.Duration `json:"-"`
