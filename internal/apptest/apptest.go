@@ -406,7 +406,7 @@ func lastLines(b []byte, n int) string {
 // CopyApp copies the files of the flat folders srcs, in order (a later
 // file of the same name wins), into dst and links the shared node_modules
 // (ACE 11, express) into it, installing them first if no earlier run did.
-// Test apps such as internal/hostsim/testdata/jiraapp are made this way
+// Test apps such as internal/hostcheck/testdata/jiraapp are made this way
 // from their own folder and testdata/acecommon.
 func CopyApp(dst string, srcs ...string) error {
 	nm, err := NodeModules()

@@ -218,7 +218,7 @@ func (v *validation) cloudLocation(m moduleRef) {
 	if !ok || s == "" {
 		return
 	}
-	if k := nearMiss(s, cloudLocations[v.product]); k != "" {
+	if k := nearMiss(s, v.product.Info().Locations); k != "" {
 		v.at(n, m.ptr+"/location", "location-near-miss", SeverityNote,
 			fmt.Sprintf("location %q is close to the well-known %s location %q; if it is a typo, %s does not show the module there", s, v.product.Title(), k, v.product.Title()),
 			fmt.Sprintf("did you mean %q?", k))

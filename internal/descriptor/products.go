@@ -63,6 +63,11 @@ type ProductInfo struct {
 	// ScopeIncrease says what the product does when an update asks for
 	// more scopes.
 	ScopeIncrease string
+	// Locations are well-known web sections of the product, for the
+	// did-you-mean of a near miss only.
+	Locations []string
+	// PageKinds are the module kinds whose pages the local host loads.
+	PageKinds []ModuleKind
 	// LocationPrefixes are page locations only this product has, for
 	// DetectProduct.
 	LocationPrefixes []string
@@ -109,6 +114,7 @@ var products = []*ProductInfo{
 		ScopeIncrease:    "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor",
 		LocationPrefixes: []string{"org.bitbucket."},
 		OnlyScopes:       knownScopes,
+		PageKinds:        pageKinds,
 		Templates:        []string{"bitbucket"},
 		Descriptions:     []string{"A Bitbucket Cloud Connect app"},
 		APIExample:       "/2.0/user",
@@ -125,6 +131,8 @@ var products = []*ProductInfo{
 		LocationPrefixes:       []string{"jira.", "atl.jira", "atl.admin", "servicedesk"},
 		LocationsExact:         []string{"system.top.navigation.bar"},
 		OnlyScopes:             []string{"project_admin"},
+		Locations:              jiraLocations,
+		PageKinds:              append(append([]ModuleKind(nil), pageKinds...), cloudPageKinds...),
 		Templates:              []string{"jira", "jira-service-desk"},
 		Descriptions:           []string{"A Jira Cloud Connect app", "A Jira Service Management Cloud Connect app"},
 		APIExample:             "/rest/api/3/myself",
@@ -145,6 +153,8 @@ var products = []*ProductInfo{
 		SampleParam:            "{content.id}",
 		LocationPrefixes:       []string{"system.header", "system.content", "confluence.", "system.admin", "system.space"},
 		OnlyScopes:             []string{"space_admin"},
+		Locations:              confluenceLocations,
+		PageKinds:              append(append([]ModuleKind(nil), pageKinds...), cloudPageKinds...),
 		Templates:              []string{"confluence"},
 		Descriptions:           []string{"A Confluence Cloud Connect app"},
 		APIExample:             "/wiki/rest/api/user/current",

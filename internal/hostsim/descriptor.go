@@ -130,10 +130,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 			}
 		}
 	}
-	kinds := descriptor.PageKinds()
-	if product.Info().CloudRules {
-		kinds = append(kinds, descriptor.CloudPageKinds()...)
-	}
+	kinds := product.Info().PageKinds
 	for _, pk := range kinds {
 		m := raw.Modules[pk.List]
 		if len(m) == 0 {
