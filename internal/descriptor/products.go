@@ -224,14 +224,14 @@ func (p Product) Known() bool {
 func (p Product) Title() string { return p.Info().Title }
 
 // ProductNames lists the product names --product and config.json accept:
-// every product's name and aliases.
+// every product's name, then the aliases.
 func ProductNames() []string {
-	var names []string
+	var names, aliases []string
 	for _, p := range products {
 		names = append(names, string(p.Product))
-		names = append(names, p.Aliases...)
+		aliases = append(aliases, p.Aliases...)
 	}
-	return names
+	return append(names, aliases...)
 }
 
 // ProductsOf lists the products' own names (without aliases), as
