@@ -3,7 +3,6 @@ package hostcheck
 import (
 	"bytes"
 	"context"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
 	"net"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 

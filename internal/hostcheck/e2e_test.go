@@ -3,12 +3,12 @@ package hostcheck
 import (
 	"bytes"
 	"context"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
@@ -34,7 +34,7 @@ func runAllChecks(t *testing.T, h *hostsim.Host) *Report {
 	defer cancel()
 	start := time.Now()
 	r := Run(ctx, h)
-	t.Logf("RunChecks took %s", time.Since(start))
+	t.Logf("Run took %s", time.Since(start))
 	var out bytes.Buffer
 	r.WriteTextVerbose(&out)
 	t.Logf("report:\n%s", out.String())

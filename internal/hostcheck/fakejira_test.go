@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"html"
 	"io"
 	"net/http"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // jiraDefects switch on one mistake each in fakeJiraApp.
@@ -463,4 +463,3 @@ func TestConfluenceStandIn(t *testing.T) {
 		t.Errorf("webhook: %d %s %v", st, b, err)
 	}
 }
-

@@ -3,11 +3,12 @@ package hostcheck
 import (
 	"context"
 	"encoding/json"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 const testForgeAppID = "ari:cloud:ecosystem::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"

@@ -2,7 +2,6 @@ package hostcheck
 
 import (
 	"context"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // TestAppTokenLifetime: the REST stand-in takes an app token living up to

@@ -3,8 +3,9 @@ package hostcheck
 import (
 	"context"
 	"fmt"
-	"github.com/connectgen/connectgen/internal/hostsim"
 	"io"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // CheckThenHost is `connectgen run --local`'s local host: it runs every
@@ -20,7 +21,7 @@ func CheckThenHost(ctx context.Context, out io.Writer, opts hostsim.Options) {
 		return
 	}
 	defer h.Close()
-	// The product comes from the descriptor; RunChecks reports a
+	// The product comes from the descriptor; Run reports a
 	// descriptor it cannot fetch.
 	if _, err := h.FetchDescriptor(ctx); err == nil {
 		fmt.Fprintf(out, "connectgen: checking the app with the local %s host\n", h.Product().Title())

@@ -3,9 +3,10 @@ package hostcheck
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/connectgen/connectgen/internal/descriptor"
 	"io"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // Check is the outcome of one check.
@@ -21,7 +22,7 @@ type Check struct {
 	Details []string `json:"details,omitempty"`
 }
 
-// Report is the outcome of RunChecks.
+// Report is the outcome of Run.
 type Report struct {
 	// Product is the product the host played: bitbucket, jira or
 	// confluence.
