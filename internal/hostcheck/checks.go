@@ -230,6 +230,7 @@ func checkWebhooks(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.De
 	}
 	c.Passed = true
 	if n == 0 {
+		c.NotTried = true
 		c.Reason = "not tried: the app has no webhooks"
 		if len(d.Webhooks) > 0 {
 			c.Reason = "not tried: no granted scope lets an event through to the app's webhooks"
@@ -268,6 +269,7 @@ func checkPages(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descr
 	}
 	c.Passed = true
 	if len(pages) == 0 {
+		c.NotTried = true
 		c.Reason = "not tried: the app has no page modules the host loads"
 		return
 	}
@@ -312,6 +314,7 @@ func checkAppCalls(c *Check, calls, probeCalls []hostsim.Call) {
 	}
 	c.Passed = true
 	if len(calls) == 0 {
+		c.NotTried = true
 		c.Reason = "not tried: the app made no calls to the REST API during the checks"
 		return
 	}
@@ -481,6 +484,7 @@ func checkUninstall(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.D
 		// lifecycle.uninstalled is optional: the product then removes
 		// the app without telling it, and there is nothing to judge.
 		c.Passed = true
+		c.NotTried = true
 		c.Reason = "not tried: the descriptor has no lifecycle.uninstalled URL (optional), so the app is not told when it is removed"
 		return
 	}

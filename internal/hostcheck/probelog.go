@@ -11,9 +11,9 @@ import (
 // expected, not problems.
 const ProbeLabel = "[expected: the local host's forged request] "
 
-// probeSettle is how long RunWith waits after the last probe before it
-// says the probes ended: the app's log of the last refused request may
-// reach the pipe a moment after its answer reached the host.
+// probeSettle is how long RunWith waits before it says probes start or
+// end: the app's log of a request may reach the pipe a moment after its
+// answer reached the host.
 const probeSettle = 100 * time.Millisecond
 
 // prober tells Options.Probing when probes start and end, once each.
@@ -24,6 +24,9 @@ type prober struct {
 
 func (p *prober) start() {
 	if p.hook != nil && !p.active {
+		// The app's log of the request before may still be on its way
+		// (morgan logs a request once its answer is sent).
+		time.Sleep(probeSettle)
 		p.active = true
 		p.hook(true)
 	}
