@@ -27,7 +27,7 @@ func TestEveryProductHasAProfile(t *testing.T) {
 			t.Errorf("profile for %s plays %s with %d routes", info.Product, p.Product(), len(p.Routes()))
 		}
 	}
-	if got, want := strings.Join(ProfileNames(), ","), strings.Join(descriptor.ProductsOf(), ","); got != want {
+	if got, want := strings.Join(ProfileNames(), ","), strings.Join(descriptor.ConfigProducts(), ","); got != want {
 		t.Errorf("ProfileNames() = %s, want %s", got, want)
 	}
 }
