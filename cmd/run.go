@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostcheck"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
 	"github.com/connectgen/connectgen/internal/runner"
@@ -152,7 +152,7 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	if cloud := proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence; cloud {
+	if proj.Product.Info().PrivateInstallsBlocked {
 		// Said once, because ACE's own dev loop does exactly this.
 		fmt.Fprintf(ios.Out, "connectgen: not registering the app with a %s site (ACE's addon.register() with credentials.json): sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)\n", proj.Product.Title())
 	}
@@ -221,6 +221,7 @@ func runRun(opts *runOptions) error {
 		}
 		defer session.Close()
 		env = append(env, "AC_HOST_SCRIPT_URL="+session.HostScriptURL())
+		session.ScriptURLSet = true
 	}
 	if !opts.NoInstall {
 		if need, reason := runner.NeedsInstall(proj.Dir); need {
@@ -266,8 +267,12 @@ func runRun(opts *runOptions) error {
 			}
 		}
 	case opts.Local:
+		// The app's complaints about the host's forged requests are
+		// expected: they are labelled so that the checks stand out.
+		probes := &hostcheck.ProbeLog{}
+		cfg.Out, cfg.ErrOut = probes.Writer(ios.Out), probes.Writer(ios.ErrOut)
 		cfg.OnReady = func(ctx context.Context, out io.Writer) {
-			hostsim.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr})
+			hostcheck.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr}, hostcheck.Options{Probing: probes.Probing})
 		}
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)

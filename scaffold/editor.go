@@ -31,5 +31,5 @@ func TemplateProduct(template string) descriptor.Product {
 	if p, err := descriptor.ParseProduct(template); err == nil {
 		return p
 	}
-	return descriptor.Bitbucket
+	return descriptor.DefaultProduct()
 }

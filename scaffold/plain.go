@@ -7,12 +7,13 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/json5"
 )
 
 // Products are the values of config.json's product that
 // atlassian-connect-express knows.
-var Products = []string{"bitbucket", "jira", "confluence"}
+var Products = descriptor.ConfigProducts()
 
 // applyPlainRules does to a plain ACE app what atlas-connect does to the
 // template it downloads: package.json's name becomes the project's name
@@ -43,8 +44,8 @@ func applyPlainRules(files []File, name string) ([]File, error) {
 				continue
 			}
 			p := *cfg.Product
-			if p == "jira-service-desk" {
-				out, _, err := SetTopLevelString(files[i].Content, "product", "jira")
+			if canon, ok := descriptor.AliasOf(p); ok {
+				out, _, err := SetTopLevelString(files[i].Content, "product", string(canon))
 				if err != nil {
 					return nil, fmt.Errorf("template config.json: %v", err)
 				}
@@ -80,10 +81,11 @@ func (t *Template) Product() string {
 	if err != nil {
 		return ""
 	}
-	if p := configProduct(b); p != "jira-service-desk" {
-		return p
+	p := configProduct(b)
+	if canon, ok := descriptor.AliasOf(p); ok {
+		return string(canon)
 	}
-	return "jira"
+	return p
 }
 
 func configProduct(src []byte) string {

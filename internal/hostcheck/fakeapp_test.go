@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // defects switch on one mistake each in fakeApp.
@@ -32,6 +33,8 @@ type defects struct {
 	noAPICall          bool // the page calls nothing
 	hugeDescriptor     bool // the descriptor is larger than any limit
 	manyPages          bool // 60 repo pages with distinct URLs
+	probeCallsBadly    bool // a page with <script> in repoPath calls the API with a bad token
+	uninstallFails     bool // /uninstalled answers 500
 }
 
 // fakeApp is a Connect app written in Go on a real loopback server: with
@@ -51,6 +54,15 @@ type fakeApp struct {
 
 	// extra holds descriptor keys added to the usual ones.
 	extra map[string]any
+	// log, when not nil, gets a line per request the app refuses or
+	// serves, as an app's own log does.
+	log io.Writer
+}
+
+func (a *fakeApp) logf(format string, args ...any) {
+	if a.log != nil {
+		fmt.Fprintf(a.log, format+"\n", args...)
+	}
 }
 
 const fakeKey = "fake-app"
@@ -161,15 +173,21 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 		if known && !a.d.unsignedReinstall {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				a.logf("refused a reinstall: %v", err)
 				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
+		a.logf("installed %v", body["clientKey"])
 		a.mu.Lock()
 		a.installs[fmt.Sprint(body["clientKey"])] = body
 		a.mu.Unlock()
 		w.WriteHeader(204)
 	case "/uninstalled":
+		if a.d.uninstallFails {
+			http.Error(w, "store is down", 500)
+			return
+		}
 		inst, err := a.verify(r, headerJWT(r))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -188,6 +206,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/webhook":
 		if !a.d.webhookNoAuth {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				a.logf("refused a webhook: %v", err)
 				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
@@ -206,11 +225,19 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
 		if err != nil {
+			a.logf("refused a page: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		a.logf("served the page")
 		name := "?"
-		if !a.d.noAPICall {
+		probe := strings.Contains(r.URL.Query().Get("repoPath"), "<script>")
+		switch {
+		case a.d.probeCallsBadly && probe:
+			// A call built from the probe's value, whose token does not
+			// match: the app's answer to the probe, not its own call.
+			a.callAPIWith(inst, "not-the-shared-secret")
+		case !a.d.noAPICall:
 			name = a.callAPI(inst)
 		}
 		repo := r.URL.Query().Get("repoPath")
@@ -234,6 +261,10 @@ func (a *fakeApp) callAPI(inst map[string]any) string {
 	if a.d.badOutbound {
 		secret = "not-the-shared-secret"
 	}
+	return a.callAPIWith(inst, secret)
+}
+
+func (a *fakeApp) callAPIWith(inst map[string]any, secret string) string {
 	ttl := 3 * time.Minute
 	if a.d.longOutbound {
 		ttl = time.Hour
@@ -264,13 +295,13 @@ func getJSON(t *testing.T, u, tok string, v any) {
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v)
 }
 
-func newHost(t *testing.T, appURL string, mod func(*Options)) *Host {
+func newHost(t *testing.T, appURL string, mod func(*hostsim.Options)) *hostsim.Host {
 	t.Helper()
-	o := Options{AppURL: appURL, Timeout: 5 * time.Second}
+	o := hostsim.Options{AppURL: appURL, Timeout: 5 * time.Second}
 	if mod != nil {
 		mod(&o)
 	}
-	h, err := New(o)
+	h, err := hostsim.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +335,7 @@ func TestChecksCatchEachDefect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			app := startFakeApp(t, tt.d)
 			h := newHost(t, app.url, nil)
-			r := h.RunChecks(context.Background())
+			r := Run(context.Background(), h)
 			var sb strings.Builder
 			r.WriteTextVerbose(&sb)
 			if fmt.Sprint(r.Failed()) != fmt.Sprint(tt.failed) {
@@ -336,7 +367,7 @@ func TestChecksCatchEachDefect(t *testing.T) {
 
 func TestManyPagesAreBounded(t *testing.T) {
 	app := startFakeApp(t, defects{manyPages: true})
-	r := newHost(t, app.url, nil).RunChecks(context.Background())
+	r := Run(context.Background(), newHost(t, app.url, nil))
 	c := r.Check(CheckPages)
 	if !r.OK() || c.Reason != "50 page(s) of 60 module(s) answered 2xx HTML" {
 		t.Fatalf("failed %v; check 4: %q", r.Failed(), c.Reason)
@@ -355,18 +386,23 @@ func TestManyPagesAreBounded(t *testing.T) {
 func TestCorrectAppCallsAreJudged(t *testing.T) {
 	app := startFakeApp(t, defects{})
 	h := newHost(t, app.url, nil)
-	r := h.RunChecks(context.Background())
+	r := Run(context.Background(), h)
 	if !r.OK() {
 		t.Fatalf("failed %v", r.Failed())
 	}
 	// Two page loads with a valid token (check 4 and the escaping test):
-	// both API calls are valid.
-	if got := r.Check(CheckAppCalls).Reason; got != "all 2 call(s) to the REST API carried a valid app token" {
+	// both API calls are valid; the second answers check 6's probe and is
+	// listed, not counted.
+	c5 := r.Check(CheckAppCalls)
+	if got := c5.Reason; got != "all 1 call(s) to the REST API carried a valid app token" {
 		t.Errorf("check 5: %q", got)
 	}
+	if got := strings.Join(c5.Details, "\n"); !strings.Contains(got, "GET /2.0/user: 200, valid app token; not counted: made while serving check 6's <script> probe") {
+		t.Errorf("check 5 does not list the probe's call:\n%s", got)
+	}
 	noCall := startFakeApp(t, defects{noAPICall: true})
-	r = newHost(t, noCall.url, nil).RunChecks(context.Background())
-	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "the app made no calls to the REST API during the checks" {
+	r = Run(context.Background(), newHost(t, noCall.url, nil))
+	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "not tried: the app made no calls to the REST API during the checks" {
 		t.Errorf("check 5 without calls: %+v", got)
 	}
 }
