@@ -75,7 +75,7 @@ Exit codes: 0 the link was printed, 2 a rule is broken or a flag is wrong.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runInstallLink(opts)
+			return runInstallLink(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -95,7 +95,7 @@ type installLinkDescriptor struct {
 	BaseURL string `json:"baseUrl"`
 }
 
-func runInstallLink(opts *installLinkOptions) error {
+func runInstallLink(ctx context.Context, opts *installLinkOptions) error {
 	switch opts.Format {
 	case "url", "html", "markdown":
 	default:
@@ -104,7 +104,7 @@ func runInstallLink(opts *installLinkOptions) error {
 
 	// The project's descriptor, when there is one, gives the baseUrl.
 	var desc *installLinkDescriptor
-	descFile, src, err := descriptor.Read(context.Background(), opts.Dir, descriptor.ReadOptions{})
+	descFile, src, err := descriptor.Read(ctx, opts.Dir, descriptor.ReadOptions{})
 	var nf *descriptor.NotFoundError
 	switch {
 	case err == nil:

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
@@ -94,7 +95,7 @@ the URL is ignored.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTQSH(opts)
+			return runJWTQSH(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -104,7 +105,7 @@ the URL is ignored.`,
 	return c
 }
 
-func runJWTQSH(opts *jwtQSHOptions) error {
+func runJWTQSH(_ context.Context, opts *jwtQSHOptions) error {
 	if opts.URL == "" {
 		return usageErrorf("--url is required, for example: connectgen jwt qsh --url /2.0/user")
 	}
@@ -177,7 +178,7 @@ gives a page: qsh "context-qsh", bound to no request (no --url).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTSign(opts)
+			return runJWTSign(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -195,7 +196,7 @@ gives a page: qsh "context-qsh", bound to no request (no --url).`,
 	return c
 }
 
-func runJWTSign(opts *jwtSignOptions) error {
+func runJWTSign(_ context.Context, opts *jwtSignOptions) error {
 	switch {
 	case opts.Secret != "" && opts.KeyFile != "":
 		return usageErrorf("--secret (HS256) and --key (RS256) exclude each other; give one")
@@ -310,7 +311,7 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTDecode(opts)
+			return runJWTDecode(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -323,7 +324,7 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
 	return c
 }
 
-func runJWTDecode(opts *jwtDecodeOptions) error {
+func runJWTDecode(_ context.Context, opts *jwtDecodeOptions) error {
 	f := opts.f
 	if opts.URL == "" && (opts.BaseURL != "" || opts.methodSet) {
 		return usageErrorf("--method and --base-url describe the request given with --url; add --url")

@@ -37,7 +37,6 @@ type newOptions struct {
 	Set         []string
 	AllowHTTP   bool
 
-	ctx     context.Context // ends on Ctrl-C, which stops a download
 	spec    tmplsource.Spec
 	opened  *tmplsource.Opened
 	answers map[string]string
@@ -170,8 +169,7 @@ replace the template's own files, after a confirmation) is given.`,
 
 func runNew(ctx context.Context, opts *newOptions) error {
 	f := opts.f
-	opts.ctx = ctx
-	if err := opts.complete(); err != nil {
+	if err := opts.complete(ctx); err != nil {
 		return err
 	}
 	dir := opts.Dir
@@ -262,7 +260,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 // complete checks the values given and fills in the missing ones, from a
 // prompt on a terminal or from the defaults with --yes. Every check runs
 // before anything is rendered or written.
-func (o *newOptions) complete() error {
+func (o *newOptions) complete(ctx context.Context) error {
 	f := o.f
 	interactive := f.IO.CanPrompt() && !o.Yes
 	if o.Overwrite && o.Force {
@@ -292,7 +290,7 @@ func (o *newOptions) complete() error {
 		}
 		o.Template = v
 	}
-	if err := o.openTemplate(available); err != nil {
+	if err := o.openTemplate(ctx, available); err != nil {
 		return err
 	}
 	// A plain ACE app uses none of the values below: they are recorded

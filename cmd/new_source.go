@@ -12,7 +12,7 @@ import (
 
 // openTemplate reads the -t source: a built-in template, or a URL, zip or
 // folder, downloaded and checked.
-func (o *newOptions) openTemplate(available []string) error {
+func (o *newOptions) openTemplate(ctx context.Context, available []string) error {
 	set, err := parseSet(o.Set)
 	if err != nil {
 		return err
@@ -33,10 +33,6 @@ func (o *newOptions) openTemplate(available []string) error {
 		return failf("%w", err)
 	}
 	o.spec = spec
-	ctx := o.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	o.opened, err = r.Open(ctx, spec)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -36,12 +36,14 @@ func execute(ctx context.Context, f *Factory, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	// A failure caused by Ctrl-C is reported as an interruption, unless
-	// the command chose its exit code itself (silentExit), as run does
-	// when it passes the app's exit code through.
+	// Every command takes ctx, which ends on the first Ctrl-C: whatever
+	// it was waiting for then fails (a download, a descriptor URL, npm),
+	// and the failure is reported as the interruption it is, unless the
+	// command chose its exit code itself (silentExit), as run does when
+	// it passes the app's exit code through.
 	var ee *ExitError
 	chosen := errors.As(err, &ee) && ee.Err == nil
-	if ctx.Err() != nil && exitCode(err) == ExitFailure && !chosen {
+	if ctx.Err() != nil && !chosen {
 		err = errInterrupted
 	}
 	if !errors.As(err, &ee) || ee.Err != nil {

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -228,7 +229,7 @@ func testFlags[O comparable](t *testing.T, newCmd func(*Factory, func(*O) error)
 }
 
 func TestRunFlags(t *testing.T) {
-	testFlags(t, newRunCmd, func(o *runOptions) { o.f, o.ctx = nil, nil }, []flagCase[runOptions]{
+	testFlags(t, newRunCmd, func(o *runOptions) { o.f = nil }, []flagCase[runOptions]{
 		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: hostui.DefaultAddr}},
 		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
 			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
@@ -275,7 +276,7 @@ func TestRunErrorsBeforeStart(t *testing.T) {
 			}
 			f, out, _ := testFactory(nil, false)
 			o.f = f
-			err := runRun(&o)
+			err := runRun(context.Background(), &o)
 			if exitCode(err) != tc.code || err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("error %v (exit %d), want exit %d with %q", err, exitCode(err), tc.code, tc.msg)
 			}

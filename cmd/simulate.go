@@ -15,8 +15,7 @@ import (
 )
 
 type simulateOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	AppURL   string
 	Product  string
@@ -110,11 +109,10 @@ reached or a usage error.`,
   connectgen simulate webhook repo:push`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSimulate(opts)
+			return runSimulate(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -130,7 +128,7 @@ reached or a usage error.`,
 	return c
 }
 
-func runSimulate(opts *simulateOptions) error {
+func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	switch opts.Format {
 	case "text", "json":
 	default:
@@ -144,10 +142,6 @@ func runSimulate(opts *simulateOptions) error {
 	}
 	if err := checkProductFlags(opts.Product, opts.HostAddr); err != nil {
 		return err
-	}
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	if opts.Serve {
 		return runSimulateServe(ctx, opts)

@@ -14,8 +14,7 @@ import (
 )
 
 type simulateWebhookOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	AppURL   string
 	Event    string
@@ -49,12 +48,11 @@ for EVENT, 2 the app could not be reached or a usage error.`,
   connectgen simulate webhook jira:issue_created --host-addr 127.0.0.1:2990`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
 			opts.Event = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSimulateWebhook(opts)
+			return runSimulateWebhook(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -64,13 +62,9 @@ for EVENT, 2 the app could not be reached or a usage error.`,
 	return c
 }
 
-func runSimulateWebhook(opts *simulateWebhookOptions) error {
+func runSimulateWebhook(ctx context.Context, opts *simulateWebhookOptions) error {
 	if opts.Timeout <= 0 {
 		return usageErrorf("--timeout %s must be positive", opts.Timeout)
-	}
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return usageErrorf("%w", err)

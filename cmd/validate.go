@@ -94,7 +94,7 @@ errors.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runValidate(opts)
+			return runValidate(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -109,7 +109,7 @@ errors.`,
 	return c
 }
 
-func runValidate(opts *validateOptions) error {
+func runValidate(ctx context.Context, opts *validateOptions) error {
 	out := opts.f.IO.Out
 	switch opts.Format {
 	case "text", "json", "github":
@@ -159,7 +159,7 @@ func runValidate(opts *validateOptions) error {
 	// The same check as run's (descriptor.Check): the same reading, the
 	// same product (--product, else config.json's, else detected).
 	dopts := descriptor.Options{BaseURL: opts.BaseURL, Product: product}
-	res, err := descriptor.Check(context.Background(), source, descriptor.CheckOptions{Options: dopts, Read: opts.readOptions()})
+	res, err := descriptor.Check(ctx, source, descriptor.CheckOptions{Options: dopts, Read: opts.readOptions()})
 	if err != nil {
 		var pc *descriptor.ProductConfigError
 		if errors.As(err, &pc) {
@@ -175,7 +175,7 @@ func runValidate(opts *validateOptions) error {
 		if opts.Previous == "-" && source == "-" {
 			return inputError(errors.New("the descriptor and --previous cannot both be standard input"))
 		}
-		pname, psrc, err := opts.read(opts.Previous)
+		pname, psrc, err := opts.read(ctx, opts.Previous)
 		if err != nil {
 			return inputError(fmt.Errorf("--previous: %w", err))
 		}
@@ -230,8 +230,8 @@ func (opts *validateOptions) readError(source string, err error) error {
 
 // read returns the display name and content of a descriptor given as a
 // path, a directory holding atlassian-connect.json, an http(s) URL or "-".
-func (opts *validateOptions) read(source string) (string, []byte, error) {
-	name, src, err := descriptor.Read(context.Background(), source, opts.readOptions())
+func (opts *validateOptions) read(ctx context.Context, source string) (string, []byte, error) {
+	name, src, err := descriptor.Read(ctx, source, opts.readOptions())
 	if err != nil {
 		return "", nil, opts.readError(source, err)
 	}
