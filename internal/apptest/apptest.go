@@ -1,4 +1,4 @@
-// Package apptest prepares generated Bitbucket apps for tests: it renders
+// Package apptest prepares generated Connect apps for tests: it renders
 // the embedded template and links in a node_modules folder that is
 // installed with `npm install --ignore-scripts` once per Node version and
 // shared by every test, in every test process: installing ACE's ~300

@@ -2,7 +2,6 @@ package hostui
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +25,8 @@ func TestGeneratedAppInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The host listens first, so the app can be started with its script URL.
-	var backend Deferred
-	host := httptest.NewServer(Handler(&backend))
-	t.Cleanup(host.Close)
-	appURL := apptest.StartApp(t, dir, "NODE_ENV=test", "AC_HOST_SCRIPT_URL="+host.URL+HostScriptPath)
+	hostURL, serve := listenHost(t)
+	appURL := apptest.StartApp(t, dir, "NODE_ENV=test", "AC_HOST_SCRIPT_URL="+hostURL+HostScriptPath)
 	h, err := hostsim.New(hostsim.Options{AppURL: appURL})
 	if err != nil {
 		t.Fatal(err)
@@ -40,14 +37,14 @@ func TestGeneratedAppInBrowser(t *testing.T) {
 	if _, err := h.Install(ctx); err != nil {
 		t.Fatal(err)
 	}
-	backend.Set(HostBackend(h))
+	serve(HostBackend(h))
 	user := h.Sample().UserName
 	if user == "" || h.Sample().Repository == "" {
 		t.Fatalf("the host has no sample user or repository: %+v", h.Sample())
 	}
 
 	b.Run(60*time.Second,
-		chromedp.Navigate(host.URL+"/"),
+		chromedp.Navigate(hostURL+"/"),
 		chromedp.WaitVisible(`.sidebar a[data-key="example-repo-page"]`, chromedp.ByQuery),
 	)
 	b.Screenshot("host-page")
