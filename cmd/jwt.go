@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -52,17 +51,6 @@ hash does not match" can be explained by comparing canonical requests.`,
 		newJWTDecodeCmd(f, nil),
 	)
 	return c
-}
-
-// jwtNow is the clock for signing and expiry. Tests of the binary set
-// CONNECTGEN_TEST_NOW (Unix seconds) for fixed tokens.
-func jwtNow(f *Factory) time.Time {
-	if s := f.Getenv("CONNECTGEN_TEST_NOW"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0)
-		}
-	}
-	return f.Now()
 }
 
 type jwtQSHOptions struct {
@@ -217,7 +205,7 @@ func runJWTSign(_ context.Context, opts *jwtSignOptions) error {
 	case opts.TTL <= 0:
 		return usageErrorf("--ttl must be positive, got %s", opts.TTL)
 	}
-	now := jwtNow(opts.f)
+	now := opts.f.Now()
 	var claims connectjwt.Claims
 	if opts.Context {
 		claims = connectjwt.NewContextClaims(opts.Issuer, opts.Subject, nil, now, opts.TTL)
@@ -371,7 +359,7 @@ func runJWTDecode(_ context.Context, opts *jwtDecodeOptions) error {
 	}
 	out := f.IO.Out
 	fmt.Fprintf(out, "Header:\n%s\nClaims:\n%s\n", indentJSON(rawHeader), indentJSON(rawPayload))
-	now := jwtNow(f)
+	now := f.Now()
 	if claims.IssuedAt != 0 {
 		fmt.Fprintf(out, "Issued:  %s\n", describeTime(claims.IssuedAt, now))
 	}

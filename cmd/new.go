@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -40,12 +39,6 @@ type newOptions struct {
 	spec    tmplsource.Spec
 	opened  *tmplsource.Opened
 	answers map[string]string
-
-	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
-	// writer stop after the first staged file, write "staged 1 of N" to
-	// this file and wait there for Ctrl-C: a test then knows for certain
-	// that its interruption came in the middle of the write.
-	pauseMarker string
 }
 
 const (
@@ -143,7 +136,6 @@ replace the template's own files, after a confirmation) is given.`,
 					return usageErrorf("--%s must not be empty", name)
 				}
 			}
-			opts.pauseMarker = f.Getenv("CONNECTGEN_TEST_WRITE_PAUSE")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -236,15 +228,9 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 	}
 	w := &scaffold.Writer{}
-	if opts.pauseMarker != "" {
+	if f.afterStaged != nil {
 		total := plan.Count(scaffold.Create) + plan.Count(scaffold.Replace)
-		w.AfterFile = func(staged int) {
-			if staged != 1 {
-				return
-			}
-			os.WriteFile(opts.pauseMarker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644)
-			<-ctx.Done()
-		}
+		w.AfterFile = func(staged int) { f.afterStaged(ctx, staged, total) }
 	}
 	if err := w.Write(ctx, plan); err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -16,8 +16,11 @@ import (
 )
 
 // Main runs connectgen with the process's arguments and returns its exit code.
-func Main() int {
-	f := newFactory()
+func Main() int { return mainWith(newFactory()) }
+
+// mainWith runs connectgen with f as its outside world; the tests' entry
+// point (testMain) gives it their hooks.
+func mainWith(f *Factory) int {
 	// The context ends on the first Ctrl-C so that long work (writing a
 	// project, waiting for an app) can stop cleanly. `run` handles its own
 	// signals for the app's process group.
