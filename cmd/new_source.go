@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
 )
@@ -28,6 +29,11 @@ func (o *newOptions) openTemplate(ctx context.Context, available []string) error
 	if err != nil {
 		var ue *tmplsource.UsageError
 		if errors.As(err, &ue) {
+			// A near miss of a built-in name (-t bitbuket) is a typo,
+			// not a path that does not exist.
+			if hint := descriptor.DidYouMean(o.Template, available); hint != "" {
+				return usageErrorf("%w; %s", err, hint)
+			}
 			return usageErrorf("%w", err)
 		}
 		return failf("%w", err)
