@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -161,12 +162,17 @@ replace the template's own files, after a confirmation) is given.`,
 
 func runNew(ctx context.Context, opts *newOptions) error {
 	f := opts.f
-	if err := opts.complete(ctx); err != nil {
-		return err
-	}
 	dir := opts.Dir
 	if dir == "" {
 		dir = "."
+	}
+	// Checked before any question: new writes into --dir and never
+	// creates folders above the project.
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s is not an existing directory; create it first (mkdir -p %s) or choose another --dir", dir, dir)
+	}
+	if err := opts.complete(ctx); err != nil {
+		return err
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {

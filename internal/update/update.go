@@ -106,7 +106,7 @@ func Prepare(ctx context.Context, r *tmplsource.Resolver, opts Options) (*Plan, 
 	dir := opts.Dir
 	raw, err := os.ReadFile(filepath.Join(dir, scaffold.RecordFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no %s: it was not made by connectgen new, so there is no template to update from", dir, scaffold.RecordFile)
+		return nil, &UsageError{Err: fmt.Errorf("%s has no %s: it was not made by connectgen new, so there is no template to update from; run update in the project's folder or give it with --dir", dir, scaffold.RecordFile)}
 	}
 	if err != nil {
 		return nil, err
