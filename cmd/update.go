@@ -24,6 +24,8 @@ type updateOptions struct {
 	DryRun     bool
 	AllowDirty bool
 	AllowHTTP  bool
+	// AllowDowngrade allows --to an older built-in template version.
+	AllowDowngrade bool
 }
 
 func newUpdateCmd(f *Factory, runF func(*updateOptions) error) *cobra.Command {
@@ -65,8 +67,8 @@ update failed, 2 usage error.`,
   # Update to another source: a newer zip of the team's template
   connectgen update --to https://example.com/templates/ace-app-v2.zip --dir my-app
 
-  # Update to a given version of the built-in template
-  connectgen update --to t3ea964dbe185`,
+  # Back to the first version of the built-in template: a downgrade
+  connectgen update --to t3ea964dbe185 --allow-downgrade`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -81,6 +83,7 @@ update failed, 2 usage error.`,
 	fl.StringArrayVar(&opts.Set, "set", nil, "change a recorded answer, KEY=VALUE (key, appName, description, vendorName, vendorUrl or a template variable)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be updated, merged or added; write nothing")
 	fl.BoolVar(&opts.AllowDirty, "allow-dirty", false, "update even if the project has uncommitted git changes")
+	fl.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "allow --to an older version of the built-in template than the project's")
 	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
 	return c
 }
@@ -96,7 +99,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		return failf("%w", err)
 	}
 	p, err := update.Prepare(ctx, f.resolver(opts.AllowHTTP), update.Options{
-		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty,
+		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty, AllowDowngrade: opts.AllowDowngrade,
 		Now: f.Now(), ConnectgenVersion: build.String(),
 	})
 	if err != nil {
@@ -107,12 +110,15 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		}
 		return failf("%w", err)
 	}
-	if opts.DryRun {
-		printUpdatePlan(f, p, true)
+	if !p.Changes() {
+		fmt.Fprintf(f.IO.Out, "%s is already up to date (%s); nothing to change\n", opts.Dir, p.To)
 		return nil
 	}
-	if !p.Changes() {
-		fmt.Fprintf(f.IO.Out, "%s is up to date with %s\n", opts.Dir, p.To)
+	if p.Downgrade {
+		fmt.Fprintf(f.IO.Out, "Downgrading from %s to an older version, %s (--allow-downgrade)\n", p.From, p.To)
+	}
+	if opts.DryRun {
+		printUpdatePlan(f, p, true)
 		return nil
 	}
 	if err := update.Apply(ctx, p, &scaffold.Writer{}); err != nil {

@@ -226,7 +226,7 @@ func TestUpdateBuiltinToChangedTemplate(t *testing.T) {
 	// Once more: nothing left to do.
 	f, out, _ = testFactory(&fakePrompter{}, false)
 	f.Templates, f.History = changed, templates.History()
-	if code := execute(context.Background(), f, []string{"update", "--dir", project, "--allow-dirty"}); code != 0 || !strings.Contains(out.String(), "is up to date") {
+	if code := execute(context.Background(), f, []string{"update", "--dir", project, "--allow-dirty"}); code != 0 || !strings.Contains(out.String(), "is already up to date") {
 		t.Errorf("second update: exit %d: %s", code, out)
 	}
 }
@@ -272,7 +272,7 @@ func TestUpdateUsageErrors(t *testing.T) {
 		{[]string{"--set", "colour=red"}, ExitUsage, "--set colour: the template has no such value"},
 		{[]string{"--set", "key=bad key"}, ExitUsage, "--set key: app key"},
 		{[]string{"--to", "t000000000000"}, ExitUsage, "is neither a version of template bitbucket"},
-		{[]string{"--dir", dir}, ExitFailure, "has no .connectgen.json"},
+		{[]string{"--dir", dir}, ExitUsage, "has no .connectgen.json"},
 	} {
 		f, _, errOut := testFactory(&fakePrompter{}, false)
 		args := append([]string{"update", "--dir", project, "--allow-dirty"}, tc.args...)
