@@ -25,6 +25,7 @@ dir/atlassian-connect.json:7:2: error [unknown-property] unknown property "terms
   7 | 	"terms": 1
     | 	^
   suggestion: allowed here: apiVersion, authentication, baseUrl, contexts, definitions, description, enableLicensing, forgeAppId, forgeAppLink, key, lifecycle, links, modules, name, scopes, vendor
+dir/atlassian-connect.json: checked as a Bitbucket descriptor (nothing in the descriptor is Jira's or Confluence's)
 dir/atlassian-connect.json: invalid (2 errors, 0 warnings, 0 notes)
 `
 	if b.String() != want {
@@ -34,7 +35,8 @@ dir/atlassian-connect.json: invalid (2 errors, 0 warnings, 0 notes)
 	b.Reset()
 	clean := Validate("ok.json", []byte(base), Options{})
 	WriteText(&b, []*Result{clean}, false)
-	if b.String() != "ok.json: valid (0 errors, 0 warnings, 0 notes)\n" {
+	// The product is named for Bitbucket too, with why.
+	if b.String() != "ok.json: checked as a Bitbucket descriptor (location org.bitbucket.repository.navigation, location org.bitbucket.repository.overview.informationPanel)\nok.json: valid (0 errors, 0 warnings, 0 notes)\n" {
 		t.Errorf("clean: %q", b.String())
 	}
 
