@@ -43,7 +43,7 @@ Before it starts the app, run checks that the folder has package.json and
 atlassian-connect.json, validates the descriptor as connectgen validate does
 (errors stop the start; --no-validate skips), checks that the port is free
 (and says which process holds it), and runs npm install when node_modules is
-missing or older than package.json or the lock file (--no-install skips).
+missing or differs from what package-lock.json asks for (--no-install skips).
 
 The base URL is --base-url, else the https tunnel to the app's port that
 ngrok's local API (--ngrok-api) lists, else run stops and says how to start

@@ -204,22 +204,60 @@ func TestConfigPort(t *testing.T) {
 
 func TestNeedsInstall(t *testing.T) {
 	dir := t.TempDir()
-	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{}`), 0o644)
-	os.Chtimes(filepath.Join(dir, "package.json"), old, old)
-	if need, reason := NeedsInstall(dir); !need || reason != "node_modules is missing" {
-		t.Errorf("no node_modules: %v %q", need, reason)
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.Mkdir(filepath.Join(dir, "node_modules"), 0o755)
-	if need, reason := NeedsInstall(dir); need {
-		t.Errorf("fresh node_modules: %v %q", need, reason)
+	check := func(what string, wantNeed bool, wantReason string) {
+		t.Helper()
+		need, reason := NeedsInstall(dir)
+		if need != wantNeed || !strings.Contains(reason, wantReason) {
+			t.Errorf("%s: need %v (%q), want %v (%q)", what, need, reason, wantNeed, wantReason)
+		}
 	}
-	os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(`{}`), 0o644)
+	const pkg = `{"name":"x","dependencies":{"ms":"^2.1.3"},"devDependencies":{"dep":"file:./dep"}}`
+	const lock = `{"lockfileVersion":3,"packages":{
+		"":{"name":"x","dependencies":{"ms":"^2.1.3"},"devDependencies":{"dep":"file:./dep"}},
+		"dep":{"version":"1.0.0"},
+		"node_modules/dep":{"resolved":"dep","link":true},
+		"node_modules/ms":{"version":"2.1.3","resolved":"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"},
+		"node_modules/fsevents":{"version":"2.3.3","optional":true,"os":["darwin"]}}}`
+	const installed = `{"lockfileVersion":3,"packages":{
+		"dep":{"version":"1.0.0"},
+		"node_modules/dep":{"resolved":"dep","link":true},
+		"node_modules/ms":{"version":"2.1.3","resolved":"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"}}}`
+	write("package.json", pkg)
+	check("no node_modules", true, "node_modules is missing")
+	write("node_modules/ms/index.js", "")
+	check("no lockfile", true, "package-lock.json is missing")
+	write("package-lock.json", lock)
+	check("no hidden lockfile", true, "node_modules/.package-lock.json")
+	write("node_modules/.package-lock.json", installed)
+	check("installed as locked", false, "")
+
+	// npm rewrites package-lock.json on every install: a newer file that
+	// says the same is no reason to install.
 	newer := time.Now().Add(time.Hour)
-	os.Chtimes(filepath.Join(dir, "package-lock.json"), newer, newer)
-	if need, reason := NeedsInstall(dir); !need || !strings.Contains(reason, "package-lock.json changed") {
-		t.Errorf("newer lock file: %v %q", need, reason)
+	if err := os.Chtimes(filepath.Join(dir, "package-lock.json"), newer, newer); err != nil {
+		t.Fatal(err)
 	}
+	check("newer lockfile, same content", false, "")
+
+	write("package-lock.json", strings.Replace(lock, `"version":"2.1.3"`, `"version":"2.1.2"`, 1))
+	check("another version locked", true, "node_modules/ms is version 2.1.2 in package-lock.json but version 2.1.3 is installed")
+	write("package-lock.json", strings.Replace(lock, `"node_modules/ms"`, `"node_modules/ms-renamed"`, 1))
+	check("a locked package missing", true, "node_modules/ms-renamed is in package-lock.json but not installed")
+	write("package-lock.json", lock)
+	write("package.json", strings.Replace(pkg, `^2.1.3`, `^2.2.0`, 1))
+	check("package.json changed", true, "package.json's dependencies changed since package-lock.json was written")
+	write("package.json", pkg)
+	write("node_modules/.package-lock.json", strings.Replace(installed, `"dep":{"version":"1.0.0"},`, `"dep":{"version":"1.0.0"},"node_modules/left-pad":{"version":"1.3.0"},`, 1))
+	check("an extraneous package", true, "node_modules/left-pad is installed but not in package-lock.json")
 }
 
 func TestInstall(t *testing.T) {
@@ -241,6 +279,18 @@ func TestInstall(t *testing.T) {
 	}
 	if need, reason := NeedsInstall(dir); need {
 		t.Errorf("after Install: still needs install (%s)", reason)
+	}
+	// A second npm install in a row rewrites package-lock.json, after
+	// node_modules: still nothing to install.
+	if err := Install(context.Background(), dir, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "package-lock.json"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if need, reason := NeedsInstall(dir); need {
+		t.Errorf("after a second install: needs install (%s)", reason)
 	}
 
 	// On a terminal: a rewritten progress line.
