@@ -419,11 +419,18 @@ existing app, to learn, or for local end-to-end work; build new apps on Forge.
 		return
 	}
 	fmt.Fprintf(out, `
+Bitbucket Cloud no longer registers or installs new Connect apps (since
+2 February 2026; Connect support ends on 31 January 2027): try this app
+with the local Bitbucket host. An app registered before then keeps working
+in the workspaces that installed it: serve its new version at its
+registered base URL with run --base-url.
+
 Next steps:
   cd %s
   npm install
   connectgen run --local                           # the app with a local Bitbucket host
-  connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
+  connectgen simulate                              # in another terminal: the host's checks again
+  connectgen run --base-url https://YOUR-TUNNEL    # an already registered app, at its public URL
 `, shellQuote(display))
 }
 

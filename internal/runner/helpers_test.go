@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -401,18 +402,27 @@ func TestTail(t *testing.T) {
 }
 
 func TestReadyMessage(t *testing.T) {
-	m := ReadyMessage("https://abc.ngrok.app", "http://127.0.0.1:3000", true)
+	m := ReadyMessageFor(descriptor.Bitbucket, "https://abc.ngrok.app", "http://127.0.0.1:3000", true)
 	for _, want := range []string{
 		"descriptor:      https://abc.ngrok.app/atlassian-connect.json",
 		"on this machine: http://127.0.0.1:3000",
 		"install link:    https://bitbucket.org/site/addons/authorize?descriptor_uri=https%3A%2F%2Fabc.ngrok.app%2Fatlassian-connect.json\n",
 		"Watching for changes",
+		// The platform's status first, then what a registered app can
+		// do; no walk through registering.
+		"\nBitbucket Cloud no longer registers or installs new Connect apps (since\n2 February 2026)",
+		"An app registered before then keeps working in the workspaces that\ninstalled it",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("message lacks %q:\n%s", want, m)
 		}
 	}
-	m = ReadyMessage("http://127.0.0.1:3000", "http://127.0.0.1:3000", false)
+	for _, not := range []string{"Register app", "To register it", "Develop apps"} {
+		if strings.Contains(m, not) {
+			t.Errorf("message walks through registering (%q):\n%s", not, m)
+		}
+	}
+	m = ReadyMessageFor(descriptor.Bitbucket, "http://127.0.0.1:3000", "http://127.0.0.1:3000", false)
 	if strings.Contains(m, "authorize?") || !strings.Contains(m, "install link:    none") || strings.Contains(m, "on this machine") {
 		t.Errorf("local message:\n%s", m)
 	}

@@ -76,9 +76,13 @@ func Prepare(ctx context.Context, o Options) (*Prepared, error) {
 	if err != nil {
 		return nil, &UsageError{Err: err}
 	}
-	if proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence {
+	switch {
+	case proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence:
 		// Said once, because ACE's own dev loop does exactly this.
 		fmt.Fprintf(o.Out, "connectgen: not registering the app with a %s site (ACE's addon.register() with credentials.json): sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)\n", proj.Product.Title())
+	case proj.Product == descriptor.Bitbucket && !o.Local:
+		// First, before a tunnel and an install link suggest otherwise.
+		fmt.Fprintln(o.Out, "connectgen: Bitbucket Cloud no longer registers or installs new Connect apps (since 2026-02-02; Connect support ends 2027-01-31); an app registered before then keeps working in the workspaces that installed it. A new app: connectgen run --local")
 	}
 	port := o.Port
 	if port == 0 {
