@@ -12,6 +12,7 @@ import (
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
+	"github.com/connectgen/connectgen/internal/runner"
 )
 
 type simulateOptions struct {
@@ -61,7 +62,9 @@ Jira and Confluence sign installs and uninstalls with RS256: the host
 serves its public key at http://HOST-ADDR/connect-keys/<kid>, and an app on
 atlassian-connect-express 11 must be started with
 CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys to verify them (fix the
-address with --host-addr). Check 5 then wants aud = the client key in the
+address with --host-addr). After connectgen run --local, simulate in the
+app's folder signs with the key of run's host instead (run records it in
+.connectgen/local-host.json), which the app already trusts. Check 5 then wants aud = the client key in the
 app's tokens (Jira: /rest/api/3/myself, /rest/api/3/issue/{key},
 /rest/api/3/search/jql; Confluence: /wiki/rest/api/user/current,
 /wiki/api/v2/pages/{id}; and what ACE's authorizeJira and
@@ -184,13 +187,13 @@ func runSimulate(ctx context.Context, opts *simulateOptions) error {
 
 // hostOptions are the local host's options for the app in opts, with the
 // log on standard error when --verbose is given.
-func (opts *simulateOptions) hostOptions() hostsim.Options {
+func (opts *simulateOptions) hostOptions() (hostsim.Options, error) {
 	var log io.Writer
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
 	product, _ := descriptor.ParseProduct(opts.Product) // checked by runSimulate
-	return hostsim.Options{
+	hopts := hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody,
@@ -199,13 +202,34 @@ func (opts *simulateOptions) hostOptions() hostsim.Options {
 		Product: product,
 		APIAddr: opts.HostAddr,
 	}
+	return hopts, runHostKey(&hopts, opts.HostAddr)
+}
+
+// defaultHostAddr is --host-addr's default: a free loopback port.
+const defaultHostAddr = "127.0.0.1:0"
+
+// runHostKey makes hopts sign Jira and Confluence installs with the key of
+// connectgen run --local's host for the same app, which run records in
+// the project (runner.LocalHostFile, read from the working directory):
+// the app, started by run with that host's CONNECT_KEYS_CDN_URL, then
+// accepts them. Not with --host-addr: the app was then started with this
+// host's address.
+func runHostKey(hopts *hostsim.Options, hostAddr string) error {
+	if hostAddr != defaultHostAddr {
+		return nil
+	}
+	rec, err := runner.ReadLocalHost(".", hopts.AppURL)
+	if err != nil || rec == nil {
+		return err
+	}
+	return rec.HostOptions(hopts)
 }
 
 // addProductFlags adds --product and --host-addr, which simulate and
 // simulate webhook share.
 func addProductFlags(c *cobra.Command, product, hostAddr *string) {
 	c.Flags().StringVar(product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
-	c.Flags().StringVar(hostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
+	c.Flags().StringVar(hostAddr, "host-addr", defaultHostAddr, "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
 }
 
 // checkProductFlags refuses an unknown --product and a --host-addr off
@@ -228,7 +252,11 @@ func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return nil, usageErrorf("%w", err)
 	}
-	h, err := hostsim.New(opts.hostOptions())
+	hopts, err := opts.hostOptions()
+	if err != nil {
+		return nil, failf("%w", err)
+	}
+	h, err := hostsim.New(hopts)
 	if err != nil {
 		return nil, failf("%w", err)
 	}
@@ -244,7 +272,11 @@ func runSimulateServe(ctx context.Context, opts *simulateOptions) error {
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return usageErrorf("%w", err)
 	}
-	s := &hostui.Session{Addr: opts.Listen, Host: opts.hostOptions(), Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
+	hopts, err := opts.hostOptions()
+	if err != nil {
+		return failf("%w", err)
+	}
+	s := &hostui.Session{Addr: opts.Listen, Host: hopts, Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
 	if err := s.Listen(); err != nil {
 		return usageErrorf("--listen: %w", err)
 	}

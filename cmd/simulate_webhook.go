@@ -73,7 +73,11 @@ func runSimulateWebhook(ctx context.Context, opts *simulateWebhookOptions) error
 		return err
 	}
 	product, _ := descriptor.ParseProduct(opts.Product)
-	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr})
+	hopts := hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr}
+	if err := runHostKey(&hopts, opts.HostAddr); err != nil {
+		return failf("%w", err)
+	}
+	h, err := hostsim.New(hopts)
 	if err != nil {
 		return failf("%w", err)
 	}

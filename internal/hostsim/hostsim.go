@@ -24,6 +24,7 @@ package hostsim
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -85,6 +86,12 @@ type Options struct {
 	// Confluence. Empty: read from the descriptor (Jira and Confluence
 	// modules, scopes and webhooks), else Bitbucket.
 	Product Product
+	// InstallKey and InstallKeyID, when set, are the RSA key and kid Jira
+	// and Confluence installs are signed with instead of a fresh pair: a
+	// later host (connectgen simulate) then signs as the host whose key
+	// CDN the app was started with (connectgen run --local).
+	InstallKey   *rsa.PrivateKey
+	InstallKeyID string
 }
 
 // Installation is what the host sent the app in the installed lifecycle
@@ -220,7 +227,7 @@ func New(opts Options) (*Host, error) {
 		ln:        ln,
 		apiURL:    "http://" + ln.Addr().String(),
 		clientKey: ck,
-		keys:      &keyServer{},
+		keys:      &keyServer{key: opts.InstallKey, kid: opts.InstallKeyID},
 		other:     &keyServer{},
 	}
 	h.cloudClientKey = cloudKey

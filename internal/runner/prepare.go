@@ -56,6 +56,7 @@ func usagef(format string, a ...any) error {
 type Prepared struct {
 	cfg     Config
 	session *hostui.Session
+	record  string // the local host's record (LocalHostFile), removed by Close
 }
 
 // Prepare does everything run does before the app starts, in order, and
@@ -182,9 +183,12 @@ func (o *Options) baseURL(ctx context.Context, port int) (string, error) {
 	return base, nil
 }
 
-// host sets up --local's host: its REST API's address (in the app's
-// CONNECT_KEYS_CDN_URL, since a Jira or Confluence app verifies the host's
-// signed install with the key it fetches there) and with Serve the host's
+// host sets up --local's host: its REST API's address and install key
+// (the address in the app's CONNECT_KEYS_CDN_URL, since a Jira or
+// Confluence app verifies the host's signed install with the key it
+// fetches there; both recorded in the project, LocalHostFile, so that
+// connectgen simulate in another terminal signs with the same key) and
+// with Serve the host's
 // page, which must listen before the app starts: the app is told where
 // the host's all.js is (AC_HOST_SCRIPT_URL).
 func (p *Prepared) host(o Options, env *[]string) error {
@@ -195,8 +199,18 @@ func (p *Prepared) host(o Options, env *[]string) error {
 	if err != nil {
 		return err
 	}
+	rec, err := NewLocalHost(hostAddr, p.cfg.BaseURL)
+	if err != nil {
+		return err
+	}
+	if p.record, err = rec.Record(p.cfg.Project.Dir); err != nil {
+		return fmt.Errorf("recording the local host for connectgen simulate: %w", err)
+	}
 	*env = append(*env, "CONNECT_KEYS_CDN_URL=http://"+hostAddr+hostsim.KeysPath)
 	hopts := hostsim.Options{AppURL: p.cfg.BaseURL, Now: o.Now, APIAddr: hostAddr}
+	if err := rec.HostOptions(&hopts); err != nil {
+		return err
+	}
 	if !o.Serve {
 		p.cfg.OnReady = func(ctx context.Context, out io.Writer) {
 			hostsim.CheckThenHost(ctx, out, hopts)
@@ -232,10 +246,17 @@ func (p *Prepared) Start(ctx context.Context, signals <-chan os.Signal) (int, er
 // Config is the run Start makes, for tests and messages.
 func (p *Prepared) Config() Config { return p.cfg }
 
-// Close closes the host's page if it was never served.
+// Close closes the host's page if it was never served and removes the
+// local host's record.
 func (p *Prepared) Close() error {
+	var errs []error
 	if p.session != nil {
-		return p.session.Close()
+		errs = append(errs, p.session.Close())
 	}
-	return nil
+	if p.record != "" {
+		if err := os.Remove(p.record); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
