@@ -31,23 +31,13 @@ func newForgeNewCmd(f *Factory, runF func(*forgeNewOptions) error) *cobra.Comman
 		Use:   "new [FILE | DIR | URL | -] --dir DIR",
 		Short: "Write a starter Forge app equivalent to a Connect app",
 		Long: `Write a starter Forge app into DIR from a Bitbucket Connect descriptor (read
-as validate reads it; by default the project in this folder):
-
-  manifest.yml       the mapped bitbucket:* modules (UI Kit), a trigger for
-                     the mapped webhook events, an install trigger,
-                     permissions.scopes and a placeholder app.id for
-                     forge register
-  src/               a UI Kit page per module, resolvers, trigger handlers
-                     and the data-migration helper (client-key endpoint +
-                     Connect JWTs signed with the saved shared secret)
-  package.json       current @forge/* versions
-  README.md          the steps from here: register, deploy, install, share
-                     the install link, forge link, update installations
-  FORGE-PLAN.md      the migration report (forge plan --format markdown)
-
-Like new, nothing is written until every file rendered, files are moved
-into place only when all were written, and an existing non-empty DIR is
-refused unless --force (write beside existing files, replace none).
+as validate reads it; by default the project in this folder): manifest.yml
+with the mapped bitbucket:* modules, triggers and scopes, src/ with a UI Kit
+page per module, resolvers, trigger handlers and the data-migration helper,
+package.json, a README with the steps from here, and FORGE-PLAN.md (the
+migration report). Like new, nothing is written until every file rendered,
+and an existing non-empty DIR is refused unless --force. Details: README
+("Moving to Forge").
 
 Exit codes: 0 written, 1 could not write, 2 usage or input errors (a Jira
 or Confluence descriptor included).`,

@@ -66,40 +66,18 @@ func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "new [NAME]",
 		Short: "Create a new Connect app from a template",
-		Long: `Create a new Connect app in the directory NAME, for Bitbucket Cloud
-(-t bitbucket), Jira (-t jira), Confluence (-t confluence) or Jira Service
-Management (-t jira-service-desk); template names ignore case, as
-atlas-connect's do.
+		Long: `Create a Connect app in the directory NAME (inside --dir, which must exist)
+from a built-in template (bitbucket, jira, confluence, jira-service-desk;
+any case) or a template of your own (-t an http(s):// zip URL, a .zip or a
+directory). Every value has a flag; on a terminal missing values are asked
+for, --yes takes the defaults. Nothing is written until every file rendered,
+and an error or Ctrl-C leaves no half-made project; a non-empty directory is
+refused unless --force or --overwrite. Connect is ending (Bitbucket installs
+no new apps; Jira and Confluence block private installs): the apps are for
+existing apps, learning and local end-to-end work. Details: README.
 
-The app is a Node/Express project on atlassian-connect-express with the
-descriptor atlassian-connect.json, ready for npm install, with its own
-tests (npm test). Every value has a flag; on a terminal missing values are
-asked for, --yes takes the defaults.
-
-Connect is ending: Bitbucket stopped installing new Connect apps on
-2026-02-02; Jira and Confluence blocked private Connect installs from
-2026-03-31 and end Connect support in December 2026. The generated apps are
-for maintaining existing apps, for learning and for local end-to-end work;
-build new apps on Forge.
-
--t takes a built-in template name, an http(s):// URL of a zip, a local .zip
-file or a local directory. A zip whose files sit in one top-level folder
-(a Bitbucket or GitHub download) is read from inside it. A template with a
-connectgen-template.json declares variables (asked for, or given with
---set NAME=VALUE) and which files are rendered with [[ ]]; one without it
-is a plain ACE app, copied as atlas-connect copies it, with package.json's
-name set to NAME. Archives are checked before anything is written: paths
-leaving the project, links, device files, duplicates, too many files or
-bytes and zip bombs are refused. Downloads use https (http:// only to this
-machine, or with --allow-http) and are cached by URL and content hash.
-The project's .connectgen.json records the template and the answers, for
-connectgen update.
-
-Nothing is written until every file rendered, and files are moved into
-place only when all of them were written: an error or Ctrl-C leaves no
-half-made project. An existing non-empty directory is refused unless
---force (write beside existing files, replace none) or --overwrite (also
-replace the template's own files, after a confirmation) is given.`,
+Exit codes: 0 created, 1 could not write (a non-empty directory), 2 usage
+error (a bad value, an unknown template, a missing --dir).`,
 		Example: `  # Create ./a-quick-addon, taking the defaults
   connectgen new a-quick-addon -t bitbucket --yes
 

@@ -80,6 +80,11 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	// --help leads with how to call the command and examples; the
+	// description follows, then the flags. The long explanations are in
+	// the README.
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(`{{.UsageString}}`)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%w (see '%s --help')", err, c.CommandPath())
 	})
@@ -161,3 +166,29 @@ func addCompletionExamples(root *cobra.Command) {
 		}
 	}
 }
+
+// usageTemplate is cobra's usage template with the description (Long, else
+// Short) after the examples instead of before the usage line.
+const usageTemplate = `Usage:{{if .Runnable}}
+  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
+
+Aliases:
+  {{.NameAndAliases}}{{end}}{{if .HasExample}}
+
+Examples:
+{{.Example}}{{end}}{{with (or .Long .Short)}}
+
+{{. | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Available Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+
+Flags:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+
+Global Flags:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Use "{{.CommandPath}} [command] --help" for more information about a command.{{end}}
+`

@@ -35,48 +35,15 @@ func newRunCmd(f *Factory, runF func(*runOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "run",
 		Short: "Start the app with its public base URL, and stop it cleanly",
-		Long: `Start the app in this folder (or --dir) the way its product needs it: with
-AC_LOCAL_BASE_URL set to its public https address, after checking what would
-make it fail.
-
-Before it starts the app, run checks that the folder has package.json and
-atlassian-connect.json, validates the descriptor as connectgen validate does
-(errors stop the start; --no-validate skips), checks that the port is free
-(and says which process holds it), and runs npm install when node_modules is
-missing or differs from what package-lock.json asks for (--no-install skips).
-
-The base URL is --base-url, else the https tunnel to the app's port that
-ngrok's local API (--ngrok-api) lists, else run stops and says how to start
-one. It must be https; http is allowed only for localhost and 127.0.0.1.
---local uses http://127.0.0.1:PORT and, once the app is ready, runs the
-local Bitbucket host's checks against it (as connectgen simulate), prints
-the report and installs the app in that host again, which keeps answering
-the app's REST calls while it runs. With --serve it runs no checks but
-installs the app in the local host and serves the host's browser page
-(--listen, loopback only) until the app stops, as connectgen simulate
---serve does; the app is started with AC_HOST_SCRIPT_URL pointing at the
-host's all.js, and uninstalled before it is stopped.
-
-Jira, Confluence and Jira Service Management apps (config.json's product
-jira or confluence) start the same way and are validated by their product's
-rules. run never registers them with a site through ACE's addon.register()
-and credentials.json (it says so once): sites no longer install private
-Connect apps from a descriptor URL. --local checks them with the local Jira
-or Confluence host, started with CONNECT_KEYS_CDN_URL so that ACE verifies
-its signed installs; their own npm test plays the product end to end too.
-
-The port is --port, else the development port in config.json, else 3000.
-The app's start script runs with PORT, AC_LOCAL_BASE_URL and NODE_ENV
-(development unless set) in a process group of its own. When it serves its
-descriptor with the expected baseUrl, run prints the descriptor URL and the
-install link.
-
-The first Ctrl-C (or SIGTERM) goes to the app and everything it started; a
-second one, or --grace after the first, kills them. No process of the app
-outlives run, and the port is free when it returns. --watch restarts the app
-when a file of the project changes (not node_modules, store.json or dotfiles),
-but only when the descriptor validates; otherwise the running app is kept
-and the findings are printed.
+		Long: `Start the app in this folder (or --dir) with AC_LOCAL_BASE_URL set to its
+public https address (--base-url, else ngrok's tunnel to --port), after
+checking its descriptor (as validate does), its port and its npm
+dependencies. --local serves on http://127.0.0.1:PORT and checks the app
+with the local Bitbucket, Jira or Confluence host; --serve adds the host's
+browser page. The first Ctrl-C stops the app and everything it started, a
+second one kills them; --watch restarts it on changes. Bitbucket no longer
+installs new Connect apps, nor Jira and Confluence private ones: see the
+README ("connectgen run").
 
 Exit codes: the app's exit code (128+N when signal N ended it); 1 when the
 descriptor has errors, the port is taken or npm install failed; 2 when the

@@ -34,49 +34,15 @@ func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "simulate",
 		Short: "Act as Bitbucket, Jira or Confluence towards a running app and check that it answers correctly and securely",
-		Long: `Act as Bitbucket Cloud, Jira or Confluence towards the app at --app, with a
-local host: a REST API on a loopback port that answers only the app's
-correctly signed calls, and the requests the product sends an app. The
-product is read from the descriptor (Jira's and Confluence's module kinds,
-webhook events, scopes such as READ, apiMigrations), or given with
---product. Seven checks, each reported as passed or failed with the reason:
-
-  1 descriptor  fetch /atlassian-connect.json and validate it (as validate;
-                http is allowed on loopback)
-  2 install     POST lifecycle.installed with a new client key and a random
-                64-character shared secret; expect 2xx
-  3 webhooks    POST a signed, realistic payload for every webhook (for "*",
-                one event per granted scope family); expect 2xx
-  4 pages       GET every page module with its context filled and ?jwt=…;
-                expect 2xx HTML
-  5 app calls   every call the app made to the host's REST API carried a
-                valid app token (iss = app key, sub = client key, qsh, exp)
-  6 security    forged tokens (none, bad signature, expired, qsh of another
-                URL, alg none, another client key) are refused on every
-                authenticated route; a reinstall needs the current secret;
-                <script> in a page's context parameter comes back escaped
-  7 uninstall   POST lifecycle.uninstalled signed; afterwards requests signed
-                for that installation are refused
-
-Jira and Confluence sign installs and uninstalls with RS256: the host
-serves its public key at http://HOST-ADDR/connect-keys/<kid>, and an app on
-atlassian-connect-express 11 must be started with
-CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys to verify them (fix the
-address with --host-addr). After connectgen run --local, simulate in the
-app's folder signs with the key of run's host instead (run records it in
-.connectgen/local-host.json), which the app already trusts. Check 5 then wants aud = the client key in the
-app's tokens (Jira: /rest/api/3/myself, /rest/api/3/issue/{key},
-/rest/api/3/search/jql; Confluence: /wiki/rest/api/user/current,
-/wiki/api/v2/pages/{id}; and what ACE's authorizeJira and
-authorizeConfluence ask); check 6 adds forged installs (unsigned, HS256,
-another key, another app's aud, another client, expired, wrong qsh).
-
-Bitbucket stopped installing new Connect apps in February 2026, and Jira
-and Confluence blocked private Connect installs from March 2026: this is
-where a new app can be seen working end to end. Start the app first, with
-its loopback base URL (AC_LOCAL_BASE_URL=http://127.0.0.1:PORT npm start),
-or let connectgen run --local start and check it; the app must be able to
-reach the host on 127.0.0.1.
+		Long: `Act as Bitbucket Cloud, Jira or Confluence (read from the descriptor, or
+--product) towards the running app at --app, with a local host whose REST
+API answers only correctly signed calls, and run seven checks: descriptor,
+install, webhooks, pages, app calls, security (forged tokens refused),
+uninstall. Start the app with its loopback base URL first
+(AC_LOCAL_BASE_URL=http://127.0.0.1:PORT npm start), or use connectgen run
+--local; a Jira or Confluence app also needs CONNECT_KEYS_CDN_URL pointing
+at --host-addr, except after run --local (simulate in the app's folder
+then signs with run's host key). Details: README ("connectgen simulate").
 
 Exit codes: 0 every check passed, 1 a check failed, 2 the app could not be
 reached or a usage error.`,

@@ -34,29 +34,16 @@ func newUpdateCmd(f *Factory, runF func(*updateOptions) error) *cobra.Command {
 		Use:   "update",
 		Short: "Bring a newer template into a project, keeping your edits",
 		Long: `Update the project in --dir (default: the working directory) to a newer
-version of the template it was made from, or to another template.
+version of the template it was made from, or to another template (--to),
+keeping your edits: the old and new templates are rendered with the
+recorded answers and merged into your files three ways (update, merge,
+conflict, add, delete, keep). Your versions of touched files go to
+.connectgen/backup/<time>/; uncommitted git changes are refused unless
+--allow-dirty; an older --to is a downgrade and needs --allow-downgrade.
+Details: README ("connectgen update").
 
-The project's .connectgen.json names the template (a built-in template and
-its version, or a URL, zip or folder with its content hash) and the
-answers. update renders that template as it was (the base) and the new one
-with the same answers, then merges three ways, file by file:
-
-  update     you had not changed the file: the new version replaces it
-  merge      you and the template changed different lines: both kept
-  conflict   you both changed the same lines: conflict markers
-             (<<<<<<< yours ... ======= ... >>>>>>> template); exit 1
-  add        the template has a new file
-  delete     the template dropped a file you never changed
-  keep       you deleted a file (it stays deleted), or changed a file the
-             template dropped (it stays)
-
-Before a file is replaced, merged or deleted your version is copied to
-.connectgen/backup/<time>/ inside the project, and the update is written as
-one step: all of it or nothing. A project with uncommitted git changes is
-refused unless --allow-dirty is given, so that git shows what update did.
-
-Exit codes: 0 updated (or nothing to do), 1 conflicts were written or the
-update failed, 2 usage error.`,
+Exit codes: 0 updated (or already up to date), 1 conflicts were written or
+the update failed, 2 usage error (outside a project, a refused downgrade).`,
 		Example: `  # Update to the template of this connectgen, see the plan first
   connectgen update --dry-run
   connectgen update

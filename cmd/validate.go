@@ -39,25 +39,12 @@ func newValidateCmd(f *Factory, runF func(*validateOptions) error) *cobra.Comman
 		Long: `Check a Connect descriptor before the product rejects it at install time.
 FILE defaults to ./atlassian-connect.json (a directory means its
 atlassian-connect.json); an http(s) URL is fetched, - reads standard input.
-
-The product's rules apply: --product bitbucket|jira|confluence|
-jira-service-desk, else the "product" of the config.json beside the
-descriptor (as atlassian-connect-express reads it), else what the
-descriptor shows (jiraIssueGlances is Jira's, staticContentMacros
-Confluence's, READ is a Jira or Confluence scope, repository Bitbucket's).
-
-The descriptor is read as JSON5, like atlassian-connect-express reads it.
-{{localBaseUrl}} is replaced by --base-url; without it the placeholder is
-accepted and the checks that need a real URL say they were skipped.
-
-Every finding has a stable rule id, a severity (error, warning, note), the
-JSON pointer and line:column of the value, and a suggestion where there is
-one. --print-schema prints the JSON Schema of the structural rules, for
-editors (connectgen new writes it into projects).
-
---previous compares the scopes with an older descriptor: when the new one
-asks for more, Bitbucket emails the workspace owners, who must approve the
-new scopes, and installations keep the previous descriptor until then.
+The product's rules apply: --product, else config.json's "product", else
+what the descriptor shows; the output names the product and why. Each
+finding has a rule id, a severity, the JSON pointer and line:column and a
+suggestion. {{localBaseUrl}} is replaced by --base-url. --previous compares
+the scopes with an older descriptor. Details: README ("connectgen
+validate").
 
 Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with
 --strict, or more scopes with --fail-on-scope-increase), 2 usage or input
