@@ -72,7 +72,7 @@ func TestFactsInTheRightTense(t *testing.T) {
 	stale := []string{
 		"app passwords stop working", // removed on 2026-07-28
 		"passwords stop working on",
-		"is blocked since", // has been, since 2026-03-31
+		"is blocked since",                              // has been, since 2026-03-31
 		"ends Connect support on 31 January 2027. Apps", // will end
 	}
 	for name, doc := range docs {

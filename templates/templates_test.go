@@ -37,7 +37,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	for _, name := range names {
 		data := fixture
 		data.Template = name
-		files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+		files, err := renderBuiltin(name, data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -74,7 +74,7 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, name string) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+	files, err := renderBuiltin(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestDescriptorValidates(t *testing.T) {
 func descriptorValidates(t *testing.T, name string, product descriptor.Product) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+	files, err := renderBuiltin(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,4 +209,15 @@ func TestPlaceholderNoteCheckCanFail(t *testing.T) {
 			t.Errorf("%s: the check passed %d findings %v", name, len(r.Findings), r.Findings)
 		}
 	}
+}
+
+// renderBuiltin renders the built-in template name with data and the
+// editor files, as connectgen new does.
+func renderBuiltin(name string, data scaffold.Data) ([]scaffold.File, error) {
+	t, version, err := scaffold.Builtin(FS, name)
+	if err != nil {
+		return nil, err
+	}
+	rec := scaffold.Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	return t.Render(data, nil, rec, EditorFiles(name)...)
 }

@@ -50,7 +50,23 @@ var Values = scaffold.Data{
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
+	return renderBuiltin("bitbucket", Values)
+}
+
+// renderBuiltin renders the built-in template name with data and the
+// editor files, as connectgen new does: the template's files with
+// .connectgen.json and the editor's schema, sorted by path.
+func renderBuiltin(name string, data scaffold.Data) ([]scaffold.File, error) {
+	t, version, err := scaffold.Builtin(templates.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	rec := scaffold.Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	files, err := t.Render(data, nil, rec, templates.EditorFiles(name)...)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return files, nil
 }
 
 var (

@@ -6,7 +6,6 @@ import (
 
 	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
-	"github.com/connectgen/connectgen/templates"
 )
 
 // ProductTemplates are the Jira, Confluence and Jira Service Management
@@ -20,7 +19,7 @@ var ProductTemplates = []string{"jira", "confluence", "jira-service-desk"}
 func RenderTemplate(template string) ([]scaffold.File, error) {
 	v := Values
 	v.Template = template
-	return scaffold.Render(templates.FS, template, v, templates.EditorFiles(template)...)
+	return renderBuiltin(template, v)
 }
 
 // NewTemplateProject renders template with Values into dir and links in

@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 
@@ -423,17 +422,4 @@ func mapJWTError(err error) *Error {
 	default:
 		return errorf(ReasonSignature, "signature cannot be verified: %v", err)
 	}
-}
-
-// TokenFromRequest returns the JWT from `Authorization: JWT …` or the `jwt`
-// query parameter, or "". The header wins when both are present; ACE
-// refuses such a request outright, which is the caller's to decide.
-func TokenFromRequest(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "JWT ") {
-		return strings.TrimSpace(h[len("JWT "):])
-	}
-	if r.URL == nil {
-		return ""
-	}
-	return r.URL.Query().Get("jwt")
 }

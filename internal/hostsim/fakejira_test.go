@@ -83,7 +83,8 @@ func (a *fakeJiraApp) descriptor() map[string]any {
 // verifyInstall checks an install as ACE's verify-installation does.
 func (a *fakeJiraApp) verifyInstall(r *http.Request, body map[string]any) error {
 	tok := headerJWT(r)
-	alg, _ := connectjwt.Algorithm(tok)
+	hdr, _, _ := connectjwt.Parse(tok)
+	alg, _ := hdr["alg"].(string)
 	if tok == "" && a.d.acceptUnsigned {
 		return nil
 	}
@@ -122,8 +123,28 @@ func (a *fakeJiraApp) verifyInstall(r *http.Request, body map[string]any) error 
 			aud = c.Audience[0]
 		}
 	}
-	c, err := connectjwt.VerifyInstall(tok, pub, connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}, time.Now(), aud)
+	// ACE 11's verify-installation, in its order: iss, aud = the app's
+	// baseUrl, qsh present, RS256 with a kid and the signature, exp, qsh.
+	_, c, err := connectjwt.Parse(tok)
 	if err != nil {
+		return err
+	}
+	if c.Issuer == "" {
+		return errors.New("token has no iss claim")
+	}
+	if err := connectjwt.CheckAudience(c, aud); err != nil {
+		return err
+	}
+	if c.QSH == "" {
+		return errors.New("token has no qsh claim")
+	}
+	if err := connectjwt.VerifyRS256Signature(tok, pub); err != nil {
+		return err
+	}
+	if err := connectjwt.CheckExpiry(c, time.Now()); err != nil {
+		return err
+	}
+	if err := connectjwt.CheckQSH(c, connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}); err != nil {
 		return err
 	}
 	if !a.d.skipIssMatch && c.Issuer != body["clientKey"] {

@@ -243,9 +243,6 @@ func (p *Prepared) Start(ctx context.Context, signals <-chan os.Signal) (int, er
 	return Run(context.WithoutCancel(ctx), cfg)
 }
 
-// Config is the run Start makes, for tests and messages.
-func (p *Prepared) Config() Config { return p.cfg }
-
 // Close closes the host's page if it was never served and removes the
 // local host's record.
 func (p *Prepared) Close() error {

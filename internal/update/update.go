@@ -414,17 +414,6 @@ func readProjectFile(dir, p string) ([]byte, bool, error) {
 	return b, err == nil, err
 }
 
-// Count returns how many entries have action a.
-func (p *Plan) Count(a Action) int {
-	n := 0
-	for _, e := range p.Entries {
-		if e.Action == a {
-			n++
-		}
-	}
-	return n
-}
-
 // Conflicts lists the files written with conflict markers.
 func (p *Plan) Conflicts() []string {
 	var out []string

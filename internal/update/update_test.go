@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/templatehistory"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -51,7 +52,7 @@ var values = scaffold.Data{Name: "shop", Key: "com.example.shop", AppName: "Shop
 // history has v1.
 func resolverV1toV2(t *testing.T) (*tmplsource.Resolver, string) {
 	hist := t.TempDir()
-	v1, _, err := scaffold.AddToHistory(hist, "app", appV1)
+	v1, _, err := templatehistory.Add(hist, "app", appV1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +238,18 @@ func TestLegacyRecordFindsBase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(p.From, v1) || p.Count(Update) != 4 || p.Count(Conflict) != 0 {
-		t.Errorf("from %s, %d updates, %d conflicts", p.From, p.Count(Update), p.Count(Conflict))
+	if !strings.Contains(p.From, v1) || count(p, Update) != 4 || count(p, Conflict) != 0 {
+		t.Errorf("from %s, %d updates, %d conflicts", p.From, count(p, Update), count(p, Conflict))
 	}
+}
+
+// count returns how many entries have action a.
+func count(p *Plan, a Action) int {
+	n := 0
+	for _, e := range p.Entries {
+		if e.Action == a {
+			n++
+		}
+	}
+	return n
 }
