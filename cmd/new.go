@@ -349,7 +349,7 @@ func validVendorURL(s string) error {
 // instead of one per line.
 func printPlan(f *Factory, p *scaffold.Plan, display string) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	fmt.Fprintf(out, "Dry run for %s (nothing written):\n", display)
 	for _, e := range p.Entries {
 		line := fmt.Sprintf("  %-9s %s", e.Action, e.File.Path)
@@ -367,7 +367,7 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 // (templates.Product reads either).
 func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
 	if n := p.Count(scaffold.Replace); n > 0 {
 		fmt.Fprintf(out, ", %d replaced", n)

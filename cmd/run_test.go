@@ -158,9 +158,9 @@ func fakeNgrokCmd(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body) // the test checks what follows, not this call
 	})}
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }() // ends when the test closes it
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv(args[0], "http://"+l.Addr().String())
 }
@@ -243,8 +243,12 @@ func TestRunFlags(t *testing.T) {
 // refuses before it starts anything.
 func TestRunErrorsBeforeStart(t *testing.T) {
 	app := t.TempDir()
-	os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644)
-	os.WriteFile(filepath.Join(app, "atlassian-connect.json"), []byte(`{"key":"x"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "atlassian-connect.json"), []byte(`{"key":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

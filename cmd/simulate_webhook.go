@@ -81,7 +81,7 @@ func runSimulateWebhook(ctx context.Context, opts *simulateWebhookOptions) error
 	if err != nil {
 		return failf("%w", err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the webhook was sent; closing the host's listener loses nothing
 	if _, err := h.Install(ctx); err != nil {
 		return hostError(ctx, err)
 	}

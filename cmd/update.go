@@ -124,7 +124,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 
 func printUpdatePlan(f *Factory, p *update.Plan, dry bool) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	if dry {
 		fmt.Fprintf(out, "Dry run: update from %s to %s (nothing written):\n", p.From, p.To)
 	} else {

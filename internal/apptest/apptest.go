@@ -141,21 +141,21 @@ func install(node testenv.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer lockFile.Close()
+	defer func() { _ = lockFile.Close() }() // only held for its lock
 	if err := syscall.Flock(int(lockFile.Fd()), syscall.LOCK_EX); err != nil {
 		return "", err
 	}
-	defer syscall.Flock(int(lockFile.Fd()), syscall.LOCK_UN)
+	defer func() { _ = syscall.Flock(int(lockFile.Fd()), syscall.LOCK_UN) }() // closing the file releases the lock anyway
 
 	if _, err := os.Stat(filepath.Join(final, "ok")); err == nil {
 		return nm, nil
 	}
-	os.RemoveAll(final)
+	_ = os.RemoveAll(final) // a leftover of an interrupted install; the rename below reports a real problem
 	work, err := os.MkdirTemp(root, name+".tmp-")
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // a temporary folder; the install result is what counts
 	for n, c := range content {
 		if err := os.WriteFile(filepath.Join(work, n), c, 0o644); err != nil {
 			return "", err
@@ -294,11 +294,11 @@ func RunToExit(node testenv.Node, dir string, timeout time.Duration, env ...stri
 // Stop stops the app's whole process group: SIGTERM, then SIGKILL after
 // five seconds. It returns when the app has exited.
 func (a *App) Stop() {
-	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM)
+	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM) // the group may be gone already
 	select {
 	case <-a.exited:
 	case <-time.After(5 * time.Second):
-		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL) // the group may be gone already
 		<-a.exited
 	}
 }
@@ -341,7 +341,7 @@ func StartOn(node testenv.Node, dir string, env ...string) (*App, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { cmd.Wait(); close(a.exited) }()
+	go func() { _ = cmd.Wait(); close(a.exited) }() // the exit code is read from cmd.ProcessState
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

@@ -110,7 +110,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 		var sc struct {
 			Scopes *[]string `json:"scopes"`
 		}
-		json.Unmarshal(src, &sc)
+		_ = json.Unmarshal(src, &sc) // src was parsed when it was validated; a part that does not decode stays empty
 		if sc.Scopes != nil {
 			d.Scopes, d.ScopesDeclared = *sc.Scopes, true
 		}
@@ -120,7 +120,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 	var raw struct {
 		Modules map[string]json.RawMessage `json:"modules"`
 	}
-	json.Unmarshal(src, &raw)
+	_ = json.Unmarshal(src, &raw) // src was parsed when it was validated; a part that does not decode stays empty
 	var hooks []Webhook
 	if json.Unmarshal(raw.Modules["webhooks"], &hooks) == nil {
 		for _, w := range hooks {

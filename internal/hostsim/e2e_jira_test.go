@@ -43,7 +43,7 @@ func checkCloudApp(t *testing.T, dir string, product Product) (*Host, *Report, *
 		ln.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // the host's listener; nothing to check
 	if h.KeysURL() != keys {
 		t.Fatalf("KeysURL %s, want %s", h.KeysURL(), keys)
 	}

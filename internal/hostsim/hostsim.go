@@ -239,7 +239,7 @@ func New(opts Options) (*Host, error) {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 	}
-	go h.srv.Serve(ln)
+	go func() { _ = h.srv.Serve(ln) }() // ends with ErrServerClosed when the host is closed
 	return h, nil
 }
 

@@ -18,7 +18,7 @@ func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
 		fmt.Fprintf(out, "connectgen: local host: %v\n", err)
 		return
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the app stopped; closing the host's listener loses nothing
 	// The product comes from the descriptor; RunChecks reports a
 	// descriptor it cannot fetch.
 	if _, err := h.FetchDescriptor(ctx); err == nil {
@@ -28,7 +28,7 @@ func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
 	if ctx.Err() != nil {
 		return
 	}
-	r.WriteText(out)
+	_ = r.WriteText(out) // a failed write to the terminal has nowhere to be reported
 	verdict := "passed the local host's checks"
 	if !r.OK() {
 		verdict = "failed some of the local host's checks (above)"

@@ -98,7 +98,7 @@ func (h *Host) serveKey(w http.ResponseWriter, r *http.Request) {
 	h.keyGets++
 	h.mu.Unlock()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Write(h.keys.pem)
+	_, _ = w.Write(h.keys.pem) // the app went away; nothing to tell it
 }
 
 // keyFetches counts the app's fetches of the public key: a signed

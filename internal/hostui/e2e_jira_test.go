@@ -117,7 +117,7 @@ func cloudAppInBrowser(t *testing.T, product string, tc cloudBrowserCase) {
 		api.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // the host's listener; nothing to check
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	inst, err := h.Install(ctx)

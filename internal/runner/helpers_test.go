@@ -148,27 +148,37 @@ func TestDetect(t *testing.T) {
 	if !strings.Contains(err.Error(), "no package.json and no atlassian-connect.json") {
 		t.Errorf("message: %s", err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Detect(dir)
 	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != "atlassian-connect.json" {
 		t.Fatalf("no descriptor: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Detect(dir)
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), `no "start" script in package.json`) {
 		t.Fatalf("no start script: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, "server.js"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "server.js"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err := Detect(dir)
 	if err != nil || p.Start != "node server.js" {
 		t.Fatalf("server.js: %+v, %v", p, err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err = Detect(dir)
 	if err != nil || p.Start != "node app.js" || p.Dir != dir || p.Descriptor != filepath.Join(dir, DescriptorFile) {
 		t.Fatalf("start script: %+v, %v", p, err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Detect(dir); err == nil || !strings.Contains(err.Error(), "package.json") {
 		t.Errorf("broken package.json: %v", err)
 	}
@@ -192,7 +202,9 @@ func TestConfigPort(t *testing.T) {
 		{`not json`, 0, false},
 	} {
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "config.json"), []byte(tc.config), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(tc.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		port, ok := ConfigPort(dir)
 		if port != tc.port || ok != tc.ok {
 			t.Errorf("ConfigPort(%s) = %d, %v; want %d, %v", tc.config, port, ok, tc.port, tc.ok)
@@ -265,9 +277,15 @@ func TestInstall(t *testing.T) {
 	testenv.Need(t, "npm")
 	// A local dependency: npm links it without the network.
 	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "dep"), 0o755)
-	os.WriteFile(filepath.Join(dir, "dep", "package.json"), []byte(`{"name":"dep","version":"1.0.0"}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","dependencies":{"dep":"file:./dep"}}`), 0o644)
+	if err := os.Mkdir(filepath.Join(dir, "dep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dep", "package.json"), []byte(`{"name":"dep","version":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","dependencies":{"dep":"file:./dep"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out buffer
 	if err := Install(context.Background(), dir, &out, false); err != nil {
 		t.Fatal(err)
@@ -296,7 +314,9 @@ func TestInstall(t *testing.T) {
 
 	// On a terminal: a rewritten progress line.
 	out = buffer{}
-	os.RemoveAll(filepath.Join(dir, "node_modules"))
+	if err := os.RemoveAll(filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
 	if err := Install(context.Background(), dir, &out, true); err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +328,9 @@ func TestInstall(t *testing.T) {
 func TestInstallFailure(t *testing.T) {
 	testenv.Need(t, "npm")
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","scripts":{"preinstall":"echo broken dependency >&2; exit 7"}}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","scripts":{"preinstall":"echo broken dependency >&2; exit 7"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out buffer
 	err := Install(context.Background(), dir, &out, false)
 	var ie *InstallError
@@ -394,8 +416,8 @@ func TestIgnored(t *testing.T) {
 
 func TestTail(t *testing.T) {
 	tl := newTail(3)
-	tl.Write([]byte("one\ntwo\nthr"))
-	tl.Write([]byte("ee\r\nfour\nfive"))
+	_, _ = tl.Write([]byte("one\ntwo\nthr"))    // the test checks what follows, not this call
+	_, _ = tl.Write([]byte("ee\r\nfour\nfive")) // the test checks what follows, not this call
 	if got := tl.String(); got != "three\nfour\nfive" {
 		t.Errorf("tail = %q", got)
 	}

@@ -195,7 +195,7 @@ func (l *lockedBuffer) String() string {
 
 func lastLines(s string, n int) string {
 	t := newTail(n)
-	t.Write([]byte(s))
+	_, _ = t.Write([]byte(s)) // a tail buffer in memory: Write cannot fail
 	return t.String()
 }
 

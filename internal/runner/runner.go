@@ -201,7 +201,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("watching %s: %w", cfg.Project.Dir, err)
 		}
-		defer w.Close()
+		defer func() { _ = w.Close() }() // the watcher is done; nothing was written
 		changes, watchErrs = w.C, w.Errs
 	}
 	s := &supervisor{cfg: cfg}
@@ -367,7 +367,7 @@ func (s *supervisor) restart(rel string) (code int, end bool, err error) {
 			return 0, false, nil
 		}
 		if res.Errors() > 0 {
-			WriteFindings(s.cfg.Out, res, s.cfg.Color)
+			_ = WriteFindings(s.cfg.Out, res, s.cfg.Color) // a failed write to the terminal has nowhere to be reported
 			what := "the running app is kept"
 			if s.app == nil {
 				what = "the app is not started"

@@ -71,7 +71,7 @@ func Add(dir, name string, tree fs.FS) (version string, added bool, err error) {
 		return "", false, err
 	}
 	if _, err := f.WriteString(block.String()); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return "", false, err
 	}
 	return version, true, f.Close()

@@ -209,7 +209,9 @@ func TestDirtyGitRefused(t *testing.T) {
 	git("init", "-q")
 	git("add", ".")
 	git("commit", "-qm", "new")
-	os.WriteFile(filepath.Join(dir, "app.js"), []byte("changed\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "app.js"), []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	opts := Options{Dir: dir, Now: time.Now()}
 	_, err := Prepare(context.Background(), r, opts)
 	if err == nil || !strings.Contains(err.Error(), "uncommitted changes (app.js)") || !strings.Contains(err.Error(), "--allow-dirty") {
@@ -233,7 +235,9 @@ func TestLegacyRecordFindsBase(t *testing.T) {
 	if old == string(b) {
 		t.Fatal("record has no templateVersion to remove")
 	}
-	os.WriteFile(rec, []byte(old), 0o644)
+	if err := os.WriteFile(rec, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err := Prepare(context.Background(), r, Options{Dir: dir, AllowDirty: true, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
