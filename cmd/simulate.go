@@ -64,7 +64,12 @@ reached or a usage error.`,
   AC_HOST_SCRIPT_URL=http://` + hostui.DefaultAddr + `/atlassian-connect/all.js npm start
   connectgen simulate --serve
 
-  # A Jira app: it verifies the signed install with the host's key
+  # A Jira or Confluence app that connectgen run --local started (in
+  # another terminal): in the app's folder, signed with run's host key
+  connectgen simulate
+
+  # A Jira app started by hand: it verifies the signed install with the
+  # host's key
   AC_LOCAL_BASE_URL=http://127.0.0.1:3000 \
     CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
   connectgen simulate --host-addr 127.0.0.1:2990
