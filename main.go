@@ -1,4 +1,5 @@
-// Command connectgen creates, checks, runs and hosts Bitbucket Cloud Connect apps.
+// Command connectgen creates, checks, runs and hosts Atlassian Connect apps
+// for Bitbucket Cloud, Jira and Confluence, and helps move them to Forge.
 package main
 
 import (

@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -47,6 +48,11 @@ type Factory struct {
 	Now     func() time.Time
 	// Getenv reads the environment; tests may replace it.
 	Getenv func(string) string
+
+	// afterStaged, set only by the tests' entry point (testMain), is
+	// called after each file new stages, with how many of total are
+	// staged: a test can stop the write there to interrupt it mid-way.
+	afterStaged func(ctx context.Context, staged, total int)
 }
 
 func newFactory() *Factory {

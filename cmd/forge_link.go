@@ -53,7 +53,7 @@ or Confluence descriptor).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runForgeLink(opts)
+			return runForgeLink(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -63,7 +63,7 @@ or Confluence descriptor).`,
 	return c
 }
 
-func runForgeLink(opts *forgeLinkOptions) error {
+func runForgeLink(ctx context.Context, opts *forgeLinkOptions) error {
 	f := opts.f
 	if opts.AppLink == "" || opts.AppID == "" {
 		return usageErrorf("--app-link and --app-id are both required: the Forge app's installation link (developer console, Distribution) and its app.id (manifest.yml)")
@@ -77,7 +77,7 @@ func runForgeLink(opts *forgeLinkOptions) error {
 	}
 	// The file is read as every command reads a descriptor; the name Read
 	// returns is the file to write back.
-	path, src, err := descriptor.Read(context.Background(), path, descriptor.ReadOptions{})
+	path, src, err := descriptor.Read(ctx, path, descriptor.ReadOptions{})
 	var nf *descriptor.NotFoundError
 	if errors.As(err, &nf) {
 		return usageErrorf("%s does not exist; run forge link in the Connect app's folder or give the descriptor's path", nf.Path)

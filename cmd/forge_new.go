@@ -33,34 +33,16 @@ func newForgeNewCmd(f *Factory, runF func(*forgeNewOptions) error) *cobra.Comman
 		Use:   "new [FILE | DIR | URL | -] --dir DIR [--remote]",
 		Short: "Write a starter Forge app equivalent to a Connect app",
 		Long: `Write a starter Forge app into DIR from a Bitbucket Connect descriptor (read
-as validate reads it; by default the project in this folder):
-
-  manifest.yml       the mapped bitbucket:* modules (UI Kit), a trigger for
-                     the mapped webhook events, an install trigger,
-                     permissions.scopes and a placeholder app.id for
-                     forge register
-  src/               the UI Kit page of the modules, resolvers, trigger handlers
-                     and the data-migration helper (client-key endpoint +
-                     Connect JWTs signed with the saved shared secret)
-  package.json       @forge/* versions that install (README says which, why)
-  README.md          the steps from here: register, deploy, install, share
-                     the install link, forge link, update installations
-  FORGE-PLAN.md      the migration report (forge plan --format markdown)
-
-With --remote the Connect server stays, as a Forge Remote: manifest.yml has
-a remote "connect" at the descriptor's baseUrl (or --base-url), endpoint
-entries (/forge/lifecycle, /forge/events, /forge/ui) with the app system
-token, triggers and UI resolvers that name them, and the scope
-read:app-system-token; there are no functions, and FORGE-PLAN.md says what
-stays on the server and what moves. A project made by connectgen new
-serves those routes (its Forge Remote module).
-
-The app records its template in .connectgen.json: connectgen update in it
-brings in a later connectgen's starter and keeps your edits.
-
-Like new, nothing is written until every file rendered, files are moved
-into place only when all were written, and an existing non-empty DIR is
-refused unless --force (write beside existing files, replace none).
+as validate reads it; by default the project in this folder): manifest.yml
+with the mapped bitbucket:* modules, triggers and scopes, src/ with one UI Kit
+page for the modules, resolvers, trigger handlers and the data-migration
+helper, package.json, a README with the steps from here, and FORGE-PLAN.md
+(the migration report). With --remote the Connect server stays, as the Forge
+app's remote: endpoints /forge/lifecycle, /forge/events and /forge/ui with
+the app system token, and no functions. connectgen update in the app brings
+a later starter. Like new, nothing is written until every file rendered, and
+an existing non-empty DIR is refused unless --force. Details: README
+("Moving to Forge").
 
 Exit codes: 0 written, 1 could not write, 2 usage or input errors (a Jira
 or Confluence descriptor included).`,

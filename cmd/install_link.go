@@ -33,30 +33,14 @@ func newInstallLinkCmd(f *Factory, runF func(*installLinkOptions) error) *cobra.
 		Use:   "install-link (--addon-key KEY | --descriptor-uri URL | --base-url URL) [--redirect-uri URL]",
 		Short: "Print the link or button that installs the app from a website",
 		Long: `Print the link to Bitbucket's authorize page that installs the app, as a URL,
-an HTML button or a Markdown link.
-
-A registered app is named by its key (--addon-key); an unregistered one by
-the https address of its descriptor (--descriptor-uri). In a generated
-project (atlassian-connect.json in this folder or --dir) with --base-url,
-the descriptor URI defaults to <base-url>/atlassian-connect.json (likewise
-with the descriptor's own baseUrl when it is a real URL).
-
---redirect-uri is where Bitbucket sends the user after the install, with
-clientKey (or error and error_description) added; without it the user
-stays on Bitbucket. It must start with the app's baseUrl: --base-url, else
-the descriptor's baseUrl when it is a real URL (not {{localBaseUrl}}).
-
-Every rule of Atlassian's "Install an app from your site or application"
-page is checked, and a broken one is named (rule one-identifier, addon-key,
-absolute-uri, descriptor-https, no-uri-template, redirect-under-baseurl).
-
---format html prints a button styled with Atlaskit's reduced UI pack; bundle
-@atlaskit/css-reset and @atlaskit/reduced-ui-pack with the site rather than
-loading them from a CDN.
-
-Bitbucket Cloud stopped registering and installing new Connect apps on
-2 February 2026; apps registered before then keep working. To try a new app,
-use the local Bitbucket host (connectgen run --local --serve).
+an HTML button or a Markdown link: a registered app by its key
+(--addon-key), an unregistered one by its descriptor's https address
+(--descriptor-uri, or <base-url>/atlassian-connect.json in a project).
+--redirect-uri must start with the app's baseUrl. Every rule of Atlassian's
+"Install an app from your site or application" page is checked and a
+broken one named. Bitbucket Cloud no longer registers or installs new
+Connect apps (since 2026-02-02); apps registered before keep working. To
+try a new app, use connectgen run --local --serve. Details: README.
 
 Exit codes: 0 the link was printed, 2 a rule is broken or a flag is wrong.`,
 		Example: `  # A registered app, sending the user back to its welcome page
@@ -75,7 +59,7 @@ Exit codes: 0 the link was printed, 2 a rule is broken or a flag is wrong.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runInstallLink(opts)
+			return runInstallLink(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -95,7 +79,7 @@ type installLinkDescriptor struct {
 	BaseURL string `json:"baseUrl"`
 }
 
-func runInstallLink(opts *installLinkOptions) error {
+func runInstallLink(ctx context.Context, opts *installLinkOptions) error {
 	switch opts.Format {
 	case "url", "html", "markdown":
 	default:
@@ -104,7 +88,7 @@ func runInstallLink(opts *installLinkOptions) error {
 
 	// The project's descriptor, when there is one, gives the baseUrl.
 	var desc *installLinkDescriptor
-	descFile, src, err := descriptor.Read(context.Background(), opts.Dir, descriptor.ReadOptions{})
+	descFile, src, err := descriptor.Read(ctx, opts.Dir, descriptor.ReadOptions{})
 	var nf *descriptor.NotFoundError
 	switch {
 	case err == nil:

@@ -2,13 +2,13 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -53,17 +53,6 @@ hash does not match" can be explained by comparing canonical requests.`,
 	return c
 }
 
-// jwtNow is the clock for signing and expiry. Tests of the binary set
-// CONNECTGEN_TEST_NOW (Unix seconds) for fixed tokens.
-func jwtNow(f *Factory) time.Time {
-	if s := f.Getenv("CONNECTGEN_TEST_NOW"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return time.Unix(n, 0)
-		}
-	}
-	return f.Now()
-}
-
 type jwtQSHOptions struct {
 	f *Factory
 
@@ -94,7 +83,7 @@ the URL is ignored.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTQSH(opts)
+			return runJWTQSH(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -104,7 +93,7 @@ the URL is ignored.`,
 	return c
 }
 
-func runJWTQSH(opts *jwtQSHOptions) error {
+func runJWTQSH(_ context.Context, opts *jwtQSHOptions) error {
 	if opts.URL == "" {
 		return usageErrorf("--url is required, for example: connectgen jwt qsh --url /2.0/user")
 	}
@@ -177,7 +166,7 @@ gives a page: qsh "context-qsh", bound to no request (no --url).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTSign(opts)
+			return runJWTSign(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -195,7 +184,7 @@ gives a page: qsh "context-qsh", bound to no request (no --url).`,
 	return c
 }
 
-func runJWTSign(opts *jwtSignOptions) error {
+func runJWTSign(_ context.Context, opts *jwtSignOptions) error {
 	switch {
 	case opts.Secret != "" && opts.KeyFile != "":
 		return usageErrorf("--secret (HS256) and --key (RS256) exclude each other; give one")
@@ -216,7 +205,7 @@ func runJWTSign(opts *jwtSignOptions) error {
 	case opts.TTL <= 0:
 		return usageErrorf("--ttl must be positive, got %s", opts.TTL)
 	}
-	now := jwtNow(opts.f)
+	now := opts.f.Now()
 	var claims connectjwt.Claims
 	if opts.Context {
 		claims = connectjwt.NewContextClaims(opts.Issuer, opts.Subject, nil, now, opts.TTL)
@@ -310,7 +299,7 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
 			if runF != nil {
 				return runF(opts)
 			}
-			return runJWTDecode(opts)
+			return runJWTDecode(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -323,7 +312,7 @@ is checked as ACE checks it (whole seconds, no leeway). The exit status is
 	return c
 }
 
-func runJWTDecode(opts *jwtDecodeOptions) error {
+func runJWTDecode(_ context.Context, opts *jwtDecodeOptions) error {
 	f := opts.f
 	if opts.URL == "" && (opts.BaseURL != "" || opts.methodSet) {
 		return usageErrorf("--method and --base-url describe the request given with --url; add --url")
@@ -370,7 +359,7 @@ func runJWTDecode(opts *jwtDecodeOptions) error {
 	}
 	out := f.IO.Out
 	fmt.Fprintf(out, "Header:\n%s\nClaims:\n%s\n", indentJSON(rawHeader), indentJSON(rawPayload))
-	now := jwtNow(f)
+	now := f.Now()
 	if claims.IssuedAt != 0 {
 		fmt.Fprintf(out, "Issued:  %s\n", describeTime(claims.IssuedAt, now))
 	}

@@ -36,16 +36,9 @@ type newOptions struct {
 	Set         []string
 	AllowHTTP   bool
 
-	ctx     context.Context // ends on Ctrl-C, which stops a download
 	spec    tmplsource.Spec
 	opened  *tmplsource.Opened
 	answers map[string]string
-
-	// pauseMarker, set only from CONNECTGEN_TEST_WRITE_PAUSE, makes the
-	// writer stop after the first staged file, write "staged 1 of N" to
-	// this file and wait there for Ctrl-C: a test then knows for certain
-	// that its interruption came in the middle of the write.
-	pauseMarker string
 }
 
 const (
@@ -68,40 +61,18 @@ func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "new [NAME]",
 		Short: "Create a new Connect app from a template",
-		Long: `Create a new Connect app in the directory NAME, for Bitbucket Cloud
-(-t bitbucket), Jira (-t jira), Confluence (-t confluence) or Jira Service
-Management (-t jira-service-desk); template names ignore case, as
-atlas-connect's do.
+		Long: `Create a Connect app in the directory NAME (inside --dir, which must exist)
+from a built-in template (bitbucket, jira, confluence, jira-service-desk;
+any case) or a template of your own (-t an http(s):// zip URL, a .zip or a
+directory). Every value has a flag; on a terminal missing values are asked
+for, --yes takes the defaults. Nothing is written until every file rendered,
+and an error or Ctrl-C leaves no half-made project; a non-empty directory is
+refused unless --force or --overwrite. Connect is ending (Bitbucket installs
+no new apps; Jira and Confluence block private installs): the apps are for
+existing apps, learning and local end-to-end work. Details: README.
 
-The app is a Node/Express project on atlassian-connect-express with the
-descriptor atlassian-connect.json, ready for npm install, with its own
-tests (npm test). Every value has a flag; on a terminal missing values are
-asked for, --yes takes the defaults.
-
-Connect is ending: Bitbucket stopped installing new Connect apps on
-2026-02-02; Jira and Confluence blocked private Connect installs from
-2026-03-31 and end Connect support in December 2026. The generated apps are
-for maintaining existing apps, for learning and for local end-to-end work;
-build new apps on Forge.
-
--t takes a built-in template name, an http(s):// URL of a zip, a local .zip
-file or a local directory. A zip whose files sit in one top-level folder
-(a Bitbucket or GitHub download) is read from inside it. A template with a
-connectgen-template.json declares variables (asked for, or given with
---set NAME=VALUE) and which files are rendered with [[ ]]; one without it
-is a plain ACE app, copied as atlas-connect copies it, with package.json's
-name set to NAME. Archives are checked before anything is written: paths
-leaving the project, links, device files, duplicates, too many files or
-bytes and zip bombs are refused. Downloads use https (http:// only to this
-machine, or with --allow-http) and are cached by URL and content hash.
-The project's .connectgen.json records the template and the answers, for
-connectgen update.
-
-Nothing is written until every file rendered, and files are moved into
-place only when all of them were written: an error or Ctrl-C leaves no
-half-made project. An existing non-empty directory is refused unless
---force (write beside existing files, replace none) or --overwrite (also
-replace the template's own files, after a confirmation) is given.`,
+Exit codes: 0 created, 1 could not write (a non-empty directory), 2 usage
+error (a bad value, an unknown template, a missing --dir).`,
 		Example: `  # Create ./a-quick-addon, taking the defaults
   connectgen new a-quick-addon -t bitbucket --yes
 
@@ -139,7 +110,6 @@ replace the template's own files, after a confirmation) is given.`,
 					return usageErrorf("--%s must not be empty", name)
 				}
 			}
-			opts.pauseMarker = f.Getenv("CONNECTGEN_TEST_WRITE_PAUSE")
 			if runF != nil {
 				return runF(opts)
 			}
@@ -165,13 +135,17 @@ replace the template's own files, after a confirmation) is given.`,
 
 func runNew(ctx context.Context, opts *newOptions) error {
 	f := opts.f
-	opts.ctx = ctx
-	if err := opts.complete(); err != nil {
-		return err
-	}
 	dir := opts.Dir
 	if dir == "" {
 		dir = "."
+	}
+	// Checked before any question: new writes into --dir and never
+	// creates folders above the project.
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return usageErrorf("--dir %s is not an existing directory; create it first (mkdir -p %s) or choose another --dir", dir, dir)
+	}
+	if err := opts.complete(ctx); err != nil {
+		return err
 	}
 	absDir, err := filepath.Abs(dir)
 	if err != nil {
@@ -233,15 +207,9 @@ func runNew(ctx context.Context, opts *newOptions) error {
 		}
 	}
 	w := &scaffold.Writer{}
-	if opts.pauseMarker != "" {
+	if f.afterStaged != nil {
 		total := plan.Count(scaffold.Create) + plan.Count(scaffold.Replace)
-		w.AfterFile = func(staged int) {
-			if staged != 1 {
-				return
-			}
-			os.WriteFile(opts.pauseMarker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644)
-			<-ctx.Done()
-		}
+		w.AfterFile = func(staged int) { f.afterStaged(ctx, staged, total) }
 	}
 	if err := w.Write(ctx, plan); err != nil {
 		if errors.Is(err, context.Canceled) {
@@ -257,7 +225,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 // complete checks the values given and fills in the missing ones, from a
 // prompt on a terminal or from the defaults with --yes. Every check runs
 // before anything is rendered or written.
-func (o *newOptions) complete() error {
+func (o *newOptions) complete(ctx context.Context) error {
 	f := o.f
 	interactive := f.IO.CanPrompt() && !o.Yes
 	if o.Overwrite && o.Force {
@@ -287,7 +255,7 @@ func (o *newOptions) complete() error {
 		}
 		o.Template = v
 	}
-	if err := o.openTemplate(available); err != nil {
+	if err := o.openTemplate(ctx, available); err != nil {
 		return err
 	}
 	// A plain ACE app uses none of the values below: they are recorded
@@ -376,7 +344,7 @@ func validVendorURL(s string) error {
 // instead of one per line.
 func printPlan(f *Factory, p *scaffold.Plan, display string) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	fmt.Fprintf(out, "Dry run for %s (nothing written):\n", display)
 	for _, e := range p.Entries {
 		line := fmt.Sprintf("  %-9s %s", e.Action, e.File.Path)
@@ -394,7 +362,7 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 // (scaffold.TemplateProduct reads either).
 func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	fmt.Fprintf(out, "Created %s (%d files", display, p.Count(scaffold.Create))
 	if n := p.Count(scaffold.Replace); n > 0 {
 		fmt.Fprintf(out, ", %d replaced", n)
@@ -424,11 +392,18 @@ existing app, to learn, or for local end-to-end work; build new apps on Forge.
 		return
 	}
 	fmt.Fprintf(out, `
+Bitbucket Cloud no longer registers or installs new Connect apps (since
+2 February 2026; Connect support ends on 31 January 2027): try this app
+with the local Bitbucket host. An app registered before then keeps working
+in the workspaces that installed it: serve its new version at its
+registered base URL with run --base-url.
+
 Next steps:
   cd %s
   npm install
   connectgen run --local                           # the app with a local Bitbucket host
-  connectgen run --base-url https://YOUR-TUNNEL    # the app behind a public https URL
+  connectgen simulate                              # in another terminal: the host's checks again
+  connectgen run --base-url https://YOUR-TUNNEL    # an already registered app, at its public URL
 `, shellQuote(display))
 }
 

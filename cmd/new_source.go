@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
 )
 
 // openTemplate reads the -t source: a built-in template, or a URL, zip or
 // folder, downloaded and checked.
-func (o *newOptions) openTemplate(available []string) error {
+func (o *newOptions) openTemplate(ctx context.Context, available []string) error {
 	set, err := parseSet(o.Set)
 	if err != nil {
 		return err
@@ -28,15 +29,16 @@ func (o *newOptions) openTemplate(available []string) error {
 	if err != nil {
 		var ue *tmplsource.UsageError
 		if errors.As(err, &ue) {
+			// A near miss of a built-in name (-t bitbuket) is a typo,
+			// not a path that does not exist.
+			if hint := descriptor.DidYouMean(o.Template, available); hint != "" {
+				return usageErrorf("%w; %s", err, hint)
+			}
 			return usageErrorf("%w", err)
 		}
 		return failf("%w", err)
 	}
 	o.spec = spec
-	ctx := o.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	o.opened, err = r.Open(ctx, spec)
 	if err != nil {
 		if ctx.Err() != nil {

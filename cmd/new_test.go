@@ -184,7 +184,9 @@ func TestNewOverwriteConfirm(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	desc := filepath.Join(dir, "shop", "atlassian-connect.json")
-	os.WriteFile(desc, []byte("{}"), 0o644)
+	if err := os.WriteFile(desc, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// Declined: nothing replaced, exit 1.
 	p := newFakePrompter(t, "n")
@@ -248,8 +250,12 @@ func TestNewInteractiveProduct(t *testing.T) {
 // template's, or the one a plain app's config.json names.
 func TestNewNextStepsNameTheProduct(t *testing.T) {
 	plain := t.TempDir()
-	os.WriteFile(filepath.Join(plain, "package.json"), []byte(`{"name": "x"}`), 0o644)
-	os.WriteFile(filepath.Join(plain, "config.json"), []byte(`{"product": "confluence"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(plain, "package.json"), []byte(`{"name": "x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(plain, "config.json"), []byte(`{"product": "confluence"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ template, want, not string }{
 		{"bitbucket", "local Bitbucket host", "Connect is ending for Jira"},
 		{"jira", "local Jira host", "Bitbucket"},

@@ -16,8 +16,11 @@ import (
 )
 
 // Main runs connectgen with the process's arguments and returns its exit code.
-func Main() int {
-	f := newFactory()
+func Main() int { return mainWith(newFactory()) }
+
+// mainWith runs connectgen with f as its outside world; the tests' entry
+// point (testMain) gives it their hooks.
+func mainWith(f *Factory) int {
 	// The context ends on the first Ctrl-C so that long work (writing a
 	// project, waiting for an app) can stop cleanly. `run` handles its own
 	// signals for the app's process group.
@@ -36,12 +39,14 @@ func execute(ctx context.Context, f *Factory, args []string) int {
 	if err == nil {
 		return ExitOK
 	}
-	// A failure caused by Ctrl-C is reported as an interruption, unless
-	// the command chose its exit code itself (silentExit), as run does
-	// when it passes the app's exit code through.
+	// Every command takes ctx, which ends on the first Ctrl-C: whatever
+	// it was waiting for then fails (a download, a descriptor URL, npm),
+	// and the failure is reported as the interruption it is, unless the
+	// command chose its exit code itself (silentExit), as run does when
+	// it passes the app's exit code through.
 	var ee *ExitError
 	chosen := errors.As(err, &ee) && ee.Err == nil
-	if ctx.Err() != nil && exitCode(err) == ExitFailure && !chosen {
+	if ctx.Err() != nil && !chosen {
 		err = errInterrupted
 	}
 	if !errors.As(err, &ee) || ee.Err != nil {
@@ -75,6 +80,11 @@ Exit codes: 0 success, 1 failure or findings, 2 usage error, 130 interrupted.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
+	// --help leads with how to call the command and examples; the
+	// description follows, then the flags. The long explanations are in
+	// the README.
+	root.SetUsageTemplate(usageTemplate)
+	root.SetHelpTemplate(`{{.UsageString}}`)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageErrorf("%w (see '%s --help')", err, c.CommandPath())
 	})
@@ -156,3 +166,29 @@ func addCompletionExamples(root *cobra.Command) {
 		}
 	}
 }
+
+// usageTemplate is cobra's usage template with the description (Long, else
+// Short) after the examples instead of before the usage line.
+const usageTemplate = `Usage:{{if .Runnable}}
+  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
+
+Aliases:
+  {{.NameAndAliases}}{{end}}{{if .HasExample}}
+
+Examples:
+{{.Example}}{{end}}{{with (or .Long .Short)}}
+
+{{. | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Available Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{if .HasAvailableLocalFlags}}
+
+Flags:
+{{.LocalFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableInheritedFlags}}
+
+Global Flags:
+{{.InheritedFlags.FlagUsages | trimTrailingWhitespaces}}{{end}}{{if .HasAvailableSubCommands}}
+
+Use "{{.CommandPath}} [command] --help" for more information about a command.{{end}}
+`

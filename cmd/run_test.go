@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -157,9 +158,9 @@ func fakeNgrokCmd(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body) // the test checks what follows, not this call
 	})}
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }() // ends when the test closes it
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv(args[0], "http://"+l.Addr().String())
 }
@@ -228,7 +229,7 @@ func testFlags[O comparable](t *testing.T, newCmd func(*Factory, func(*O) error)
 }
 
 func TestRunFlags(t *testing.T) {
-	testFlags(t, newRunCmd, func(o *runOptions) { o.f, o.ctx = nil, nil }, []flagCase[runOptions]{
+	testFlags(t, newRunCmd, func(o *runOptions) { o.f = nil }, []flagCase[runOptions]{
 		{args: nil, want: runOptions{Dir: ".", NgrokAPI: runner.DefaultNgrokAPI, Grace: runner.DefaultGrace, Listen: hostui.DefaultAddr}},
 		{args: []string{"--dir", "app", "--base-url", "https://x.example.com", "--port", "4000", "--ngrok-api", "http://127.0.0.1:1",
 			"--no-validate", "--no-install", "--watch", "--grace", "2s", "--local", "--serve", "--listen", "127.0.0.1:4001"},
@@ -242,8 +243,12 @@ func TestRunFlags(t *testing.T) {
 // refuses before it starts anything.
 func TestRunErrorsBeforeStart(t *testing.T) {
 	app := t.TempDir()
-	os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644)
-	os.WriteFile(filepath.Join(app, "atlassian-connect.json"), []byte(`{"key":"x"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(app, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(app, "atlassian-connect.json"), []byte(`{"key":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	closed, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -275,7 +280,7 @@ func TestRunErrorsBeforeStart(t *testing.T) {
 			}
 			f, out, _ := testFactory(nil, false)
 			o.f = f
-			err := runRun(&o)
+			err := runRun(context.Background(), &o)
 			if exitCode(err) != tc.code || err == nil || !strings.Contains(err.Error(), tc.msg) {
 				t.Fatalf("error %v (exit %d), want exit %d with %q", err, exitCode(err), tc.code, tc.msg)
 			}

@@ -1,9 +1,13 @@
 package cmd
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -13,7 +17,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"connectgen": func() { os.Exit(Main()) },
+		"connectgen": func() { os.Exit(testMain()) },
 	})
 }
 
@@ -59,3 +63,36 @@ func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []st
 
 // extraScriptCmds are the command sets of the other commands' scripts.
 var extraScriptCmds []map[string]func(ts *testscript.TestScript, neg bool, args []string)
+
+// testMain is the binary the scripts run: Main with the test hooks, which
+// the released binary does not have.
+//
+//   - CONNECTGEN_TEST_NOW (Unix seconds) fixes the clock, for tokens that
+//     do not change from run to run.
+//   - CONNECTGEN_TEST_WRITE_PAUSE=FILE makes new stop after its first
+//     staged file, write "staged 1 of N" to FILE and wait there for Ctrl-C:
+//     the script then knows for certain that its interruption came in the
+//     middle of the write.
+func testMain() int {
+	f := newFactory()
+	if s := os.Getenv("CONNECTGEN_TEST_NOW"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "CONNECTGEN_TEST_NOW=%q: %v\n", s, err)
+			return ExitUsage
+		}
+		f.Now = func() time.Time { return time.Unix(n, 0) }
+	}
+	if marker := os.Getenv("CONNECTGEN_TEST_WRITE_PAUSE"); marker != "" {
+		f.afterStaged = func(ctx context.Context, staged, total int) {
+			if staged != 1 {
+				return
+			}
+			if err := os.WriteFile(marker, fmt.Appendf(nil, "staged %d of %d\n", staged, total), 0o644); err != nil {
+				panic(err) // the script waits for the marker and fails without it
+			}
+			<-ctx.Done()
+		}
+	}
+	return mainWith(f)
+}

@@ -13,11 +13,11 @@ import (
 	"github.com/connectgen/connectgen/internal/hostcheck"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
+	"github.com/connectgen/connectgen/internal/runner"
 )
 
 type simulateOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	AppURL   string
 	Product  string
@@ -35,47 +35,15 @@ func newSimulateCmd(f *Factory, runF func(*simulateOptions) error) *cobra.Comman
 	c := &cobra.Command{
 		Use:   "simulate",
 		Short: "Act as Bitbucket, Jira or Confluence towards a running app and check that it answers correctly and securely",
-		Long: `Act as Bitbucket Cloud, Jira or Confluence towards the app at --app, with a
-local host: a REST API on a loopback port that answers only the app's
-correctly signed calls, and the requests the product sends an app. The
-product is read from the descriptor (Jira's and Confluence's module kinds,
-webhook events, scopes such as READ, apiMigrations), or given with
---product. Seven checks, each reported as passed or failed with the reason:
-
-  1 descriptor  fetch /atlassian-connect.json and validate it (as validate;
-                http is allowed on loopback)
-  2 install     POST lifecycle.installed with a new client key and a random
-                64-character shared secret; expect 2xx
-  3 webhooks    POST a signed, realistic payload for every webhook (for "*",
-                one event per granted scope family); expect 2xx
-  4 pages       GET every page module with its context filled and ?jwt=…;
-                expect 2xx HTML
-  5 app calls   every call the app made to the host's REST API carried a
-                valid app token (iss = app key, sub = client key, qsh, exp)
-  6 security    forged tokens (none, bad signature, expired, qsh of another
-                URL, alg none, another client key) are refused on every
-                authenticated route; a reinstall needs the current secret;
-                <script> in a page's context parameter comes back escaped
-  7 uninstall   POST lifecycle.uninstalled signed; afterwards requests signed
-                for that installation are refused
-
-Jira and Confluence sign installs and uninstalls with RS256: the host
-serves its public key at http://HOST-ADDR/connect-keys/<kid>, and an app on
-atlassian-connect-express 11 must be started with
-CONNECT_KEYS_CDN_URL=http://HOST-ADDR/connect-keys to verify them (fix the
-address with --host-addr). Check 5 then wants aud = the client key in the
-app's tokens (Jira: /rest/api/3/myself, /rest/api/3/issue/{key},
-/rest/api/3/search/jql; Confluence: /wiki/rest/api/user/current,
-/wiki/api/v2/pages/{id}; and what ACE's authorizeJira and
-authorizeConfluence ask); check 6 adds forged installs (unsigned, HS256,
-another key, another app's aud, another client, expired, wrong qsh).
-
-Bitbucket stopped installing new Connect apps in February 2026, and Jira
-and Confluence blocked private Connect installs from March 2026: this is
-where a new app can be seen working end to end. Start the app first, with
-its loopback base URL (AC_LOCAL_BASE_URL=http://127.0.0.1:PORT npm start),
-or let connectgen run --local start and check it; the app must be able to
-reach the host on 127.0.0.1.
+		Long: `Act as Bitbucket Cloud, Jira or Confluence (read from the descriptor, or
+--product) towards the running app at --app, with a local host whose REST
+API answers only correctly signed calls, and run seven checks: descriptor,
+install, webhooks, pages, app calls, security (forged tokens refused),
+uninstall. Start the app with its loopback base URL first
+(AC_LOCAL_BASE_URL=http://127.0.0.1:PORT npm start), or use connectgen run
+--local; a Jira or Confluence app also needs CONNECT_KEYS_CDN_URL pointing
+at --host-addr, except after run --local (simulate in the app's folder
+then signs with run's host key). Details: README ("connectgen simulate").
 
 Exit codes: 0 every check passed, 1 a check failed, 2 the app could not be
 reached or a usage error.`,
@@ -97,7 +65,12 @@ reached or a usage error.`,
   AC_HOST_SCRIPT_URL=http://` + hostui.DefaultAddr + `/atlassian-connect/all.js npm start
   connectgen simulate --serve
 
-  # A Jira app: it verifies the signed install with the host's key
+  # A Jira or Confluence app that connectgen run --local started (in
+  # another terminal): in the app's folder, signed with run's host key
+  connectgen simulate
+
+  # A Jira app started by hand: it verifies the signed install with the
+  # host's key
   AC_LOCAL_BASE_URL=http://127.0.0.1:3000 \
     CONNECT_KEYS_CDN_URL=http://127.0.0.1:2990/connect-keys npm start
   connectgen simulate --host-addr 127.0.0.1:2990
@@ -111,11 +84,10 @@ reached or a usage error.`,
   connectgen simulate webhook repo:push`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSimulate(opts)
+			return runSimulate(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -131,7 +103,7 @@ reached or a usage error.`,
 	return c
 }
 
-func runSimulate(opts *simulateOptions) error {
+func runSimulate(ctx context.Context, opts *simulateOptions) error {
 	switch opts.Format {
 	case "text", "json":
 	default:
@@ -146,10 +118,6 @@ func runSimulate(opts *simulateOptions) error {
 	if err := checkProductFlags(opts.Product, opts.HostAddr); err != nil {
 		return err
 	}
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if opts.Serve {
 		return runSimulateServe(ctx, opts)
 	}
@@ -157,7 +125,7 @@ func runSimulate(opts *simulateOptions) error {
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the checks are over; closing the host's listener loses nothing
 
 	r := hostcheck.Run(ctx, h)
 	if ctx.Err() != nil {
@@ -191,13 +159,13 @@ func runSimulate(opts *simulateOptions) error {
 
 // hostOptions are the local host's options for the app in opts, with the
 // log on standard error when --verbose is given.
-func (opts *simulateOptions) hostOptions() hostsim.Options {
+func (opts *simulateOptions) hostOptions() (hostsim.Options, error) {
 	var log io.Writer
 	if opts.Verbose {
 		log = opts.f.IO.ErrOut
 	}
 	product, _ := descriptor.ParseProduct(opts.Product) // checked by runSimulate
-	return hostsim.Options{
+	hopts := hostsim.Options{
 		AppURL:  opts.AppURL,
 		Timeout: opts.Timeout,
 		MaxBody: opts.MaxBody,
@@ -206,13 +174,34 @@ func (opts *simulateOptions) hostOptions() hostsim.Options {
 		Product: product,
 		APIAddr: opts.HostAddr,
 	}
+	return hopts, runHostKey(&hopts, opts.HostAddr)
+}
+
+// defaultHostAddr is --host-addr's default: a free loopback port.
+const defaultHostAddr = "127.0.0.1:0"
+
+// runHostKey makes hopts sign Jira and Confluence installs with the key of
+// connectgen run --local's host for the same app, which run records in
+// the project (runner.LocalHostFile, read from the working directory):
+// the app, started by run with that host's CONNECT_KEYS_CDN_URL, then
+// accepts them. Not with --host-addr: the app was then started with this
+// host's address.
+func runHostKey(hopts *hostsim.Options, hostAddr string) error {
+	if hostAddr != defaultHostAddr {
+		return nil
+	}
+	rec, err := runner.ReadLocalHost(".", hopts.AppURL)
+	if err != nil || rec == nil {
+		return err
+	}
+	return rec.HostOptions(hopts)
 }
 
 // addProductFlags adds --product and --host-addr, which simulate and
 // simulate webhook share.
 func addProductFlags(c *cobra.Command, product, hostAddr *string) {
 	c.Flags().StringVar(product, "product", "", "the product to play: bitbucket, jira, jira-service-desk or confluence (default: read from the descriptor)")
-	c.Flags().StringVar(hostAddr, "host-addr", "127.0.0.1:0", "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
+	c.Flags().StringVar(hostAddr, "host-addr", defaultHostAddr, "loopback address of the host's REST API and key CDN (a Jira or Confluence app needs it in CONNECT_KEYS_CDN_URL)")
 }
 
 // checkProductFlags refuses an unknown --product and a --host-addr off
@@ -235,7 +224,11 @@ func newSimulateHost(opts *simulateOptions) (*hostsim.Host, error) {
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return nil, usageErrorf("%w", err)
 	}
-	h, err := hostsim.New(opts.hostOptions())
+	hopts, err := opts.hostOptions()
+	if err != nil {
+		return nil, failf("%w", err)
+	}
+	h, err := hostsim.New(hopts)
 	if err != nil {
 		return nil, failf("%w", err)
 	}
@@ -251,11 +244,15 @@ func runSimulateServe(ctx context.Context, opts *simulateOptions) error {
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return usageErrorf("%w", err)
 	}
-	s := &hostui.Session{Addr: opts.Listen, Host: opts.hostOptions(), Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
+	hopts, err := opts.hostOptions()
+	if err != nil {
+		return failf("%w", err)
+	}
+	s := &hostui.Session{Addr: opts.Listen, Host: hopts, Out: opts.f.IO.Out, ErrOut: opts.f.IO.ErrOut}
 	if err := s.Listen(); err != nil {
 		return usageErrorf("--listen: %w", err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }() // closes a listener that was never served; nothing to lose
 	if err := s.Serve(ctx); err != nil {
 		return hostError(ctx, err)
 	}

@@ -128,7 +128,9 @@ func TestSimulateServeAndWebhook(t *testing.T) {
 		}
 		status, body := hostCall(t, "POST", host+"/api/webhook", `{"event":"repo:push"}`)
 		var hook struct{ Status int }
-		json.Unmarshal([]byte(body), &hook)
+		if err := json.Unmarshal([]byte(body), &hook); err != nil {
+			t.Fatal(err)
+		}
 		if status != 200 || hook.Status != 204 {
 			t.Errorf("webhook: %d %s", status, body)
 		}
@@ -137,7 +139,9 @@ func TestSimulateServeAndWebhook(t *testing.T) {
 			Status int
 			Body   string
 		}
-		json.Unmarshal([]byte(body), &api)
+		if err := json.Unmarshal([]byte(body), &api); err != nil {
+			t.Fatal(err)
+		}
 		if status != 200 || api.Status != 200 || !strings.Contains(api.Body, `"display_name"`) {
 			t.Errorf("AP.request: %d %s", status, body)
 		}

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func TestSimulateFlags(t *testing.T) {
-	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f, o.ctx = nil, nil }, []flagCase[simulateOptions]{
+	testFlags(t, newSimulateCmd, func(o *simulateOptions) { o.f = nil }, []flagCase[simulateOptions]{
 		{args: nil, want: simulateOptions{AppURL: hostsim.DefaultAppURL, HostAddr: "127.0.0.1:0", Format: "text", Timeout: hostsim.DefaultTimeout, MaxBody: hostsim.DefaultMaxBody, Listen: hostui.DefaultAddr}},
 		{args: []string{"--app", "http://127.0.0.1:4000", "--format", "json", "--timeout", "3s", "--max-body", "100", "-v", "--product", "jira", "--host-addr", "127.0.0.1:2990"},
 			want: simulateOptions{AppURL: "http://127.0.0.1:4000", Product: "jira", HostAddr: "127.0.0.1:2990", Format: "json", Timeout: 3 * time.Second, MaxBody: 100, Verbose: true, Listen: hostui.DefaultAddr}},
@@ -92,7 +93,7 @@ func TestRunSimulateUsageErrors(t *testing.T) {
 		{AppURL: "http://127.0.0.1:3000", Format: "text", Timeout: time.Second, MaxBody: 1, HostAddr: "0.0.0.0:2990"},
 	} {
 		o.f = &Factory{IO: &IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}}, Now: time.Now}
-		if err := runSimulate(&o); exitCode(err) != ExitUsage {
+		if err := runSimulate(context.Background(), &o); exitCode(err) != ExitUsage {
 			t.Errorf("%+v: error %v (exit %d), want a usage error", o, err, exitCode(err))
 		}
 	}

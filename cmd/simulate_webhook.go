@@ -14,8 +14,7 @@ import (
 )
 
 type simulateWebhookOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	AppURL   string
 	Event    string
@@ -49,12 +48,11 @@ for EVENT, 2 the app could not be reached or a usage error.`,
   connectgen simulate webhook jira:issue_created --host-addr 127.0.0.1:2990`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			opts.ctx = c.Context()
 			opts.Event = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
-			return runSimulateWebhook(opts)
+			return runSimulateWebhook(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -64,13 +62,9 @@ for EVENT, 2 the app could not be reached or a usage error.`,
 	return c
 }
 
-func runSimulateWebhook(opts *simulateWebhookOptions) error {
+func runSimulateWebhook(ctx context.Context, opts *simulateWebhookOptions) error {
 	if opts.Timeout <= 0 {
 		return usageErrorf("--timeout %s must be positive", opts.Timeout)
-	}
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
 	}
 	if err := hostsim.CheckAppURL(opts.AppURL); err != nil {
 		return usageErrorf("%w", err)
@@ -79,11 +73,15 @@ func runSimulateWebhook(opts *simulateWebhookOptions) error {
 		return err
 	}
 	product, _ := descriptor.ParseProduct(opts.Product)
-	h, err := hostsim.New(hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr})
+	hopts := hostsim.Options{AppURL: opts.AppURL, Timeout: opts.Timeout, Now: opts.f.Now, Product: product, APIAddr: opts.HostAddr}
+	if err := runHostKey(&hopts, opts.HostAddr); err != nil {
+		return failf("%w", err)
+	}
+	h, err := hostsim.New(hopts)
 	if err != nil {
 		return failf("%w", err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the webhook was sent; closing the host's listener loses nothing
 	if _, err := h.Install(ctx); err != nil {
 		return hostError(ctx, err)
 	}

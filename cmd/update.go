@@ -24,6 +24,8 @@ type updateOptions struct {
 	DryRun     bool
 	AllowDirty bool
 	AllowHTTP  bool
+	// AllowDowngrade allows --to an older built-in template version.
+	AllowDowngrade bool
 }
 
 func newUpdateCmd(f *Factory, runF func(*updateOptions) error) *cobra.Command {
@@ -32,29 +34,16 @@ func newUpdateCmd(f *Factory, runF func(*updateOptions) error) *cobra.Command {
 		Use:   "update",
 		Short: "Bring a newer template into a project, keeping your edits",
 		Long: `Update the project in --dir (default: the working directory) to a newer
-version of the template it was made from, or to another template.
+version of the template it was made from, or to another template (--to),
+keeping your edits: the old and new templates are rendered with the
+recorded answers and merged into your files three ways (update, merge,
+conflict, add, delete, keep). Your versions of touched files go to
+.connectgen/backup/<time>/; uncommitted git changes are refused unless
+--allow-dirty; an older --to is a downgrade and needs --allow-downgrade.
+Details: README ("connectgen update").
 
-The project's .connectgen.json names the template (a built-in template and
-its version, or a URL, zip or folder with its content hash) and the
-answers. update renders that template as it was (the base) and the new one
-with the same answers, then merges three ways, file by file:
-
-  update     you had not changed the file: the new version replaces it
-  merge      you and the template changed different lines: both kept
-  conflict   you both changed the same lines: conflict markers
-             (<<<<<<< yours ... ======= ... >>>>>>> template); exit 1
-  add        the template has a new file
-  delete     the template dropped a file you never changed
-  keep       you deleted a file (it stays deleted), or changed a file the
-             template dropped (it stays)
-
-Before a file is replaced, merged or deleted your version is copied to
-.connectgen/backup/<time>/ inside the project, and the update is written as
-one step: all of it or nothing. A project with uncommitted git changes is
-refused unless --allow-dirty is given, so that git shows what update did.
-
-Exit codes: 0 updated (or nothing to do), 1 conflicts were written or the
-update failed, 2 usage error.`,
+Exit codes: 0 updated (or already up to date), 1 conflicts were written or
+the update failed, 2 usage error (outside a project, a refused downgrade).`,
 		Example: `  # Update to the template of this connectgen, see the plan first
   connectgen update --dry-run
   connectgen update
@@ -65,8 +54,8 @@ update failed, 2 usage error.`,
   # Update to another source: a newer zip of the team's template
   connectgen update --to https://example.com/templates/ace-app-v2.zip --dir my-app
 
-  # Update to a given version of the built-in template
-  connectgen update --to t3ea964dbe185`,
+  # Back to the first version of the built-in template: a downgrade
+  connectgen update --to t3ea964dbe185 --allow-downgrade`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error {
 			if runF != nil {
@@ -81,6 +70,7 @@ update failed, 2 usage error.`,
 	fl.StringArrayVar(&opts.Set, "set", nil, "change a recorded answer, KEY=VALUE (key, appName, description, vendorName, vendorUrl or a template variable)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print what would be updated, merged or added; write nothing")
 	fl.BoolVar(&opts.AllowDirty, "allow-dirty", false, "update even if the project has uncommitted git changes")
+	fl.BoolVar(&opts.AllowDowngrade, "allow-downgrade", false, "allow --to an older version of the built-in template than the project's")
 	fl.BoolVar(&opts.AllowHTTP, "allow-http", false, "allow a plain http:// template URL of another host than this machine")
 	return c
 }
@@ -96,7 +86,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		return failf("%w", err)
 	}
 	p, err := update.Prepare(ctx, f.resolver(opts.AllowHTTP), update.Options{
-		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty,
+		Dir: dir, To: opts.To, Set: set, AllowDirty: opts.AllowDirty, AllowDowngrade: opts.AllowDowngrade,
 		Now: f.Now(), ConnectgenVersion: build.String(),
 	})
 	if err != nil {
@@ -107,12 +97,15 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 		}
 		return failf("%w", err)
 	}
-	if opts.DryRun {
-		printUpdatePlan(f, p, true)
+	if !p.Changes() {
+		fmt.Fprintf(f.IO.Out, "%s is already up to date (%s); nothing to change\n", opts.Dir, p.To)
 		return nil
 	}
-	if !p.Changes() {
-		fmt.Fprintf(f.IO.Out, "%s is up to date with %s\n", opts.Dir, p.To)
+	if p.Downgrade {
+		fmt.Fprintf(f.IO.Out, "Downgrading from %s to an older version, %s (--allow-downgrade)\n", p.From, p.To)
+	}
+	if opts.DryRun {
+		printUpdatePlan(f, p, true)
 		return nil
 	}
 	if err := update.Apply(ctx, p, &scaffold.Writer{}); err != nil {
@@ -131,7 +124,7 @@ func runUpdate(ctx context.Context, opts *updateOptions) error {
 
 func printUpdatePlan(f *Factory, p *update.Plan, dry bool) {
 	out := bufio.NewWriter(f.IO.Out)
-	defer out.Flush()
+	defer func() { _ = out.Flush() }() // a failed write to the terminal has nowhere to be reported
 	if dry {
 		fmt.Fprintf(out, "Dry run: update from %s to %s (nothing written):\n", p.From, p.To)
 	} else {

@@ -64,7 +64,7 @@ func serveDirCmd(ts *testscript.TestScript, neg bool, args []string) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	srv := &http.Server{Handler: http.FileServer(http.Dir(ts.MkAbs(args[0])))}
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }() // ends when the test closes it
 	ts.Defer(func() { srv.Close() })
 	ts.Setenv("SERVER", "http://"+l.Addr().String())
 }
@@ -179,7 +179,9 @@ func TestUpdateBuiltinToChangedTemplate(t *testing.T) {
 	project := filepath.Join(dir, "shop")
 	appJS := filepath.Join(project, "app.js")
 	b, _ := os.ReadFile(appJS)
-	os.WriteFile(appJS, append([]byte("// the user's first line\n"), b...), 0o644)
+	if err := os.WriteFile(appJS, append([]byte("// the user's first line\n"), b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// The next release: app.js gets a last line, and a new file. The
 	// template is copied as its tree (its layers flattened in), which has
@@ -189,7 +191,8 @@ func TestUpdateBuiltinToChangedTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 	changed := fstest.MapFS{}
-	fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
+	// the test checks the outcome, not this call
+	_ = fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			data, _ := fs.ReadFile(tree, p)
 			changed["bitbucket/"+p] = &fstest.MapFile{Data: data}
@@ -226,7 +229,7 @@ func TestUpdateBuiltinToChangedTemplate(t *testing.T) {
 	// Once more: nothing left to do.
 	f, out, _ = testFactory(&fakePrompter{}, false)
 	f.Templates, f.History = changed, templates.History()
-	if code := execute(context.Background(), f, []string{"update", "--dir", project, "--allow-dirty"}); code != 0 || !strings.Contains(out.String(), "is up to date") {
+	if code := execute(context.Background(), f, []string{"update", "--dir", project, "--allow-dirty"}); code != 0 || !strings.Contains(out.String(), "is already up to date") {
 		t.Errorf("second update: exit %d: %s", code, out)
 	}
 }
@@ -245,7 +248,9 @@ func TestUpdateConflictExit(t *testing.T) {
 	}
 	for _, p := range []string{filepath.Join(project, "Procfile"), filepath.Join(tpl, "Procfile")} {
 		b, _ := os.ReadFile(p)
-		os.WriteFile(p, append(b, "worker: node "+filepath.Base(filepath.Dir(p))+".js\n"...), 0o644)
+		if err := os.WriteFile(p, append(b, "worker: node "+filepath.Base(filepath.Dir(p))+".js\n"...), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f, out, errOut := testFactory(&fakePrompter{}, false)
 	code := execute(context.Background(), f, []string{"update", "--dir", project, "--to", tpl, "--allow-dirty"})
@@ -272,7 +277,7 @@ func TestUpdateUsageErrors(t *testing.T) {
 		{[]string{"--set", "colour=red"}, ExitUsage, "--set colour: the template has no such value"},
 		{[]string{"--set", "key=bad key"}, ExitUsage, "--set key: app key"},
 		{[]string{"--to", "t000000000000"}, ExitUsage, "is neither a version of template bitbucket"},
-		{[]string{"--dir", dir}, ExitFailure, "has no .connectgen.json"},
+		{[]string{"--dir", dir}, ExitUsage, "has no .connectgen.json"},
 	} {
 		f, _, errOut := testFactory(&fakePrompter{}, false)
 		args := append([]string{"update", "--dir", project, "--allow-dirty"}, tc.args...)

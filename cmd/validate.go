@@ -39,25 +39,12 @@ func newValidateCmd(f *Factory, runF func(*validateOptions) error) *cobra.Comman
 		Long: `Check a Connect descriptor before the product rejects it at install time.
 FILE defaults to ./atlassian-connect.json (a directory means its
 atlassian-connect.json); an http(s) URL is fetched, - reads standard input.
-
-The product's rules apply: --product bitbucket|jira|confluence|
-jira-service-desk, else the "product" of the config.json beside the
-descriptor (as atlassian-connect-express reads it), else what the
-descriptor shows (jiraIssueGlances is Jira's, staticContentMacros
-Confluence's, READ is a Jira or Confluence scope, repository Bitbucket's).
-
-The descriptor is read as JSON5, like atlassian-connect-express reads it.
-{{localBaseUrl}} is replaced by --base-url; without it the placeholder is
-accepted and the checks that need a real URL say they were skipped.
-
-Every finding has a stable rule id, a severity (error, warning, note), the
-JSON pointer and line:column of the value, and a suggestion where there is
-one. --print-schema prints the JSON Schema of the structural rules, for
-editors (connectgen new writes it into projects).
-
---previous compares the scopes with an older descriptor: when the new one
-asks for more, Bitbucket emails the workspace owners, who must approve the
-new scopes, and installations keep the previous descriptor until then.
+The product's rules apply: --product, else config.json's "product", else
+what the descriptor shows; the output names the product and why. Each
+finding has a rule id, a severity, the JSON pointer and line:column and a
+suggestion. {{localBaseUrl}} is replaced by --base-url. --previous compares
+the scopes with an older descriptor. Details: README ("connectgen
+validate").
 
 Exit codes: 0 no errors (warnings allowed), 1 errors (or warnings with
 --strict, or more scopes with --fail-on-scope-increase), 2 usage or input
@@ -94,7 +81,7 @@ errors.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return runValidate(opts)
+			return runValidate(c.Context(), opts)
 		},
 	}
 	fl := c.Flags()
@@ -109,7 +96,7 @@ errors.`,
 	return c
 }
 
-func runValidate(opts *validateOptions) error {
+func runValidate(ctx context.Context, opts *validateOptions) error {
 	out := opts.f.IO.Out
 	switch opts.Format {
 	case "text", "json", "github":
@@ -159,7 +146,7 @@ func runValidate(opts *validateOptions) error {
 	// The same check as run's (descriptor.Check): the same reading, the
 	// same product (--product, else config.json's, else detected).
 	dopts := descriptor.Options{BaseURL: opts.BaseURL, Product: product}
-	res, err := descriptor.Check(context.Background(), source, descriptor.CheckOptions{Options: dopts, Read: opts.readOptions()})
+	res, err := descriptor.Check(ctx, source, descriptor.CheckOptions{Options: dopts, Read: opts.readOptions()})
 	if err != nil {
 		var pc *descriptor.ProductConfigError
 		if errors.As(err, &pc) {
@@ -175,7 +162,7 @@ func runValidate(opts *validateOptions) error {
 		if opts.Previous == "-" && source == "-" {
 			return inputError(errors.New("the descriptor and --previous cannot both be standard input"))
 		}
-		pname, psrc, err := opts.read(opts.Previous)
+		pname, psrc, err := opts.read(ctx, opts.Previous)
 		if err != nil {
 			return inputError(fmt.Errorf("--previous: %w", err))
 		}
@@ -230,8 +217,8 @@ func (opts *validateOptions) readError(source string, err error) error {
 
 // read returns the display name and content of a descriptor given as a
 // path, a directory holding atlassian-connect.json, an http(s) URL or "-".
-func (opts *validateOptions) read(source string) (string, []byte, error) {
-	name, src, err := descriptor.Read(context.Background(), source, opts.readOptions())
+func (opts *validateOptions) read(ctx context.Context, source string) (string, []byte, error) {
+	name, src, err := descriptor.Read(ctx, source, opts.readOptions())
 	if err != nil {
 		return "", nil, opts.readError(source, err)
 	}

@@ -140,7 +140,7 @@ func TestValidateURLSizeLimit(t *testing.T) {
 	// The same limit holds for files and standard input.
 	f, _, errOut := validateFactory(strings.Repeat(" ", 2048), false, nil)
 	opts := &validateOptions{f: f, Source: "-", Format: "text", Timeout: time.Second, maxSize: 1024}
-	err := runValidate(opts)
+	err := runValidate(context.Background(), opts)
 	if exitCode(err) != ExitUsage || err == nil || !strings.Contains(err.Error(), "more than the limit of 1 KiB") {
 		t.Errorf("stdin over the limit: %v (%s)", err, errOut)
 	}

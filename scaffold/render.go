@@ -131,25 +131,6 @@ func Generator(fsys fs.FS, name string) string {
 	return m.Generator
 }
 
-// Render renders the built-in template called name from fsys with data and
-// returns the project's files sorted by path, RecordFile among them, and
-// the extra files (made by code, such as the editor's descriptor schema)
-// which go through the same checks: no two files with one path, no path
-// outside the project. Nothing is written. Every file is rendered before
-// Render returns, so a template error is found before the disk is touched.
-func Render(fsys fs.FS, name string, data Data, extra ...File) ([]File, error) {
-	t, version, err := Builtin(fsys, name)
-	if err != nil {
-		return nil, err
-	}
-	rec := Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
-	files, err := t.Render(data, nil, rec, extra...)
-	if err != nil {
-		return nil, fmt.Errorf("template %s: %w", name, err)
-	}
-	return files, nil
-}
-
 // builtinLayersFile, in a built-in template's folder, names shared layers
 // (top-level folders starting with "_") the template is built on, one per
 // line; the template's own files replace a layer's file of the same

@@ -431,7 +431,8 @@ func TreeVersion(fsys fs.FS) (string, error) {
 // wins over the one connectgen would add.
 func (t *Template) WithoutOwn(extra []File) []File {
 	own := map[string]bool{}
-	fs.WalkDir(t.FS, ".", func(p string, d fs.DirEntry, err error) error {
+	// the walk callback never fails: unreadable entries are skipped
+	_ = fs.WalkDir(t.FS, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			if out, _, skip := t.rule(p); !skip {
 				own[out] = true

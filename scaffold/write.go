@@ -292,7 +292,8 @@ func moveInto(p *Plan, stage, backup string) error {
 				rollback()
 				return err
 			}
-			undo = append(undo, func() { os.Rename(bak, dst) })
+			// undoing after a failure: the failure is what is reported
+			undo = append(undo, func() { _ = os.Rename(bak, dst) })
 		}
 		if e.Action == Remove {
 			continue
@@ -302,13 +303,15 @@ func moveInto(p *Plan, stage, backup string) error {
 				rollback()
 				return err
 			}
-			undo = append(undo, func() { os.Remove(d) })
+			// undoing after a failure: the failure is what is reported
+			undo = append(undo, func() { _ = os.Remove(d) })
 		}
 		if err := os.Rename(filepath.Join(stage, rel), dst); err != nil {
 			rollback()
 			return err
 		}
-		undo = append(undo, func() { os.Remove(dst) })
+		// undoing after a failure: the failure is what is reported
+		undo = append(undo, func() { _ = os.Remove(dst) })
 	}
 	return nil
 }

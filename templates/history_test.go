@@ -1,6 +1,7 @@
 package templates_test
 
 import (
+	"github.com/connectgen/connectgen/internal/templatehistory"
 	"testing"
 
 	"github.com/connectgen/connectgen/scaffold"
@@ -18,7 +19,7 @@ func TestHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		if *update {
-			v, added, err := scaffold.AddToHistory("history", name, sub)
+			v, added, err := templatehistory.Add("history", name, sub)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -38,7 +38,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 	for _, name := range names {
 		data := fixture
 		data.Template = name
-		files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
+		files, err := renderBuiltin(name, data)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -75,7 +75,7 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, name string) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
+	files, err := renderBuiltin(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestDescriptorValidates(t *testing.T) {
 func descriptorValidates(t *testing.T, name string, product descriptor.Product) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
+	files, err := renderBuiltin(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,4 +210,15 @@ func TestPlaceholderNoteCheckCanFail(t *testing.T) {
 			t.Errorf("%s: the check passed %d findings %v", name, len(r.Findings), r.Findings)
 		}
 	}
+}
+
+// renderBuiltin renders the built-in template name with data and the
+// editor files, as connectgen new does.
+func renderBuiltin(name string, data scaffold.Data) ([]scaffold.File, error) {
+	t, version, err := scaffold.Builtin(templates.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	rec := scaffold.Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	return t.Render(data, nil, rec, scaffold.EditorFiles(name)...)
 }

@@ -1,4 +1,4 @@
-// Package apptest prepares generated Bitbucket apps for tests: it renders
+// Package apptest prepares generated Connect apps for tests: it renders
 // the embedded template and links in a node_modules folder that is
 // installed with `npm install --ignore-scripts` once per Node version and
 // shared by every test, in every test process: installing ACE's ~300
@@ -49,7 +49,23 @@ var Values = scaffold.Data{
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, string(descriptor.Bitbucket), Values, scaffold.EditorFiles(Values.Template)...)
+	return renderBuiltin(string(descriptor.Bitbucket), Values)
+}
+
+// renderBuiltin renders the built-in template name with data and the
+// editor files, as connectgen new does: the template's files with
+// .connectgen.json and the editor's schema, sorted by path.
+func renderBuiltin(name string, data scaffold.Data) ([]scaffold.File, error) {
+	t, version, err := scaffold.Builtin(templates.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	rec := scaffold.Record{Template: name, Version: data.Version, TemplateVersion: version, Values: data}
+	files, err := t.Render(data, nil, rec, scaffold.EditorFiles(name)...)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return files, nil
 }
 
 var (
@@ -206,11 +222,11 @@ func RunToExit(node testenv.Node, dir string, timeout time.Duration, env ...stri
 // Stop stops the app's whole process group: SIGTERM, then SIGKILL after
 // five seconds. It returns when the app has exited.
 func (a *App) Stop() {
-	syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM)
+	_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGTERM) // the group may be gone already
 	select {
 	case <-a.exited:
 	case <-time.After(5 * time.Second):
-		syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-a.cmd.Process.Pid, syscall.SIGKILL) // the group may be gone already
 		<-a.exited
 	}
 }
@@ -253,7 +269,7 @@ func StartOn(node testenv.Node, dir string, env ...string) (*App, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	go func() { cmd.Wait(); close(a.exited) }()
+	go func() { _ = cmd.Wait(); close(a.exited) }() // the exit code is read from cmd.ProcessState
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {

@@ -31,7 +31,7 @@ func TestDevelopmentKeepsInstallationsAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // cleanup at the end of the test; nothing to check
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	inst, err := h.Install(ctx)

@@ -7,7 +7,6 @@ import (
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
-	"github.com/connectgen/connectgen/templates"
 )
 
 // ProductTemplates are the Jira, Confluence and Jira Service Management
@@ -29,7 +28,7 @@ var ProductTemplates = func() []string {
 func RenderTemplate(template string) ([]scaffold.File, error) {
 	v := Values
 	v.Template = template
-	return scaffold.Render(templates.FS, template, v, scaffold.EditorFiles(template)...)
+	return renderBuiltin(template, v)
 }
 
 // NewTemplateProject renders template with Values into dir and links in

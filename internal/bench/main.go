@@ -91,7 +91,7 @@ func runAll(o options) (string, error) {
 		return "", err
 	}
 	if !o.keep {
-		defer os.RemoveAll(work)
+		defer func() { _ = os.RemoveAll(work) }() // a temporary folder; the figures are what counts
 	} else {
 		fmt.Fprintln(os.Stderr, "work directory:", work)
 	}

@@ -36,13 +36,13 @@ func startUntilServed(c *exec.Cmd, port int, base string) (time.Duration, func()
 		return 0, nil, err
 	}
 	exited := make(chan struct{})
-	go func() { c.Wait(); close(exited) }()
+	go func() { _ = c.Wait(); close(exited) }() // the exit is what is waited for, not its code
 	stop := func() {
-		syscall.Kill(-c.Process.Pid, syscall.SIGINT)
+		_ = syscall.Kill(-c.Process.Pid, syscall.SIGINT) // the group may be gone already
 		select {
 		case <-exited:
 		case <-time.After(15 * time.Second):
-			syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+			_ = syscall.Kill(-c.Process.Pid, syscall.SIGKILL) // the group may be gone already
 			<-exited
 		}
 	}
@@ -151,7 +151,7 @@ func simulateFigure(e *env, heading, what, dir string, appEnv, args []string) er
 		count.Add(1)
 		proxy.ServeHTTP(w, r)
 	})}
-	go srv.Serve(l)
+	go func() { _ = srv.Serve(l) }() // ends with Close; the benchmark sees its own errors
 	defer srv.Close()
 	public := "http://" + l.Addr().String()
 
@@ -180,7 +180,7 @@ func simulateFigure(e *env, heading, what, dir string, appEnv, args []string) er
 				if err != nil {
 					return 0, err
 				}
-				io.Copy(io.Discard, resp.Body)
+				_, _ = io.Copy(io.Discard, resp.Body) // drained for the connection to be reused; the status was checked
 				resp.Body.Close()
 			}
 			return time.Since(start), nil

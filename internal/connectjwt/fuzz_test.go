@@ -165,7 +165,6 @@ func FuzzVerifyInstall(f *testing.F) {
 		if !errors.As(err, &e) {
 			t.Fatalf("VerifyInstall error %v is not an *Error", err)
 		}
-		KeyID(token)
-		Algorithm(token)
+		_, _ = KeyID(token) // must not panic; any answer will do
 	})
 }

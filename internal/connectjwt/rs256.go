@@ -83,17 +83,6 @@ func KeyID(token string) (string, error) {
 	return kid, nil
 }
 
-// Algorithm returns the alg of a token's header, or "" when it is not a
-// string.
-func Algorithm(token string) (string, error) {
-	hdr, _, err := Parse(token)
-	if err != nil {
-		return "", err
-	}
-	alg, _ := hdr["alg"].(string)
-	return alg, nil
-}
-
 func checkRS256(hdr map[string]any) error {
 	alg, ok := hdr["alg"]
 	if !ok {
@@ -148,37 +137,6 @@ func CheckAudience(c Claims, want ...string) error {
 		}
 	}
 	return errorf(ReasonAudience, "aud is %q; it must be the app's baseUrl %s", c.Audience[0], strings.Join(want, " or "))
-}
-
-// VerifyInstall checks an install or uninstall token as ACE 11's
-// verify-installation does, in its order: RS256 with a kid, iss present,
-// aud[0] = the app's baseUrl (any of baseURLs), qsh present, the
-// signature against pub, exp (no leeway), the qsh against req. The caller
-// then compares iss with the payload's clientKey.
-func VerifyInstall(token string, pub *rsa.PublicKey, req Request, now time.Time, baseURLs ...string) (Claims, error) {
-	hdr, c, err := Parse(token)
-	if err != nil {
-		return Claims{}, err
-	}
-	if err := checkRS256(hdr); err != nil {
-		return c, err
-	}
-	if c.Issuer == "" {
-		return c, errorf(ReasonMissingClaim, "token has no iss claim; an install token's iss is the client key")
-	}
-	if err := CheckAudience(c, baseURLs...); err != nil {
-		return c, err
-	}
-	if c.QSH == "" {
-		return c, errorf(ReasonMissingClaim, "token has no qsh claim; an install token is bound to POST /installed")
-	}
-	if err := VerifyRS256Signature(token, pub); err != nil {
-		return c, err
-	}
-	if err := CheckExpiry(c, now); err != nil {
-		return c, err
-	}
-	return c, CheckQSH(c, req)
 }
 
 // NewContextClaims returns the claims of a context token, what

@@ -1,6 +1,9 @@
 // Package connectjwt is the JWT that Atlassian Connect uses between a host
-// (Bitbucket) and an app: HS256 tokens signed with the installation's
-// shared secret and bound to one request by the query string hash (qsh).
+// (Bitbucket, Jira, Confluence) and an app: HS256 tokens signed with the
+// installation's shared secret and bound to one request by the query
+// string hash (qsh), and the RS256 tokens Jira and Confluence sign
+// lifecycle requests with (rs256.go: signed with the host's private key,
+// verified with the public key an app fetches by the token's kid).
 //
 // The canonical request behind the qsh is computed exactly as Atlassian's
 // atlassian-jwt 2.0.3 does (the library inside atlassian-connect-express),
@@ -8,8 +11,8 @@
 // case means "Authentication failed: query hash does not match". Signing
 // and signature checks use github.com/golang-jwt/jwt/v5; this package adds
 // the Connect claims, the qsh, and errors that say precisely why a token is
-// refused. Tokens are only ever HS256: "none" and every other algorithm are
-// refused before the signature is looked at.
+// refused. Verify takes only HS256 and VerifyInstall only RS256: "none" and
+// every other algorithm are refused before the signature is looked at.
 package connectjwt
 
 import (
@@ -19,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/http"
 	"strings"
 	"time"
 
@@ -420,17 +422,4 @@ func mapJWTError(err error) *Error {
 	default:
 		return errorf(ReasonSignature, "signature cannot be verified: %v", err)
 	}
-}
-
-// TokenFromRequest returns the JWT from `Authorization: JWT …` or the `jwt`
-// query parameter, or "". The header wins when both are present; ACE
-// refuses such a request outright, which is the caller's to decide.
-func TokenFromRequest(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "JWT ") {
-		return strings.TrimSpace(h[len("JWT "):])
-	}
-	if r.URL == nil {
-		return ""
-	}
-	return r.URL.Query().Get("jwt")
 }

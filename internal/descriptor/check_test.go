@@ -16,9 +16,9 @@ func TestCheck(t *testing.T) {
 	desc := `{"key": "k", "baseUrl": "{{localBaseUrl}}", "authentication": {"type": "jwt"}, "scopes": ["READ"]}`
 	dir := func(config string) string {
 		d := t.TempDir()
-		os.WriteFile(filepath.Join(d, FileName), []byte(desc), 0o644)
+		_ = os.WriteFile(filepath.Join(d, FileName), []byte(desc), 0o644) // the test checks what follows, not this call
 		if config != "" {
-			os.WriteFile(filepath.Join(d, "config.json"), []byte(config), 0o644)
+			_ = os.WriteFile(filepath.Join(d, "config.json"), []byte(config), 0o644) // the test checks what follows, not this call
 		}
 		return d
 	}

@@ -138,11 +138,6 @@ func (r *Result) Scopes() (scopes []string, declared bool) {
 //go:embed schema.json
 var schemaJSON []byte
 
-// Schema returns the JSON Schema (draft 2020-12) of a Bitbucket descriptor
-// that Validate checks, for editors and other validators; SchemaFor gives
-// Jira's and Confluence's.
-func Schema() []byte { return SchemaFor(Bitbucket) }
-
 // App key limits. Bitbucket's docs give no pattern; these are the rules
 // Atlassian's Connect descriptor reference gives for Jira and Confluence
 // (pattern ^[a-zA-Z0-9-._]+$, at most 64 characters), which every real

@@ -85,7 +85,7 @@ func TestSchemaMatchesVocabulary(t *testing.T) {
 			} `json:"properties"`
 		} `json:"$defs"`
 	}
-	if err := json.Unmarshal(Schema(), &s); err != nil {
+	if err := json.Unmarshal(SchemaFor(Bitbucket), &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.Schema != "https://json-schema.org/draft/2020-12/schema" {
@@ -106,10 +106,10 @@ func TestSchemaMatchesVocabulary(t *testing.T) {
 		}
 	}
 	// Schema returns a copy: callers cannot change what Validate checks.
-	b := Schema()
+	b := SchemaFor(Bitbucket)
 	b[0] = 'x'
-	if Schema()[0] != '{' {
-		t.Error("Schema() shares its bytes")
+	if SchemaFor(Bitbucket)[0] != '{' {
+		t.Error("SchemaFor(Bitbucket) shares its bytes")
 	}
 }
 

@@ -1,10 +1,8 @@
 package descriptor
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/connectgen/connectgen/internal/json5"
@@ -199,10 +197,8 @@ func (v *validation) retired() {
 }
 
 // The vocabulary other packages map (internal/forge): what this package
-// knows a Bitbucket descriptor may hold.
-
-// KnownScopes returns the scopes Bitbucket accepts, in documentation order.
-func KnownScopes() []string { return append([]string(nil), knownScopes...) }
+// knows a Bitbucket descriptor may hold. The module kinds, lifecycle hooks,
+// root keys and scopes are in its schema (SchemaFor).
 
 // KnownEvents returns the webhook events Bitbucket documents.
 func KnownEvents() []string { return append([]string(nil), knownEvents...) }
@@ -210,38 +206,3 @@ func KnownEvents() []string { return append([]string(nil), knownEvents...) }
 // KnownLocations returns the known locations of a module kind (nil for
 // kinds without locations).
 func KnownLocations(kind string) []string { return append([]string(nil), knownLocations[kind]...) }
-
-// ModuleKinds returns the module kinds the schema accepts under "modules",
-// sorted.
-func ModuleKinds() []string { return schemaKeys("$defs", "modules", "properties") }
-
-// LifecycleHooks returns the lifecycle callbacks the schema accepts, sorted.
-func LifecycleHooks() []string { return schemaKeys("properties", "lifecycle", "properties") }
-
-// RootKeys returns the top-level keys the schema accepts, sorted.
-func RootKeys() []string { return schemaKeys("properties") }
-
-// schemaKeys returns the keys of the object at path in the embedded schema.
-func schemaKeys(path ...string) []string {
-	var doc any
-	if err := json.Unmarshal(schemaJSON, &doc); err != nil {
-		panic("descriptor: embedded schema: " + err.Error())
-	}
-	for _, p := range path {
-		m, _ := doc.(map[string]any)
-		doc = m[p]
-	}
-	m, _ := doc.(map[string]any)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// SingleObjectModules are the module kinds that are one object, not a list.
-var singleObjectModules = []string{"configurePage", "oauthConsumer", "postInstallRedirect", "proxy"}
-
-// IsSingleObjectModule reports whether kind is one object, not a list.
-func IsSingleObjectModule(kind string) bool { return isKnown(singleObjectModules, kind) }

@@ -25,6 +25,7 @@ dir/atlassian-connect.json:7:2: error [unknown-property] unknown property "terms
   7 | 	"terms": 1
     | 	^
   suggestion: allowed here: apiVersion, authentication, baseUrl, contexts, definitions, description, enableLicensing, forgeAppId, forgeAppLink, key, lifecycle, links, modules, name, scopes, vendor
+dir/atlassian-connect.json: checked as a Bitbucket descriptor (nothing in the descriptor is Jira's or Confluence's)
 dir/atlassian-connect.json: invalid (2 errors, 0 warnings, 0 notes)
 `
 	if b.String() != want {
@@ -33,13 +34,14 @@ dir/atlassian-connect.json: invalid (2 errors, 0 warnings, 0 notes)
 
 	b.Reset()
 	clean := Validate("ok.json", []byte(base), Options{})
-	WriteText(&b, []*Result{clean}, false)
-	if b.String() != "ok.json: valid (0 errors, 0 warnings, 0 notes)\n" {
+	_ = WriteText(&b, []*Result{clean}, false) // the test checks what follows, not this call
+	// The product is named for Bitbucket too, with why.
+	if b.String() != "ok.json: checked as a Bitbucket descriptor (location org.bitbucket.repository.navigation, location org.bitbucket.repository.overview.informationPanel)\nok.json: valid (0 errors, 0 warnings, 0 notes)\n" {
 		t.Errorf("clean: %q", b.String())
 	}
 
 	b.Reset()
-	WriteText(&b, []*Result{r}, true)
+	_ = WriteText(&b, []*Result{r}, true) // the test checks what follows, not this call
 	if !strings.Contains(b.String(), "\x1b[1m\x1b[31merror\x1b[0m") || !strings.Contains(b.String(), "\x1b[2m[baseurl-https]\x1b[0m") {
 		t.Errorf("colour codes missing:\n%q", b.String())
 	}
@@ -102,12 +104,12 @@ func TestWriteJSON(t *testing.T) {
 		t.Errorf("finding %+v", f)
 	}
 	b.Reset()
-	WriteJSONError(&b, errors.New("cannot read x.json"))
+	_ = WriteJSONError(&b, errors.New("cannot read x.json")) // the test checks what follows, not this call
 	if err := json.Unmarshal(b.Bytes(), &rep); err != nil || rep.Error != "cannot read x.json" || rep.Files == nil || len(rep.Files) != 0 {
 		t.Errorf("error report %s (%v)", b.String(), err)
 	}
 	b.Reset()
-	WriteJSON(&b, []*Result{Validate("ok.json", []byte(base), Options{})})
+	_ = WriteJSON(&b, []*Result{Validate("ok.json", []byte(base), Options{})}) // the test checks what follows, not this call
 	if !strings.Contains(b.String(), `"findings": []`) {
 		t.Errorf("a clean file must have an empty findings array:\n%s", b.String())
 	}

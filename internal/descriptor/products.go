@@ -52,6 +52,10 @@ type ProductInfo struct {
 	// private Connect apps from a descriptor URL (since 2026-03-31), so
 	// install links and registering with a site do not apply.
 	PrivateInstallsBlocked bool
+	// ConnectStatus is what run says first when an app of the product is
+	// served for the real product: whether it still installs new Connect
+	// apps ("" when PrivateInstallsBlocked says it).
+	ConnectStatus string
 	// ForgeMigration says connectgen forge link/plan move this product's
 	// Connect apps to Forge.
 	ForgeMigration bool
@@ -109,6 +113,7 @@ var products = []*ProductInfo{
 		Title:            "Bitbucket",
 		Default:          true,
 		ForgeMigration:   true,
+		ConnectStatus:    "Bitbucket Cloud no longer registers or installs new Connect apps (since 2026-02-02; Connect support ends 2027-01-31); an app registered before then keeps working in the workspaces that installed it. A new app: connectgen run --local",
 		SampleParam:      "{repository.full_name}",
 		TunnelAdvice:     "use an https tunnel (connectgen run) before installing on bitbucket.org",
 		ScopeIncrease:    "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor",

@@ -67,12 +67,6 @@ func IsLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// IsContextParamName reports whether s (the text between the braces) is a
-// well-formed context parameter: dot-separated names of ASCII letters,
-// digits and '_', none empty or starting with a digit, such as
-// repository.full_name or user_uuid.
-func IsContextParamName(s string) bool { return validParamName(s) }
-
 // HasContextParam reports whether s holds a well-formed context parameter.
 func HasContextParam(s string) bool {
 	found := false
@@ -82,7 +76,7 @@ func HasContextParam(s string) bool {
 
 // ReplaceContextParams returns s with every well-formed context parameter
 // ({name} or {name.name…}) replaced by fn(name). Braces that do not form
-// one are left as they are; ContextParamProblem says what is wrong with
+// one are left as they are; contextParamProblem says what is wrong with
 // them.
 func ReplaceContextParams(s string, fn func(name string) string) string {
 	var b strings.Builder
@@ -109,8 +103,3 @@ func ReplaceContextParams(s string, fn func(name string) string) string {
 		s = s[i+1+end+1:]
 	}
 }
-
-// ContextParamProblem finds the first malformed context parameter in a
-// URL and says what is wrong with it; problem is "" when all are well
-// formed.
-func ContextParamProblem(s string) (param, problem string) { return contextParamProblem(s) }

@@ -41,7 +41,7 @@ func TestContextParams(t *testing.T) {
 			t.Errorf("HasContextParam(%q) = %v", tc.in, has)
 		}
 	}
-	if p, problem := ContextParamProblem("/x{a b}"); p != "{a b}" || problem == "" {
+	if p, problem := contextParamProblem("/x{a b}"); p != "{a b}" || problem == "" {
 		t.Errorf("ContextParamProblem = %q, %q", p, problem)
 	}
 }

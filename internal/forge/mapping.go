@@ -249,27 +249,6 @@ var keyRows = []Row{
 // have no declarative conditions.
 var conditionRow = Row{Connect: "conditions", Fit: FitNone, Instead: conditionInstead, Source: srcSchema}
 
-// Table is a named mapping table.
-type Table struct {
-	Name string `json:"name"`
-	Rows []Row  `json:"rows"`
-}
-
-// Tables returns every mapping table, for documentation and tests.
-func Tables() []Table {
-	return []Table{
-		{"modules", copyRows(moduleRows)},
-		{"locations", copyRows(locationRows)},
-		{"scopes", copyRows(scopeRows)},
-		{"events", copyRows(eventRows)},
-		{"lifecycle", copyRows(lifecycleRows)},
-		{"keys", copyRows(keyRows)},
-		{"conditions", []Row{conditionRow}},
-	}
-}
-
-func copyRows(rows []Row) []Row { return append([]Row(nil), rows...) }
-
 func find(rows []Row, connect string) (Row, bool) {
 	for _, r := range rows {
 		if r.Connect == connect {

@@ -54,7 +54,7 @@ func checkRow(t *testing.T, r Row) {
 // types that exist, with the Connect kind and location the validator
 // knows.
 func TestModuleRows(t *testing.T) {
-	kinds := descriptor.ModuleKinds()
+	kinds := moduleKinds(t)
 	for _, r := range append(copyRows(moduleRows), locationRows...) {
 		t.Run(r.Connect, func(t *testing.T) {
 			checkRow(t, r)
@@ -80,7 +80,7 @@ func TestScopeRows(t *testing.T) {
 	for _, r := range scopeRows {
 		t.Run(r.Connect, func(t *testing.T) {
 			checkRow(t, r)
-			if !contains(descriptor.KnownScopes(), r.Connect) {
+			if !contains(knownScopes(t), r.Connect) {
 				t.Errorf("%q is not a Connect scope the validator knows", r.Connect)
 			}
 			for _, f := range r.Forge {
@@ -129,10 +129,10 @@ func TestLifecycleAndKeyRows(t *testing.T) {
 	for _, r := range append(copyRows(lifecycleRows), keyRows...) {
 		t.Run(r.Connect, func(t *testing.T) {
 			checkRow(t, r)
-			if _, ok := find(lifecycleRows, r.Connect); ok && !contains(descriptor.LifecycleHooks(), r.Connect) {
+			if _, ok := find(lifecycleRows, r.Connect); ok && !contains(lifecycleHooks(t), r.Connect) {
 				t.Errorf("lifecycle hook %q is not one the validator knows", r.Connect)
 			}
-			if _, ok := find(keyRows, r.Connect); ok && !contains(descriptor.RootKeys(), r.Connect) {
+			if _, ok := find(keyRows, r.Connect); ok && !contains(rootKeys(t), r.Connect) {
 				t.Errorf("key %q is not one the validator knows", r.Connect)
 			}
 		})
@@ -144,7 +144,7 @@ func TestLifecycleAndKeyRows(t *testing.T) {
 // kind, location, scope, event or lifecycle hook the migration has no row
 // for.
 func TestEveryConnectItemMapped(t *testing.T) {
-	for _, k := range descriptor.ModuleKinds() {
+	for _, k := range moduleKinds(t) {
 		if _, ok := find(moduleRows, k); !ok {
 			t.Errorf("module kind %q has no row in moduleRows", k)
 		}
@@ -154,7 +154,7 @@ func TestEveryConnectItemMapped(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range descriptor.KnownScopes() {
+	for _, s := range knownScopes(t) {
 		if _, ok := find(scopeRows, s); !ok {
 			t.Errorf("scope %q has no row in scopeRows", s)
 		}
@@ -164,16 +164,16 @@ func TestEveryConnectItemMapped(t *testing.T) {
 			t.Errorf("event %q has no row in eventRows", e)
 		}
 	}
-	for _, h := range descriptor.LifecycleHooks() {
+	for _, h := range lifecycleHooks(t) {
 		if _, ok := find(lifecycleRows, h); !ok {
 			t.Errorf("lifecycle hook %q has no row in lifecycleRows", h)
 		}
 	}
 	// The vocabulary itself must not be empty, or the loops above prove
 	// nothing.
-	if len(descriptor.ModuleKinds()) < 14 || len(descriptor.KnownScopes()) < 24 || len(descriptor.KnownEvents()) < 32 || len(descriptor.LifecycleHooks()) != 4 {
+	if len(moduleKinds(t)) < 14 || len(knownScopes(t)) < 24 || len(descriptor.KnownEvents()) < 32 || len(lifecycleHooks(t)) != 4 {
 		t.Errorf("the validator's vocabulary looks truncated: %d kinds, %d scopes, %d events, %d hooks",
-			len(descriptor.ModuleKinds()), len(descriptor.KnownScopes()), len(descriptor.KnownEvents()), len(descriptor.LifecycleHooks()))
+			len(moduleKinds(t)), len(knownScopes(t)), len(descriptor.KnownEvents()), len(lifecycleHooks(t)))
 	}
 	// Forge's side, as transcribed from @forge/manifest 13.7.0.
 	if len(forgeModules) != 15 || len(forgeScopes) != 19 || len(forgeEventScopes) != 15 {
@@ -184,7 +184,7 @@ func TestEveryConnectItemMapped(t *testing.T) {
 // TestRowsUnique: a Connect item with two rows would map by whichever
 // comes first.
 func TestRowsUnique(t *testing.T) {
-	for _, tb := range Tables() {
+	for _, tb := range tables() {
 		seen := map[string]bool{}
 		for _, r := range tb.Rows {
 			if seen[r.Connect] {

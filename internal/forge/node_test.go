@@ -65,7 +65,7 @@ func forgeManifest(t *testing.T) string {
 			manifestErr = err
 			return
 		}
-		defer os.RemoveAll(tmp)
+		defer func() { _ = os.RemoveAll(tmp) }() // cleanup at the end of the test; nothing to check
 		if err := os.WriteFile(filepath.Join(tmp, "package.json"), []byte(`{"private": true}`), 0o644); err != nil {
 			manifestErr = err
 			return

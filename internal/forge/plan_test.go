@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"github.com/connectgen/connectgen/internal/apptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,8 +14,6 @@ import (
 	"github.com/rogpeppe/go-internal/txtar"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
-	"github.com/connectgen/connectgen/scaffold"
-	"github.com/connectgen/connectgen/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden reports in testdata/golden")
@@ -44,10 +43,7 @@ func planOf(t testing.TB, name string, src []byte) *Plan {
 // descriptor, as connectgen new writes it.
 func templateDescriptor(t testing.TB) []byte {
 	t.Helper()
-	files, err := scaffold.Render(templates.FS, "bitbucket", scaffold.Data{
-		Name: "a-quick-addon", Key: "a-quick-addon", AppName: "A Quick Addon", Description: "A Bitbucket Cloud Connect app",
-		VendorName: "Example Vendor", VendorURL: "https://example.com", Template: "bitbucket", Version: "test",
-	})
+	files, err := apptest.Render()
 	if err != nil {
 		t.Fatal(err)
 	}

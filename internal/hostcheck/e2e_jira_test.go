@@ -44,7 +44,7 @@ func checkCloudApp(t *testing.T, dir string, product hostsim.Product) (*hostsim.
 		ln.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // the host's listener; nothing to check
 	if h.KeysURL() != keys {
 		t.Fatalf("KeysURL %s, want %s", h.KeysURL(), keys)
 	}

@@ -235,7 +235,7 @@ func TestAPIRefusesBadTokens(t *testing.T) {
 			}
 			defer resp.Body.Close()
 			var body map[string]any
-			json.NewDecoder(resp.Body).Decode(&body)
+			_ = json.NewDecoder(resp.Body).Decode(&body) // the test checks what follows, not this call
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %v", resp.StatusCode, tt.status, body)
 			}
@@ -316,7 +316,7 @@ func TestSlowAppTimesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })}
-	go srv.Serve(ln)
+	go func() { _ = srv.Serve(ln) }() // ends when the test closes it
 	t.Cleanup(func() { close(release); srv.Close() })
 	h := newHost(t, "http://"+ln.Addr().String(), func(o *hostsim.Options) { o.Timeout = 300 * time.Millisecond })
 	r := Run(context.Background(), h)
@@ -328,7 +328,7 @@ func TestSlowAppTimesOut(t *testing.T) {
 func TestNewRefusesBadAppURLs(t *testing.T) {
 	for _, u := range []string{"ftp://x", "127.0.0.1:3000", "http://", "http://127.0.0.1:3000/?a=1", "http://127.0.0.1:3000/#x"} {
 		if h, err := hostsim.New(hostsim.Options{AppURL: u}); err == nil {
-			h.Close()
+			_ = h.Close() // the test checks what follows, not this call
 			t.Errorf("New(%q) accepted it", u)
 		}
 	}
@@ -355,7 +355,7 @@ SKIP 3 webhooks    skipped: the app is not installed
 		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)
 	}
 	b.Reset()
-	r.WriteTextVerbose(&b)
+	_ = r.WriteTextVerbose(&b) // the test checks what follows, not this call
 	if !strings.Contains(b.String(), "       hidden unless verbose\n") {
 		t.Errorf("verbose lacks details:\n%s", b.String())
 	}

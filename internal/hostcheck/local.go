@@ -23,7 +23,7 @@ func CheckThenHost(ctx context.Context, out io.Writer, opts hostsim.Options, che
 		fmt.Fprintf(out, "connectgen: local host: %v\n", err)
 		return
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the app stopped; closing the host's listener loses nothing
 	// The product comes from the descriptor; Run reports a
 	// descriptor it cannot fetch.
 	if _, err := h.FetchDescriptor(ctx); err == nil {

@@ -34,6 +34,7 @@ package hostsim
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"fmt"
 	"io"
@@ -98,6 +99,12 @@ type Options struct {
 	// APIAuth are extra ways to authenticate a call to the REST API,
 	// tried in order before the profile's app token check (see AuthStep).
 	APIAuth []AuthStep
+	// InstallKey and InstallKeyID, when set, are the RSA key and kid Jira
+	// and Confluence installs are signed with instead of a fresh pair: a
+	// later host (connectgen simulate) then signs as the host whose key
+	// CDN the app was started with (connectgen run --local).
+	InstallKey   *rsa.PrivateKey
+	InstallKeyID string
 }
 
 // Installation is what the host sent the app in the installed lifecycle
@@ -215,7 +222,7 @@ func New(opts Options) (*Host, error) {
 		log:      opts.Log,
 		ln:       ln,
 		apiURL:   "http://" + ln.Addr().String(),
-		keys:     &keyServer{},
+		keys:     &keyServer{key: opts.InstallKey, kid: opts.InstallKeyID},
 		other:    &keyServer{},
 		profiles: map[Product]Profile{},
 	}
@@ -228,7 +235,7 @@ func New(opts Options) (*Host, error) {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 	}
-	go h.srv.Serve(ln)
+	go func() { _ = h.srv.Serve(ln) }() // ends with ErrServerClosed when the host is closed
 	return h, nil
 }
 

@@ -29,10 +29,12 @@ const KeysPath = "/connect-keys"
 
 func (k *keyServer) get() (*rsa.PrivateKey, string, error) {
 	k.once.Do(func() {
-		if k.key, k.err = connectjwt.GenerateKey(); k.err != nil {
-			return
+		if k.key == nil || k.kid == "" {
+			if k.key, k.err = connectjwt.GenerateKey(); k.err != nil {
+				return
+			}
+			k.kid = "connectgen-local/" + uuid4()
 		}
-		k.kid = "connectgen-local/" + uuid4()
 		k.pem, k.err = connectjwt.PublicKeyPEM(&k.key.PublicKey)
 	})
 	return k.key, k.kid, k.err

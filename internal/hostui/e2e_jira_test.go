@@ -3,7 +3,6 @@ package hostui
 import (
 	"context"
 	"net"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,33 +104,31 @@ func cloudAppInBrowser(t *testing.T, product string, tc cloudBrowserCase) {
 	} else if err := apptest.CopyApp(dir, filepath.Join(testdata, "acecommon"), filepath.Join(testdata, tc.app)); err != nil {
 		t.Fatal(err)
 	}
-	var backend Deferred
-	host := httptest.NewServer(Handler(&backend))
-	t.Cleanup(host.Close)
+	hostURL, serve := listenHost(t)
 	api, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	appURL := apptest.StartApp(t, dir,
-		"AC_HOST_SCRIPT_URL="+host.URL+HostScriptPath,
+		"AC_HOST_SCRIPT_URL="+hostURL+HostScriptPath,
 		"CONNECT_KEYS_CDN_URL=http://"+api.Addr().String()+hostsim.KeysPath)
 	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Listener: api})
 	if err != nil {
 		api.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // the host's listener; nothing to check
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	inst, err := h.Install(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	backend.Set(HostBackend(h))
+	serve(HostBackend(h))
 
 	var brand, sidebar string
 	b.Run(60*time.Second,
-		chromedp.Navigate(host.URL+"/"),
+		chromedp.Navigate(hostURL+"/"),
 		chromedp.WaitVisible(`.sidebar a[data-key="`+tc.module+`"]`, chromedp.ByQuery),
 		chromedp.Text(".brand", &brand, chromedp.ByQuery),
 		chromedp.Text(".sidebar", &sidebar, chromedp.ByQuery),

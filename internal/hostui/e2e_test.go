@@ -2,7 +2,6 @@ package hostui
 
 import (
 	"context"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -26,28 +25,26 @@ func TestGeneratedAppInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The host listens first, so the app can be started with its script URL.
-	var backend Deferred
-	host := httptest.NewServer(Handler(&backend))
-	t.Cleanup(host.Close)
-	appURL := apptest.StartApp(t, dir, "NODE_ENV=test", "AC_HOST_SCRIPT_URL="+host.URL+HostScriptPath)
+	hostURL, serve := listenHost(t)
+	appURL := apptest.StartApp(t, dir, "NODE_ENV=test", "AC_HOST_SCRIPT_URL="+hostURL+HostScriptPath)
 	h, err := hostsim.New(hostsim.Options{AppURL: appURL})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // cleanup at the end of the test; nothing to check
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := h.Install(ctx); err != nil {
 		t.Fatal(err)
 	}
-	backend.Set(HostBackend(h))
+	serve(HostBackend(h))
 	user := h.Sample().UserName
 	if user == "" || h.Sample().Repository == "" {
 		t.Fatalf("the host has no sample user or repository: %+v", h.Sample())
 	}
 
 	b.Run(60*time.Second,
-		chromedp.Navigate(host.URL+"/"),
+		chromedp.Navigate(hostURL+"/"),
 		chromedp.WaitVisible(`.sidebar a[data-key="example-repo-page"]`, chromedp.ByQuery),
 	)
 	b.Screenshot("host-page")

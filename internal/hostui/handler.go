@@ -78,7 +78,7 @@ var allJS = sync.OnceValue(func() string {
 // plays ("the local Jira host").
 func (h *handler) hostScript(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-	io.WriteString(w, strings.ReplaceAll(allJS(), "local Bitbucket host", "local "+h.b.App().ProductName()+" host"))
+	_, _ = io.WriteString(w, strings.ReplaceAll(allJS(), "local Bitbucket host", "local "+h.b.App().ProductName()+" host")) // the browser went away; nothing to tell it
 }
 
 // apiContextToken answers AP.context.getToken with the backend's context
@@ -119,7 +119,7 @@ func serveFile(name, contentType string) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
-		w.Write(body)
+		_, _ = w.Write(body) // the browser went away; nothing to tell it
 	}
 }
 
@@ -187,7 +187,7 @@ func (h *handler) render(w http.ResponseWriter, status int, name string, d *page
 	securityHeaders(w, d.AppOrigin)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	_, _ = w.Write(buf.Bytes()) // the browser went away; nothing to tell it
 }
 
 func (h *handler) index(w http.ResponseWriter, r *http.Request) {
@@ -266,7 +266,7 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v) // the browser went away; nothing to tell it
 }
 
 // requestReply is what host.js hands back to the frame for an AP.request.

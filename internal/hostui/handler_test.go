@@ -77,7 +77,9 @@ func TestAPIRequestPaths(t *testing.T) {
 		b, _ := json.Marshal(map[string]string{"url": u})
 		w := do(t, h, "POST", "/api/request", "127.0.0.1:8000", ownPage, string(b))
 		var rep requestReply
-		json.Unmarshal(w.Body.Bytes(), &rep)
+		if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
+			t.Fatal(err)
+		}
 		if rep.Error == "" || rep.Status != 0 {
 			t.Errorf("url %q: reply %+v, want a refusal", u, rep)
 		}
@@ -91,7 +93,9 @@ func TestAPIRequestPaths(t *testing.T) {
 	}
 	w = do(t, h, "POST", "/api/request", "127.0.0.1:8000", ownPage, `{"url":"/2.0/user"}`)
 	var rep requestReply
-	json.Unmarshal(w.Body.Bytes(), &rep)
+	if err := json.Unmarshal(w.Body.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
 	if rep.Status != 200 || rep.Body != `{"display_name":"Fake <User>"}` || rep.ContentType != "application/json" {
 		t.Errorf("GET /2.0/user: %+v", rep)
 	}

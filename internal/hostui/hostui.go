@@ -1,8 +1,10 @@
-// Package hostui is the browser side of connectgen's local Bitbucket host:
-// a small Bitbucket-like page listing a sample workspace and repository
-// with one entry per page module of the app, a view that shows a module in
-// an iframe with a freshly signed URL, and the host's own host script
-// (all.js) that the app's pages load instead of Bitbucket's.
+// Package hostui is the browser side of connectgen's local Bitbucket, Jira
+// and Confluence host: a small page in the product's style listing a
+// sample workspace and repository (Bitbucket), project and issue (Jira) or
+// space and page (Confluence) with one entry per page module of the app, a
+// view that shows a module in an iframe with a freshly signed URL, and the
+// host's own host script (all.js) that the app's pages load instead of the
+// product's.
 //
 // The host script answers AP.request over postMessage with the host's REST
 // API (through Backend.Request, which calls it on the app's behalf with the

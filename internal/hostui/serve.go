@@ -49,7 +49,7 @@ func Serve(ctx context.Context, ln net.Listener, b Backend) error {
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		srv.Shutdown(sctx)
+		_ = srv.Shutdown(sctx) // past the grace period the requests in flight are cut; Serve reports how it ended
 		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}

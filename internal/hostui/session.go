@@ -125,7 +125,7 @@ func (s *Session) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the page is done; closing the host's listener loses nothing
 	if _, err := h.Install(ctx); err != nil {
 		return &InstallError{Err: err}
 	}

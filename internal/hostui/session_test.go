@@ -34,7 +34,8 @@ func startLifecycleApp(t *testing.T) *lifecycleApp {
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/atlassian-connect.json":
-			json.NewEncoder(w).Encode(map[string]any{
+			// the test checks the outcome, not this call
+			_ = json.NewEncoder(w).Encode(map[string]any{
 				"key": "session-app", "name": "Session App", "baseUrl": a.srv.URL,
 				"authentication": map[string]any{"type": "jwt"},
 				"lifecycle":      map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
@@ -120,7 +121,7 @@ func TestSessionServesAcrossRestarts(t *testing.T) {
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }() // cleanup at the end of the test; nothing to check
 	script := s.HostScriptURL()
 	if !strings.HasPrefix(script, "http://127.0.0.1:") || strings.HasPrefix(script, "http://127.0.0.1:0/") || !strings.HasSuffix(script, HostScriptPath) {
 		t.Fatalf("HostScriptURL = %q, want the listener's address", script)

@@ -92,10 +92,12 @@ type Options struct {
 // anywhere a URL goes; the caller must still escape it for HTML.
 func Build(opts Options) (string, error) {
 	var errs []error
+	var last *RuleError
 	add := func(rule Rule, param, value, format string, a ...any) {
-		errs = append(errs, &RuleError{Rule: rule, Param: param, Value: value, Reason: fmt.Sprintf(format, a...)})
+		last = &RuleError{Rule: rule, Param: param, Value: value, Reason: fmt.Sprintf(format, a...)}
+		errs = append(errs, last)
 	}
-	missing := func(name string) { errs[len(errs)-1].(*RuleError).Missing = name }
+	missing := func(name string) { last.Missing = name }
 
 	switch {
 	case opts.AddonKey != "" && opts.DescriptorURI != "":
@@ -162,14 +164,15 @@ func Violations(err error) []*RuleError {
 		if e == nil {
 			return
 		}
-		if re, ok := e.(*RuleError); ok {
-			out = append(out, re)
-			return
-		}
 		if j, ok := e.(interface{ Unwrap() []error }); ok {
 			for _, x := range j.Unwrap() {
 				walk(x)
 			}
+			return
+		}
+		var re *RuleError
+		if errors.As(e, &re) {
+			out = append(out, re)
 			return
 		}
 		walk(errors.Unwrap(e))

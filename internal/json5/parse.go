@@ -108,7 +108,8 @@ func ParseLimits(src []byte, lim Limits) (*Document, error) {
 		return nil, p.err
 	}
 	if p.i >= len(src) {
-		return nil, p.errorf(p.i, "empty input: expected a JSON value")
+		p.errorf(p.i, "empty input: expected a JSON value")
+		return nil, p.err
 	}
 	doc.Root = p.value()
 	if p.err != nil {
@@ -119,7 +120,8 @@ func ParseLimits(src []byte, lim Limits) (*Document, error) {
 		return nil, p.err
 	}
 	if p.i < len(src) {
-		return nil, p.errorf(p.i, "unexpected %s after the top-level value", p.describe(p.i))
+		p.errorf(p.i, "unexpected %s after the top-level value", p.describe(p.i))
+		return nil, p.err
 	}
 	return doc, nil
 }
@@ -216,11 +218,10 @@ func (p *parser) member(key string, pos Pos, v *Node) *Member {
 	return m
 }
 
-func (p *parser) errorf(off int, format string, a ...any) *SyntaxError {
+func (p *parser) errorf(off int, format string, a ...any) {
 	if p.err == nil {
 		p.err = &SyntaxError{Msg: fmt.Sprintf(format, a...), Pos: p.pos(off)}
 	}
-	return p.err
 }
 
 // describe names the character at off for an error message.
@@ -388,7 +389,10 @@ func isIdentStartByte(c byte) bool {
 func (p *parser) enter(off int) bool {
 	p.depth++
 	if p.depth > p.maxDepth {
-		p.errorf(off, "nesting deeper than %d levels", p.maxDepth).cause = ErrTooDeep
+		p.errorf(off, "nesting deeper than %d levels", p.maxDepth)
+		if p.err.cause == nil && strings.HasPrefix(p.err.Msg, "nesting deeper") {
+			p.err.cause = ErrTooDeep
+		}
 		return false
 	}
 	return true
@@ -858,8 +862,7 @@ func (p *parser) number() *Node {
 }
 
 func isRangeErr(err error) bool {
-	ne, ok := err.(*strconv.NumError)
-	return ok && ne.Err == strconv.ErrRange
+	return errors.Is(err, strconv.ErrRange)
 }
 
 func (p *parser) digits() int {

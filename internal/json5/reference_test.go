@@ -41,7 +41,7 @@ func referenceModule(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // cleanup at the end of the test; nothing to check
 	out, err := exec.Command("npm", "install", "--prefix", tmp, "--no-audit", "--no-fund", "--loglevel=error", referenceVersion).CombinedOutput()
 	if err != nil {
 		t.Fatalf("npm install %s (the reference parser; needs node, npm and the npm registry): %v\n%s", referenceVersion, err, out)

@@ -25,10 +25,16 @@ func checkProject(t *testing.T, config string) *Project {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts": {"start": "node app.js"}}`), 0o644)
-	os.WriteFile(filepath.Join(dir, DescriptorFile), src, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts": {"start": "node app.js"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, DescriptorFile), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if config != "" {
-		os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	p, err := Detect(dir)
 	if err != nil {
@@ -139,7 +145,7 @@ func TestRunWatchLocalRestart(t *testing.T) {
 				t.Errorf("local=%v: http warning shown = %v on restart:\n%s", local, got, out)
 			}
 			r.sigs <- syscall.SIGINT
-			r.wait()
+			_, _ = r.wait() // the test checks what follows, not this call
 			r.assertGone()
 		})
 	}

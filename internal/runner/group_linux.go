@@ -13,7 +13,7 @@ import (
 // collect them and no zombie keeps the group looking alive.
 func becomeSubreaper() {
 	const prSetChildSubreaper = 36
-	syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0)
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0) // without it, orphans of the app are reparented to init and killed by the group signal anyway
 }
 
 // reapGroup collects the exited processes of group pgid that are

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -147,27 +148,37 @@ func TestDetect(t *testing.T) {
 	if !strings.Contains(err.Error(), "no package.json and no atlassian-connect.json") {
 		t.Errorf("message: %s", err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x"}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Detect(dir)
 	if !errors.As(err, &me) || strings.Join(me.Missing, ",") != "atlassian-connect.json" {
 		t.Fatalf("no descriptor: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	_, err = Detect(dir)
 	if !errors.As(err, &me) || !strings.Contains(err.Error(), `no "start" script in package.json`) {
 		t.Fatalf("no start script: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, "server.js"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "server.js"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err := Detect(dir)
 	if err != nil || p.Start != "node server.js" {
 		t.Fatalf("server.js: %+v, %v", p, err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":{"start":"node app.js"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err = Detect(dir)
 	if err != nil || p.Start != "node app.js" || p.Dir != dir || p.Descriptor != filepath.Join(dir, DescriptorFile) {
 		t.Fatalf("start script: %+v, %v", p, err)
 	}
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Detect(dir); err == nil || !strings.Contains(err.Error(), "package.json") {
 		t.Errorf("broken package.json: %v", err)
 	}
@@ -191,7 +202,9 @@ func TestConfigPort(t *testing.T) {
 		{`not json`, 0, false},
 	} {
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "config.json"), []byte(tc.config), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(tc.config), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		port, ok := ConfigPort(dir)
 		if port != tc.port || ok != tc.ok {
 			t.Errorf("ConfigPort(%s) = %d, %v; want %d, %v", tc.config, port, ok, tc.port, tc.ok)
@@ -204,31 +217,75 @@ func TestConfigPort(t *testing.T) {
 
 func TestNeedsInstall(t *testing.T) {
 	dir := t.TempDir()
-	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{}`), 0o644)
-	os.Chtimes(filepath.Join(dir, "package.json"), old, old)
-	if need, reason := NeedsInstall(dir); !need || reason != "node_modules is missing" {
-		t.Errorf("no node_modules: %v %q", need, reason)
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	os.Mkdir(filepath.Join(dir, "node_modules"), 0o755)
-	if need, reason := NeedsInstall(dir); need {
-		t.Errorf("fresh node_modules: %v %q", need, reason)
+	check := func(what string, wantNeed bool, wantReason string) {
+		t.Helper()
+		need, reason := NeedsInstall(dir)
+		if need != wantNeed || !strings.Contains(reason, wantReason) {
+			t.Errorf("%s: need %v (%q), want %v (%q)", what, need, reason, wantNeed, wantReason)
+		}
 	}
-	os.WriteFile(filepath.Join(dir, "package-lock.json"), []byte(`{}`), 0o644)
+	const pkg = `{"name":"x","dependencies":{"ms":"^2.1.3"},"devDependencies":{"dep":"file:./dep"}}`
+	const lock = `{"lockfileVersion":3,"packages":{
+		"":{"name":"x","dependencies":{"ms":"^2.1.3"},"devDependencies":{"dep":"file:./dep"}},
+		"dep":{"version":"1.0.0"},
+		"node_modules/dep":{"resolved":"dep","link":true},
+		"node_modules/ms":{"version":"2.1.3","resolved":"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"},
+		"node_modules/fsevents":{"version":"2.3.3","optional":true,"os":["darwin"]}}}`
+	const installed = `{"lockfileVersion":3,"packages":{
+		"dep":{"version":"1.0.0"},
+		"node_modules/dep":{"resolved":"dep","link":true},
+		"node_modules/ms":{"version":"2.1.3","resolved":"https://registry.npmjs.org/ms/-/ms-2.1.3.tgz"}}}`
+	write("package.json", pkg)
+	check("no node_modules", true, "node_modules is missing")
+	write("node_modules/ms/index.js", "")
+	check("no lockfile", true, "package-lock.json is missing")
+	write("package-lock.json", lock)
+	check("no hidden lockfile", true, "node_modules/.package-lock.json")
+	write("node_modules/.package-lock.json", installed)
+	check("installed as locked", false, "")
+
+	// npm rewrites package-lock.json on every install: a newer file that
+	// says the same is no reason to install.
 	newer := time.Now().Add(time.Hour)
-	os.Chtimes(filepath.Join(dir, "package-lock.json"), newer, newer)
-	if need, reason := NeedsInstall(dir); !need || !strings.Contains(reason, "package-lock.json changed") {
-		t.Errorf("newer lock file: %v %q", need, reason)
+	if err := os.Chtimes(filepath.Join(dir, "package-lock.json"), newer, newer); err != nil {
+		t.Fatal(err)
 	}
+	check("newer lockfile, same content", false, "")
+
+	write("package-lock.json", strings.Replace(lock, `"version":"2.1.3"`, `"version":"2.1.2"`, 1))
+	check("another version locked", true, "node_modules/ms is version 2.1.2 in package-lock.json but version 2.1.3 is installed")
+	write("package-lock.json", strings.Replace(lock, `"node_modules/ms"`, `"node_modules/ms-renamed"`, 1))
+	check("a locked package missing", true, "node_modules/ms-renamed is in package-lock.json but not installed")
+	write("package-lock.json", lock)
+	write("package.json", strings.Replace(pkg, `^2.1.3`, `^2.2.0`, 1))
+	check("package.json changed", true, "package.json's dependencies changed since package-lock.json was written")
+	write("package.json", pkg)
+	write("node_modules/.package-lock.json", strings.Replace(installed, `"dep":{"version":"1.0.0"},`, `"dep":{"version":"1.0.0"},"node_modules/left-pad":{"version":"1.3.0"},`, 1))
+	check("an extraneous package", true, "node_modules/left-pad is installed but not in package-lock.json")
 }
 
 func TestInstall(t *testing.T) {
 	testenv.Need(t, "npm")
 	// A local dependency: npm links it without the network.
 	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "dep"), 0o755)
-	os.WriteFile(filepath.Join(dir, "dep", "package.json"), []byte(`{"name":"dep","version":"1.0.0"}`), 0o644)
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","dependencies":{"dep":"file:./dep"}}`), 0o644)
+	if err := os.Mkdir(filepath.Join(dir, "dep"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dep", "package.json"), []byte(`{"name":"dep","version":"1.0.0"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","dependencies":{"dep":"file:./dep"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out buffer
 	if err := Install(context.Background(), dir, &out, false); err != nil {
 		t.Fatal(err)
@@ -242,10 +299,24 @@ func TestInstall(t *testing.T) {
 	if need, reason := NeedsInstall(dir); need {
 		t.Errorf("after Install: still needs install (%s)", reason)
 	}
+	// A second npm install in a row rewrites package-lock.json, after
+	// node_modules: still nothing to install.
+	if err := Install(context.Background(), dir, &out, false); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "package-lock.json"), later, later); err != nil {
+		t.Fatal(err)
+	}
+	if need, reason := NeedsInstall(dir); need {
+		t.Errorf("after a second install: needs install (%s)", reason)
+	}
 
 	// On a terminal: a rewritten progress line.
 	out = buffer{}
-	os.RemoveAll(filepath.Join(dir, "node_modules"))
+	if err := os.RemoveAll(filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
 	if err := Install(context.Background(), dir, &out, true); err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +328,9 @@ func TestInstall(t *testing.T) {
 func TestInstallFailure(t *testing.T) {
 	testenv.Need(t, "npm")
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","scripts":{"preinstall":"echo broken dependency >&2; exit 7"}}`), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"name":"x","version":"1.0.0","scripts":{"preinstall":"echo broken dependency >&2; exit 7"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var out buffer
 	err := Install(context.Background(), dir, &out, false)
 	var ie *InstallError
@@ -343,26 +416,35 @@ func TestIgnored(t *testing.T) {
 
 func TestTail(t *testing.T) {
 	tl := newTail(3)
-	tl.Write([]byte("one\ntwo\nthr"))
-	tl.Write([]byte("ee\r\nfour\nfive"))
+	_, _ = tl.Write([]byte("one\ntwo\nthr"))    // the test checks what follows, not this call
+	_, _ = tl.Write([]byte("ee\r\nfour\nfive")) // the test checks what follows, not this call
 	if got := tl.String(); got != "three\nfour\nfive" {
 		t.Errorf("tail = %q", got)
 	}
 }
 
 func TestReadyMessage(t *testing.T) {
-	m := ReadyMessage("https://abc.ngrok.app", "http://127.0.0.1:3000", true)
+	m := ReadyMessageFor(descriptor.Bitbucket, "https://abc.ngrok.app", "http://127.0.0.1:3000", true)
 	for _, want := range []string{
 		"descriptor:      https://abc.ngrok.app/atlassian-connect.json",
 		"on this machine: http://127.0.0.1:3000",
 		"install link:    https://bitbucket.org/site/addons/authorize?descriptor_uri=https%3A%2F%2Fabc.ngrok.app%2Fatlassian-connect.json\n",
 		"Watching for changes",
+		// The platform's status first, then what a registered app can
+		// do; no walk through registering.
+		"\nBitbucket Cloud no longer registers or installs new Connect apps (since\n2 February 2026)",
+		"An app registered before then keeps working in the workspaces that\ninstalled it",
 	} {
 		if !strings.Contains(m, want) {
 			t.Errorf("message lacks %q:\n%s", want, m)
 		}
 	}
-	m = ReadyMessage("http://127.0.0.1:3000", "http://127.0.0.1:3000", false)
+	for _, not := range []string{"Register app", "To register it", "Develop apps"} {
+		if strings.Contains(m, not) {
+			t.Errorf("message walks through registering (%q):\n%s", not, m)
+		}
+	}
+	m = ReadyMessageFor(descriptor.Bitbucket, "http://127.0.0.1:3000", "http://127.0.0.1:3000", false)
 	if strings.Contains(m, "authorize?") || !strings.Contains(m, "install link:    none") || strings.Contains(m, "on this machine") {
 		t.Errorf("local message:\n%s", m)
 	}

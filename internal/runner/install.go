@@ -3,30 +3,114 @@ package runner
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 )
 
-// NeedsInstall says whether the app's npm dependencies must be installed:
-// node_modules is missing, or older than package.json or the lock file
-// (someone added a dependency since). reason says which, for the user.
+// NeedsInstall says whether the app's npm dependencies must be installed,
+// and reason says why, for the user. It compares what package-lock.json
+// asks for with what npm installed, as recorded in npm's hidden lockfile
+// (node_modules/.package-lock.json), not file times: npm rewrites
+// package-lock.json on every install, so its time says nothing. Install
+// when node_modules, either lockfile or a locked package is missing, when
+// a package's version differs, when node_modules holds a package the lock
+// does not, or when package.json's dependencies differ from the lock's.
 func NeedsInstall(dir string) (need bool, reason string) {
-	nm, err := os.Stat(filepath.Join(dir, "node_modules"))
-	if err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "node_modules")); err != nil {
 		return true, "node_modules is missing"
 	}
-	for _, f := range []string{"package.json", "package-lock.json"} {
-		fi, err := os.Stat(filepath.Join(dir, f))
-		if err == nil && fi.ModTime().After(nm.ModTime()) {
-			return true, fmt.Sprintf("%s changed since node_modules was installed", f)
+	var pkg packageJSON
+	if err := readJSON(filepath.Join(dir, "package.json"), &pkg); err != nil {
+		return true, fmt.Sprintf("package.json cannot be read (%v)", err)
+	}
+	var lock, hidden lockfile
+	if err := readJSON(filepath.Join(dir, "package-lock.json"), &lock); err != nil {
+		return true, "package-lock.json is missing or unreadable"
+	}
+	if err := readJSON(filepath.Join(dir, "node_modules", ".package-lock.json"), &hidden); err != nil {
+		return true, "node_modules has no record of what npm installed (node_modules/.package-lock.json)"
+	}
+	root := lock.Packages[""]
+	for _, d := range []struct {
+		name      string
+		pkg, lock map[string]string
+	}{
+		{"dependencies", pkg.Dependencies, root.Dependencies},
+		{"devDependencies", pkg.DevDependencies, root.DevDependencies},
+		{"optionalDependencies", pkg.OptionalDependencies, root.OptionalDependencies},
+	} {
+		if !maps.Equal(d.pkg, d.lock) {
+			return true, fmt.Sprintf("package.json's %s changed since package-lock.json was written", d.name)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(lock.Packages)) {
+		want := lock.Packages[name]
+		if !strings.Contains(name, "node_modules/") {
+			continue // the project itself, or the target of a file: link
+		}
+		got, ok := hidden.Packages[name]
+		switch {
+		case !ok && (want.Optional || want.Peer):
+			// Not for this platform, or provided by the app.
+		case !ok:
+			return true, fmt.Sprintf("%s is in package-lock.json but not installed", name)
+		case got.Version != want.Version || got.Link != want.Link:
+			return true, fmt.Sprintf("%s is %s in package-lock.json but %s is installed", name, want.describe(), got.describe())
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(hidden.Packages)) {
+		if _, ok := lock.Packages[name]; !ok && strings.Contains(name, "node_modules/") {
+			return true, fmt.Sprintf("%s is installed but not in package-lock.json", name)
 		}
 	}
 	return false, ""
+}
+
+// packageJSON is what NeedsInstall reads of package.json.
+type packageJSON struct {
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+}
+
+// lockfile is what NeedsInstall reads of package-lock.json and npm's
+// hidden lockfile (lockfileVersion 2 and 3 both have packages).
+type lockfile struct {
+	Packages map[string]lockedPackage `json:"packages"`
+}
+
+type lockedPackage struct {
+	Version              string            `json:"version"`
+	Link                 bool              `json:"link"`
+	Optional             bool              `json:"optional"`
+	Peer                 bool              `json:"peer"`
+	Dependencies         map[string]string `json:"dependencies"`
+	DevDependencies      map[string]string `json:"devDependencies"`
+	OptionalDependencies map[string]string `json:"optionalDependencies"`
+}
+
+func (p lockedPackage) describe() string {
+	if p.Link {
+		return "a link"
+	}
+	return "version " + p.Version
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }
 
 // InstallError is a failed npm install: npm's last lines and the command
@@ -88,10 +172,6 @@ func Install(ctx context.Context, dir string, w io.Writer, tty bool) error {
 		}
 		return &InstallError{Dir: dir, Err: err, Tail: lastLines(out.String(), 15)}
 	}
-	// npm may write package-lock.json after node_modules; mark the
-	// install as the newest so that the next run does not install again.
-	now := time.Now()
-	os.Chtimes(filepath.Join(dir, "node_modules"), now, now)
 	fmt.Fprintf(w, "connectgen: npm dependencies installed in %s\n", time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
@@ -115,7 +195,7 @@ func (l *lockedBuffer) String() string {
 
 func lastLines(s string, n int) string {
 	t := newTail(n)
-	t.Write([]byte(s))
+	_, _ = t.Write([]byte(s)) // a tail buffer in memory: Write cannot fail
 	return t.String()
 }
 

@@ -76,7 +76,7 @@ func listeningInodes(file string, port int, into map[string]bool) {
 	if err != nil {
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read
 	sc := bufio.NewScanner(f)
 	sc.Scan() // the header
 	for sc.Scan() {

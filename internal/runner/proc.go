@@ -43,7 +43,7 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 	var writeEnds []*os.File
 	closeWriteEnds := func() {
 		for _, w := range writeEnds {
-			w.Close()
+			_ = w.Close() // the app's end of the pipe; nothing was written to ours
 		}
 	}
 	for _, s := range []struct {
@@ -60,8 +60,8 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 		a.copied.Add(1)
 		go func(r *os.File, dst io.Writer) {
 			defer a.copied.Done()
-			defer r.Close()
-			io.Copy(io.MultiWriter(dst, a.tail), r)
+			defer func() { _ = r.Close() }()               // only read
+			_, _ = io.Copy(io.MultiWriter(dst, a.tail), r) // copies until the app's output closes; a failed write to the terminal has nowhere to be reported
 		}(r, s.w)
 	}
 	err := cmd.Start()
@@ -72,7 +72,7 @@ func startApp(dir, script string, env []string, out, errOut io.Writer) (*app, er
 	a.cmd = cmd
 	a.pgid = cmd.Process.Pid
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // the exit code is read from cmd.ProcessState
 		a.state = cmd.ProcessState
 		close(a.exited)
 	}()
@@ -95,7 +95,7 @@ func execScript(script string) string {
 
 // signal sends sig to the whole process group.
 func (a *app) signal(sig syscall.Signal) {
-	signalGroup(a.pgid, sig)
+	_ = signalGroup(a.pgid, sig) // the group may be gone already
 }
 
 // exitCode is the leader's exit code, 128+N when a signal ended it, as a

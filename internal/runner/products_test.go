@@ -38,9 +38,15 @@ func TestDetectProduct(t *testing.T) {
 		`{"product": `:                  "",
 	} {
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts": {"start": "node app.js"}}`), 0o644)
-		os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644)
-		os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644)
+		if err := os.WriteFile(filepath.Join(dir, "package.json"), []byte(`{"scripts": {"start": "node app.js"}}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, DescriptorFile), []byte(`{}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(config), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		p, err := Detect(dir)
 		if err != nil {
 			t.Fatal(err)

@@ -201,7 +201,7 @@ func Run(ctx context.Context, cfg Config) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("watching %s: %w", cfg.Project.Dir, err)
 		}
-		defer w.Close()
+		defer func() { _ = w.Close() }() // the watcher is done; nothing was written
 		changes, watchErrs = w.C, w.Errs
 	}
 	s := &supervisor{cfg: cfg}
@@ -367,7 +367,7 @@ func (s *supervisor) restart(rel string) (code int, end bool, err error) {
 			return 0, false, nil
 		}
 		if res.Errors() > 0 {
-			WriteFindings(s.cfg.Out, res, s.cfg.Color)
+			_ = WriteFindings(s.cfg.Out, res, s.cfg.Color) // a failed write to the terminal has nowhere to be reported
 			what := "the running app is kept"
 			if s.app == nil {
 				what = "the app is not started"
@@ -504,11 +504,12 @@ func (s *supervisor) announce() {
 	}
 }
 
-// ReadyMessage is what run prints when a Bitbucket app serves its
-// descriptor.
-func ReadyMessage(baseURL, localURL string, watch bool) string {
-	return ReadyMessageFor(descriptor.Bitbucket, baseURL, localURL, watch)
-}
+// BitbucketStatus is what a Bitbucket Connect developer must know first,
+// as of this release: new apps can no longer be registered or installed.
+const BitbucketStatus = `
+Bitbucket Cloud no longer registers or installs new Connect apps (since
+2 February 2026), and Connect support in Bitbucket Cloud ends on
+31 January 2027.`
 
 // ReadyMessageFor is what run prints when an app of product p serves its
 // descriptor: Bitbucket apps get their install link; Jira and Confluence
@@ -540,14 +541,11 @@ tests (npm test), which play ` + p.Title() + `; build new apps on Forge.
 	// install: not every app has a page to come back to.
 	if link, err := installlink.Build(installlink.Options{DescriptorURI: desc}); err == nil {
 		fmt.Fprintf(&b, "  install link:    %s\n", link)
-		b.WriteString(`
-To install it as an unregistered app, open the install link (or the app's
-own page, ` + baseURL + `/, with its install button) while signed in to
-Bitbucket and choose a workspace. To register it, open the workspace's
-settings, Develop apps, Register app, and give the descriptor URL; then
-install it with the link of connectgen install-link --addon-key KEY.
-Bitbucket Cloud stopped installing new Connect apps on 2 February 2026:
-where it refuses, try the app with the local Bitbucket host
+		b.WriteString(BitbucketStatus + `
+An app registered before then keeps working in the workspaces that
+installed it until support ends: serve each new version at its registered
+base URL, and point workspace admins to its Forge replacement
+(connectgen forge link). Try a new app with the local Bitbucket host
 (connectgen run --local).
 `)
 	} else {

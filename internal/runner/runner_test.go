@@ -198,8 +198,8 @@ func killLeftovers(dir string) {
 	for _, p := range procs {
 		if cwd, err := os.Readlink(filepath.Join(p, "cwd")); err == nil && cwd == dir {
 			var pid int
-			fmt.Sscan(filepath.Base(p), &pid)
-			syscall.Kill(pid, syscall.SIGKILL)
+			_, _ = fmt.Sscan(filepath.Base(p), &pid) // the test checks what follows, not this call
+			_ = syscall.Kill(pid, syscall.SIGKILL)   // the test checks what follows, not this call
 		}
 	}
 }
@@ -297,7 +297,7 @@ func TestRunSlowStart(t *testing.T) {
 		t.Errorf("served baseUrl %q, want %q", got, r.cfg.BaseURL)
 	}
 	r.sigs <- syscall.SIGINT
-	r.wait()
+	_, _ = r.wait() // the test checks what follows, not this call
 	r.assertGone()
 }
 
@@ -394,7 +394,7 @@ func TestRunWrongBaseURL(t *testing.T) {
 	default:
 	}
 	r.sigs <- syscall.SIGINT
-	r.wait()
+	_, _ = r.wait() // the test checks what follows, not this call
 	r.assertGone()
 }
 
@@ -416,12 +416,24 @@ func TestRunWatch(t *testing.T) {
 
 	// Changes the app makes itself or that are not the project's do not
 	// restart it: the restart below names the descriptor, not these.
-	os.WriteFile(filepath.Join(p.Dir, "store.db"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(p.Dir, "store.json.42.tmp"), []byte("x"), 0o644)
-	os.Rename(filepath.Join(p.Dir, "store.json.42.tmp"), filepath.Join(p.Dir, "store.json"))
-	os.MkdirAll(filepath.Join(p.Dir, "node_modules", "x"), 0o755)
-	os.WriteFile(filepath.Join(p.Dir, "node_modules", "x", "index.js"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(p.Dir, ".app.js.swp"), []byte("x"), 0o644)
+	if err := os.WriteFile(filepath.Join(p.Dir, "store.db"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, "store.json.42.tmp"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(p.Dir, "store.json.42.tmp"), filepath.Join(p.Dir, "store.json")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(p.Dir, "node_modules", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, "node_modules", "x", "index.js"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.Dir, ".app.js.swp"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	// A valid change restarts the app, which then serves the new descriptor.
 	renamed := bytes.Replace(src, []byte(`"Fake App"`), []byte(`"Renamed App"`), 1)
@@ -475,7 +487,7 @@ func TestRunWatch(t *testing.T) {
 	}
 
 	r.sigs <- syscall.SIGINT
-	r.wait()
+	_, _ = r.wait() // the test checks what follows, not this call
 	r.assertGone()
 }
 
@@ -485,7 +497,7 @@ func (r *run) get(path string) {
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	io.Copy(io.Discard, resp.Body)
+	_, _ = io.Copy(io.Discard, resp.Body) // the test checks what follows, not this call
 	resp.Body.Close()
 }
 

@@ -42,7 +42,7 @@ func newWatcher(dir string, debounce time.Duration) (*watcher, error) {
 	}
 	w := &watcher{fs: fw, C: make(chan string, 1), Errs: make(chan error, 1), done: make(chan struct{})}
 	if err := w.addTree(dir, dir); err != nil {
-		fw.Close()
+		_ = fw.Close() // the error that made the watcher unusable is the one to report
 		return nil, err
 	}
 	go w.loop(dir, debounce)
@@ -87,7 +87,7 @@ func (w *watcher) loop(dir string, debounce time.Duration) {
 			}
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
-					w.addTree(dir, ev.Name)
+					_ = w.addTree(dir, ev.Name) // a folder that is gone again needs no watching
 				}
 			}
 			if first == "" {

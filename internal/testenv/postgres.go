@@ -36,11 +36,11 @@ type Postgres struct {
 // for it; the test's cleanup calls it too.
 func (p *Postgres) Stop() {
 	// SIGINT is PostgreSQL's fast shutdown.
-	p.cmd.Process.Signal(syscall.SIGINT)
+	_ = p.cmd.Process.Signal(syscall.SIGINT) // the server may be gone already
 	select {
 	case <-p.exited:
 	case <-time.After(20 * time.Second):
-		p.cmd.Process.Kill()
+		_ = p.cmd.Process.Kill() // the server may be gone already
 		<-p.exited
 	}
 }
@@ -89,7 +89,8 @@ func StartPostgres(t testing.TB) *Postgres {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(p.dir) })
+	// a temporary folder of the test
+	t.Cleanup(func() { _ = os.RemoveAll(p.dir) })
 	if err := os.Chmod(p.dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func StartPostgres(t testing.TB) *Postgres {
 	}
 	exited := make(chan struct{})
 	p.exited = exited
-	go func() { p.cmd.Wait(); close(exited) }()
+	go func() { _ = p.cmd.Wait(); close(exited) }() // the exit is what is waited for, not its code
 	t.Cleanup(p.Stop)
 	deadline := time.Now().Add(30 * time.Second)
 	for {

@@ -286,7 +286,7 @@ func readFileLimited(path string, max int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // only read
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
@@ -368,7 +368,7 @@ func writeAtomic(p string, data []byte) {
 	_, werr := f.Write(data)
 	cerr := f.Close()
 	if werr != nil || cerr != nil || os.Rename(f.Name(), p) != nil {
-		os.Remove(f.Name())
+		_ = os.Remove(f.Name()) // the temporary file of a failed download; the download error is the one to report
 	}
 }
 

@@ -22,7 +22,7 @@ func templateServer(t *testing.T, zipData []byte) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/Templates/ACE-App.zip", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/zip")
-		w.Write(zipData)
+		_, _ = w.Write(zipData) // the test checks what follows, not this call
 	})
 	mux.HandleFunc("/latest", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/Templates/ACE-App.zip", http.StatusFound)
@@ -35,7 +35,7 @@ func templateServer(t *testing.T, zipData []byte) *httptest.Server {
 	})
 	mux.HandleFunc("/slow.zip", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
-		w.Write([]byte("PK"))
+		_, _ = w.Write([]byte("PK")) // the test checks what follows, not this call
 		w.(http.Flusher).Flush()
 		select { // hold the answer until the client gives up (bounded)
 		case <-r.Context().Done():
@@ -44,11 +44,11 @@ func templateServer(t *testing.T, zipData []byte) *httptest.Server {
 		}
 	})
 	mux.HandleFunc("/big.zip", func(w http.ResponseWriter, r *http.Request) {
-		w.Write(bytes.Repeat([]byte("x"), 5000))
+		_, _ = w.Write(bytes.Repeat([]byte("x"), 5000)) // the test checks what follows, not this call
 	})
 	mux.HandleFunc("/big-chunked.zip", func(w http.ResponseWriter, r *http.Request) {
 		for i := 0; i < 5; i++ {
-			w.Write(bytes.Repeat([]byte("x"), 1000))
+			_, _ = w.Write(bytes.Repeat([]byte("x"), 1000)) // the test checks what follows, not this call
 			w.(http.Flusher).Flush()
 		}
 	})

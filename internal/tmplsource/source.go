@@ -44,8 +44,6 @@ type Spec struct {
 	Ref string
 }
 
-func (s Spec) String() string { return s.Ref }
-
 // UsageError is a -t value that is none of the accepted forms.
 type UsageError struct{ Msg string }
 

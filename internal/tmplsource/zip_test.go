@@ -99,13 +99,27 @@ func FuzzReadZip(f *testing.F) {
 
 func TestReadDir(t *testing.T) {
 	dir := t.TempDir()
-	os.MkdirAll(filepath.Join(dir, "views"), 0o755)
-	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
-	os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755)
-	os.WriteFile(filepath.Join(dir, "views", "a.hbs"), []byte("{{a}}"), 0o644)
-	os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!/bin/sh\n"), 0o755)
-	os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("x"), 0o644)
-	os.WriteFile(filepath.Join(dir, "node_modules", "x", "i.js"), []byte("x"), 0o644)
+	if err := os.MkdirAll(filepath.Join(dir, "views"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "node_modules", "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "views", "a.hbs"), []byte("{{a}}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "run.sh"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".git", "config"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "node_modules", "x", "i.js"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tree, err := ReadDir(dir, DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
@@ -120,12 +134,18 @@ func TestReadDir(t *testing.T) {
 	if again.Hash != tree.Hash {
 		t.Error("the hash of the same folder changed")
 	}
-	os.Symlink("/etc/passwd", filepath.Join(dir, "views", "link"))
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "views", "link")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ReadDir(dir, DefaultLimits); err == nil || !strings.Contains(err.Error(), `refusing entry "views/link": is a symbolic link`) {
 		t.Errorf("link: %v", err)
 	}
-	os.Remove(filepath.Join(dir, "views", "link"))
-	os.WriteFile(filepath.Join(dir, `a\b`), []byte("x"), 0o644)
+	if err := os.Remove(filepath.Join(dir, "views", "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, `a\b`), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := ReadDir(dir, DefaultLimits); err == nil || !strings.Contains(err.Error(), "backslash") {
 		t.Errorf("backslash: %v", err)
 	}

@@ -72,6 +72,9 @@ type Options struct {
 	Set map[string]string
 	// AllowDirty allows a project with uncommitted git changes.
 	AllowDirty bool
+	// AllowDowngrade allows To to be an older version of the built-in
+	// template than the project's.
+	AllowDowngrade bool
 	// Now names the backup folder.
 	Now time.Time
 	// ConnectgenVersion is recorded in the updated .connectgen.json.
@@ -80,10 +83,13 @@ type Options struct {
 
 // Plan is a computed update; nothing is written until Apply.
 type Plan struct {
-	Dir     string
-	From    string // the base template and version, for messages
-	To      string
-	Entries []Entry
+	Dir  string
+	From string // the base template and version, for messages
+	To   string
+	// Downgrade says To is an older version of the built-in template
+	// than From.
+	Downgrade bool
+	Entries   []Entry
 	// Backup is the folder, relative to Dir, that keeps the user's
 	// versions of the files the update touches.
 	Backup string
@@ -106,7 +112,7 @@ func Prepare(ctx context.Context, r *tmplsource.Resolver, opts Options) (*Plan, 
 	dir := opts.Dir
 	raw, err := os.ReadFile(filepath.Join(dir, scaffold.RecordFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%s has no %s: it was not made by connectgen new, so there is no template to update from", dir, scaffold.RecordFile)
+		return nil, &UsageError{Err: fmt.Errorf("%s has no %s: it was not made by connectgen new, so there is no template to update from; run update in the project's folder or give it with --dir", dir, scaffold.RecordFile)}
 	}
 	if err != nil {
 		return nil, err
@@ -130,6 +136,10 @@ func Prepare(ctx context.Context, r *tmplsource.Resolver, opts Options) (*Plan, 
 	if err != nil {
 		return nil, err
 	}
+	downgrade := rec.Source == nil && isOlder(r.Versions(rec.Template), next.Version, base.Version)
+	if downgrade && !opts.AllowDowngrade {
+		return nil, usagef("--to %s is older than the project's version %s of template %s: that is a downgrade; pass --allow-downgrade to go back to it", next.Version, base.Version, rec.Template)
+	}
 	baseFiles, err := base.Render(rec.Values, rec.Answers, rec.Version)
 	if err != nil {
 		return nil, fmt.Errorf("rendering the template the project was made from: %w", err)
@@ -142,13 +152,20 @@ func Prepare(ctx context.Context, r *tmplsource.Resolver, opts Options) (*Plan, 
 	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Dir: dir, From: describe(base), To: describe(next),
+	p := &Plan{Dir: dir, From: describe(base), To: describe(next), Downgrade: downgrade,
 		Backup: BackupRoot + "/" + opts.Now.UTC().Format("20060102T150405Z")}
 	p.Entries, err = plan(dir, baseFiles, nextFiles, base.Spec.Ref+" "+shortVersion(base), next.Spec.Ref+" "+shortVersion(next))
 	if err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// isOlder says whether version a comes before version b in versions
+// (oldest first); a version not listed is older than none.
+func isOlder(versions []string, a, b string) bool {
+	ia, ib := slices.Index(versions, a), slices.Index(versions, b)
+	return ia >= 0 && ib >= 0 && ia < ib
 }
 
 func describe(o *tmplsource.Opened) string {
@@ -395,17 +412,6 @@ func readProjectFile(dir, p string) ([]byte, bool, error) {
 	}
 	b, err := os.ReadFile(cur)
 	return b, err == nil, err
-}
-
-// Count returns how many entries have action a.
-func (p *Plan) Count(a Action) int {
-	n := 0
-	for _, e := range p.Entries {
-		if e.Action == a {
-			n++
-		}
-	}
-	return n
 }
 
 // Conflicts lists the files written with conflict markers.

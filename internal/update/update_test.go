@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/templatehistory"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -51,7 +52,7 @@ var values = scaffold.Data{Name: "shop", Key: "com.example.shop", AppName: "Shop
 // history has v1.
 func resolverV1toV2(t *testing.T) (*tmplsource.Resolver, string) {
 	hist := t.TempDir()
-	v1, _, err := scaffold.AddToHistory(hist, "app", appV1)
+	v1, _, err := templatehistory.Add(hist, "app", appV1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,9 @@ func TestDirtyGitRefused(t *testing.T) {
 	git("init", "-q")
 	git("add", ".")
 	git("commit", "-qm", "new")
-	os.WriteFile(filepath.Join(dir, "app.js"), []byte("changed\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "app.js"), []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	opts := Options{Dir: dir, Now: time.Now()}
 	_, err := Prepare(context.Background(), r, opts)
 	if err == nil || !strings.Contains(err.Error(), "uncommitted changes (app.js)") || !strings.Contains(err.Error(), "--allow-dirty") {
@@ -232,12 +235,25 @@ func TestLegacyRecordFindsBase(t *testing.T) {
 	if old == string(b) {
 		t.Fatal("record has no templateVersion to remove")
 	}
-	os.WriteFile(rec, []byte(old), 0o644)
+	if err := os.WriteFile(rec, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p, err := Prepare(context.Background(), r, Options{Dir: dir, AllowDirty: true, Now: time.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(p.From, v1) || p.Count(Update) != 4 || p.Count(Conflict) != 0 {
-		t.Errorf("from %s, %d updates, %d conflicts", p.From, p.Count(Update), p.Count(Conflict))
+	if !strings.Contains(p.From, v1) || count(p, Update) != 4 || count(p, Conflict) != 0 {
+		t.Errorf("from %s, %d updates, %d conflicts", p.From, count(p, Update), count(p, Conflict))
 	}
+}
+
+// count returns how many entries have action a.
+func count(p *Plan, a Action) int {
+	n := 0
+	for _, e := range p.Entries {
+		if e.Action == a {
+			n++
+		}
+	}
+	return n
 }
