@@ -30,8 +30,3 @@ var cloudPageKinds = []ModuleKind{
 	{"serviceDeskPortalFooters", KindPortalFooter, false},
 	{"spaceToolsTabs", KindSpaceToolsTab, false},
 }
-
-// CloudPageKinds lists the page module kinds of Jira, Jira Service
-// Management and Confluence that PageKinds (Bitbucket's) lacks, in the
-// order the local host lists them after those.
-func CloudPageKinds() []ModuleKind { return append([]ModuleKind(nil), cloudPageKinds...) }

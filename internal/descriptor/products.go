@@ -249,15 +249,6 @@ func ConfigProducts() []string {
 	return names
 }
 
-// TemplateNames lists every product template of `connectgen new`.
-func TemplateNames() []string {
-	var names []string
-	for _, p := range products {
-		names = append(names, p.Templates...)
-	}
-	return names
-}
-
 // TemplateDescription returns the default description of an app made
 // from template, and false for a template that is no product's.
 func TemplateDescription(template string) (string, bool) {

@@ -46,9 +46,6 @@ var pageKinds = []ModuleKind{
 	{"fileViews", KindFileView, false},
 }
 
-// PageKinds lists the module kinds that have a URL Bitbucket loads.
-func PageKinds() []ModuleKind { return append([]ModuleKind(nil), pageKinds...) }
-
 // IsLoopback reports whether host names this machine's loopback interface:
 // "localhost" (any case), an IPv4 address in 127.0.0.0/8 or the IPv6
 // address ::1. host may carry a port ("127.0.0.1:3000", "[::1]:3000") or

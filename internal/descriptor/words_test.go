@@ -48,7 +48,7 @@ func TestContextParams(t *testing.T) {
 
 func TestPageKinds(t *testing.T) {
 	seen := map[string]bool{}
-	for _, k := range PageKinds() {
+	for _, k := range pageKinds {
 		if k.Kind == "" || k.List == "" || seen[k.Kind] {
 			t.Errorf("bad or repeated kind %+v", k)
 		}

@@ -126,12 +126,12 @@ func TestProbeLogWriter(t *testing.T) {
 	p := &ProbeLog{}
 	var b bytes.Buffer
 	w := p.Writer(&b)
-	w.Write([]byte("before\npart"))
+	_, _ = w.Write([]byte("before\npart"))
 	p.Probing(true)
-	w.Write([]byte("ial\nduring one\nduring "))
-	w.Write([]byte("two\n"))
+	_, _ = w.Write([]byte("ial\nduring one\nduring "))
+	_, _ = w.Write([]byte("two\n"))
 	p.Probing(false)
-	w.Write([]byte("after\n"))
+	_, _ = w.Write([]byte("after\n"))
 	want := "before\npartial\n" + ProbeLabel + "during one\n" + ProbeLabel + "during two\nafter\n"
 	if b.String() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", b.String(), want)

@@ -22,7 +22,7 @@ func FuzzModuleURL(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }()
 	f.Fuzz(func(t *testing.T, tmpl, base string) {
 		filled, _ := h.FillURL(tmpl, nil)
 		for name := range h.profile().ContextValues() {

@@ -16,7 +16,7 @@ func TestEveryProductHasAProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }()
 	for _, info := range descriptor.AllProducts() {
 		p, ok := h.profiles[info.Product]
 		if !ok {
@@ -49,7 +49,7 @@ func TestAPIAuthSteps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }()
 	get := func(auth string) (int, string) {
 		req, _ := http.NewRequest("GET", h.APIURL()+"/2.0/user", nil)
 		if auth != "" {

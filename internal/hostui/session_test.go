@@ -195,7 +195,7 @@ func TestSessionScriptURLAlreadySet(t *testing.T) {
 	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() { _ = s.Close() }()
 	base := strings.TrimSuffix(s.HostScriptURL(), HostScriptPath)
 	if err := serveOnce(t, s, func() string { return base + "/" }); err != nil {
 		t.Fatal(err)
