@@ -209,6 +209,9 @@ func (h *Host) apiHandler() http.Handler {
 		case Confluence:
 			errorf, mux = confluenceError, confluenceMux
 		}
+		if h.serveBearer(w, r, call, mux, errorf) {
+			return
+		}
 		if reason := h.checkAppToken(r); reason != "" {
 			call.Status, call.Reason = http.StatusUnauthorized, reason
 			h.record(call)

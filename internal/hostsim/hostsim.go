@@ -123,6 +123,7 @@ type Host struct {
 	desc           *Descriptor
 	inst           *Installation // nil when not installed
 	calls          []Call
+	bearer         BearerCheck // nil: Bearer tokens are refused
 }
 
 // CheckAppURL returns an error when raw cannot be an app's base URL: it
