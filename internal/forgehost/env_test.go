@@ -24,7 +24,7 @@ import (
 // versions the generated starter asks for. The tests install them once
 // into the shared test cache (a folder keyed by the list, under a lock)
 // with Node 22's npm.
-var forgePackages = []string{"@forge/api@8.3.0", "@forge/kvs@1.6.5", "@forge/resolver@2.0.1", "@forge/events@3.0.8"}
+var forgePackages = []string{"@forge/api@8.3.0", "@forge/kvs@1.6.5", "@forge/resolver@2.0.1", "@forge/events@3.0.8", "jose@6.2.19"}
 
 var (
 	modulesOnce sync.Once

@@ -192,17 +192,8 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 		}
 		h.ownAPI = true
 	}
-	h.api.SetBearerCheck(h.checkBearer)
-	s := h.api.Sample()
-	h.world = World{
-		WorkspaceUUID:  s.WorkspaceUUID,
-		WorkspaceSlug:  s.Workspace,
-		RepositoryUUID: s.RepositoryUUID,
-		ProjectUUID:    "{a1b2c3d4-0000-4000-8000-00000000beef}",
-		AccountID:      s.UserAccountID,
-		UserUUID:       s.UserUUID,
-		PullRequestID:  1,
-	}
+	h.api.SetBearerCheck(bearerCheck(m, h.systemToken, h.userToken))
+	h.world = worldOf(h.api)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -262,19 +253,6 @@ func (h *Host) Close() error {
 		return os.RemoveAll(h.tmp)
 	}
 	return nil
-}
-
-// checkBearer is the REST stand-in's check of a Forge app's Bearer
-// token: this installation's system or user token, and the route's
-// scope in the manifest.
-func (h *Host) checkBearer(r *http.Request, token string) (int, string) {
-	if token != h.systemToken && token != h.userToken {
-		return http.StatusUnauthorized, "the Bearer token is not an app system token or user token of this installation (the local Forge host issues them; a token from elsewhere, or an old one, is refused)"
-	}
-	if scope := RouteScope(r.Method, r.URL.Path); scope != "" && !h.manifest.HasScope(scope) {
-		return http.StatusForbidden, missingScopeMessage(r.Method, r.URL.Path, scope)
-	}
-	return 0, ""
 }
 
 func missingScopeMessage(method, path, scope string) string {
