@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/forgehost"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 type forgeSimulateOptions struct {
@@ -27,6 +28,7 @@ type forgeSimulateOptions struct {
 	// Forge Remote (forge simulate --remote URL).
 	Remote   string
 	HostAddr string
+	UICalls  []string
 }
 
 func newForgeSimulateCmd(f *Factory, runF func(*forgeSimulateOptions) error) *cobra.Command {
@@ -59,6 +61,20 @@ forge simulate event EVENT [DIR] sends one event to the triggers that
 listen for it (an avi:bitbucket:* event, avi:forge:installed:app, or
 preUninstall), for a quick loop while writing a handler.
 
+With --remote URL the app's functions live in a Forge Remote (connectgen
+forge new --remote): the host plays the caller. It signs Forge Invocation
+Tokens with its own RS256 key and serves the key at
+http://HOST-ADDR/.well-known/jwks.json (start the remote with
+FORGE_JWKS_URL pointing there, and FORGE_APP_ID = the manifest's app.id),
+then sends: the lifecycle events, each mapped event (one delivery sent
+again with retryContext, which must be answered {duplicate: true}), each
+merge check trigger, each UI resolver endpoint call with its context, and
+seven forged tokens to every endpoint (missing, alg none, HS256 signed
+with the public key, another key, another app, expired, not yet valid),
+each of which must get 401. The remote's Bitbucket calls reach the local
+REST API, which accepts the installation's app system token
+(x-forge-oauth-system) and refuses any other naming why.
+
 Node: --node PATH, else $CONNECTGEN_NODE, else node on PATH; it must be
 Node 22 or later.
 
@@ -72,6 +88,10 @@ loaded (no manifest.yml, a bundling error, no Node 22) or a usage error.`,
 
   # One event while writing its handler
   connectgen forge simulate event avi:bitbucket:created:pullrequest
+
+  # The Connect app as the Forge Remote of the Forge app in ../my-app-forge
+  FORGE_APP_ID=ari:cloud:ecosystem::app/… FORGE_JWKS_URL=http://127.0.0.1:4100/.well-known/jwks.json npm start &
+  connectgen forge simulate ../my-app-forge --remote http://127.0.0.1:3000 --host-addr 127.0.0.1:4100
 
   # A handler that waits on something: stop it after 2 s instead of Forge's 25 s or 55 s
   connectgen forge simulate --timeout 2s`,
@@ -91,6 +111,9 @@ loaded (no manifest.yml, a bundling error, no Node 22) or a usage error.`,
 	fl := c.Flags()
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or json")
 	fl.BoolVarP(&opts.Verbose, "verbose", "v", false, "show every call's console output, not only failed calls'")
+	fl.StringVar(&opts.Remote, "remote", "", "check the Forge Remote at this URL instead of running functions: sign FITs, send every endpoint its calls and forged tokens")
+	fl.StringVar(&opts.HostAddr, "host-addr", "127.0.0.1:0", "with --remote, the loopback address where the caller serves its JWKS (the remote's FORGE_JWKS_URL is http://HOST-ADDR/.well-known/jwks.json)")
+	fl.StringSliceVar(&opts.UICalls, "ui-call", []string{"whoami"}, "with --remote, the functionKey of each UI call sent to a resolver endpoint")
 	c.AddCommand(newForgeSimulateEventCmd(f, opts, runF))
 	return c
 }
@@ -160,6 +183,9 @@ func runForgeSimulate(opts *forgeSimulateOptions) error {
 	if opts.Event != "" && !forgehost.KnownEvent(opts.Event) && opts.Event != "preUninstall" {
 		return usageErrorf("unknown event %q: give an avi:bitbucket:* event (%s…), avi:forge:installed:app, avi:forge:upgraded:app or preUninstall", opts.Event, forgehost.BitbucketEvents()[0])
 	}
+	if opts.Remote != "" {
+		return runForgeRemote(ctx, opts)
+	}
 	h, err := startForgeHost(ctx, opts.f, opts.Dir, opts.Node, opts.Timeout, opts.Storage, io.Discard)
 	if err != nil {
 		return err
@@ -210,4 +236,48 @@ func startForgeHost(ctx context.Context, f *Factory, dir, node string, timeout t
 		return nil, fmt.Errorf("the local Forge host cannot start: %w", err)
 	}
 	return h, nil
+}
+
+// runForgeRemote plays Forge's caller towards the remote at opts.Remote.
+func runForgeRemote(ctx context.Context, opts *forgeSimulateOptions) error {
+	if err := hostsim.CheckAppURL(opts.Remote); err != nil {
+		return usageErrorf("--remote: %v", err)
+	}
+	dir := opts.Dir
+	if dir == "" {
+		dir = "."
+	}
+	caller, err := forgehost.NewRemoteCaller(forgehost.RemoteOptions{Dir: dir, RemoteURL: opts.Remote, HostAddr: opts.HostAddr, UICalls: opts.UICalls})
+	var le *forgehost.LoadError
+	switch {
+	case errors.As(err, &le):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("the local Forge caller cannot start: %w", err)}
+	}
+	defer caller.Close()
+	fmt.Fprintf(opts.f.IO.ErrOut, "Forge JWKS at %s (the remote's FORGE_JWKS_URL)\n", caller.JWKSURL())
+	rep, err := caller.Run(ctx)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	if errors.Is(err, forgehost.ErrUnreachable) {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	out := opts.f.IO.Out
+	if opts.Format == "json" {
+		err = rep.WriteJSON(out)
+	} else {
+		err = rep.WriteText(out, opts.Verbose)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return silentExit(ExitFailure)
+	}
+	return nil
 }

@@ -201,8 +201,10 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 	h.url = "http://" + ln.Addr().String()
 	h.srv = &http.Server{Handler: h.handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = h.srv.Serve(ln) }() // ends with Close
-	if _, err := h.process(ctx); err != nil {
-		return nil, err
+	if len(m.Functions) > 0 {
+		if _, err := h.process(ctx); err != nil {
+			return nil, err
+		}
 	}
 	ok = true
 	return h, nil
@@ -844,4 +846,35 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 		l.buf = l.buf[i+1:]
 	}
 	return len(p), nil
+}
+
+// Reload reads manifest.yml and bundles the app again, then restarts Node
+// with the new bundle: what forge run --local does when a file changes.
+// On an error the host keeps running the previous code.
+func (h *Host) Reload(ctx context.Context) error {
+	m, err := LoadManifest(h.opts.Dir)
+	if err != nil {
+		return err
+	}
+	code, err := Bundle(h.opts.Dir, m)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(h.bundle, code, 0o600); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.manifest = m
+	old := h.proc
+	h.proc = nil
+	h.mu.Unlock()
+	h.api.SetBearerCheck(bearerCheck(m, h.systemToken, h.userToken))
+	if old != nil {
+		old.kill()
+	}
+	if len(m.Functions) == 0 {
+		return nil
+	}
+	_, err = h.process(ctx)
+	return err
 }

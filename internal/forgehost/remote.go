@@ -476,3 +476,42 @@ func worldOf(api *hostsim.Host) World {
 		PullRequestID:  1,
 	}
 }
+
+// Call sends one call to a module's endpoint, as forge run --local does
+// for a remote's module: what is an event (triggers), a merge check
+// trigger, or a UI call's functionKey (with payload).
+func (c *RemoteCaller) Call(ctx context.Context, mod Module, what string, payload any) *Result {
+	r := &Result{Name: mod.Key + " ← " + what, Module: mod.Type + ":" + mod.Key, Function: "remote " + c.path(mod)}
+	var d delivery
+	switch {
+	case mod.Type == "trigger":
+		r.Kind = KindRemoteEvent
+		d = delivery{body: c.world.EventPayload(what, c.manifest.AppID), claims: c.claims(mod, fitBackendLifetime, false), limit: RemoteEventLimit}
+	case mod.Type == "bitbucket:mergeCheck":
+		r.Kind = KindRemoteCheck
+		d = delivery{body: c.world.MergeCheckPayload(what), claims: c.claims(mod, fitBackendLifetime, false), limit: RemoteUILimit}
+	default:
+		r.Kind = KindRemoteUI
+		cl := c.claims(mod, fitUILifetime, true)
+		if payload == nil {
+			payload = map[string]any{}
+		}
+		d = delivery{body: map[string]any{"call": map[string]any{"functionKey": what, "payload": payload}, "context": cl.Context}, claims: cl, limit: RemoteUILimit}
+	}
+	d.path = c.path(mod)
+	a := c.send(ctx, d)
+	r.DurationMS = a.took.Milliseconds()
+	switch {
+	case a.err != nil:
+		r.Reason = "no answer: " + a.err.Error()
+	case a.status < 200 || a.status > 299:
+		r.Reason = fmt.Sprintf("answered %d %s", a.status, snippet(a.body))
+	default:
+		r.Passed = true
+		r.Reason = fmt.Sprintf("answered %d %s", a.status, snippet(a.body))
+		if json.Valid(a.body) && r.Kind == KindRemoteCheck {
+			r.Verdict = a.body
+		}
+	}
+	return r
+}

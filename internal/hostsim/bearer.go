@@ -14,7 +14,7 @@ import (
 type BearerCheck func(r *http.Request, token string) (status int, reason string)
 
 // SetBearerCheck makes the REST API accept Bearer tokens that check
-// allows. It may be called once, before the app's first call.
+// allows; a later call replaces the check.
 func (h *Host) SetBearerCheck(check BearerCheck) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
