@@ -16,7 +16,6 @@ import (
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/tmplsource"
 	"github.com/connectgen/connectgen/scaffold"
-	"github.com/connectgen/connectgen/templates"
 )
 
 type newOptions struct {
@@ -190,7 +189,7 @@ func runNew(ctx context.Context, opts *newOptions) error {
 	if opts.spec.Kind != tmplsource.Builtin {
 		product = opts.opened.Template.Product()
 	}
-	editor := templates.EditorFiles(product)
+	editor := scaffold.EditorFiles(product)
 	if opts.spec.Kind != tmplsource.Builtin {
 		editor = opts.opened.Template.WithoutOwn(editor)
 	}
@@ -392,7 +391,7 @@ func printPlan(f *Factory, p *scaffold.Plan, display string) {
 }
 
 // product is a built-in template's name or an outside template's product
-// (templates.Product reads either).
+// (scaffold.TemplateProduct reads either).
 func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 	out := bufio.NewWriter(f.IO.Out)
 	defer out.Flush()
@@ -409,7 +408,7 @@ func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
 	}
-	if templates.Product(product).Info().PrivateInstallsBlocked {
+	if scaffold.TemplateProduct(product).Info().PrivateInstallsBlocked {
 		fmt.Fprintf(out, `
 Next steps:
   cd %s
@@ -421,7 +420,7 @@ Next steps:
 Connect is ending for Jira and Confluence (private installs blocked since
 2026-03-31, end of support December 2026): use this app to maintain an
 existing app, to learn, or for local end-to-end work; build new apps on Forge.
-`, shellQuote(display), templates.Product(product).Title())
+`, shellQuote(display), scaffold.TemplateProduct(product).Title())
 		return
 	}
 	fmt.Fprintf(out, `

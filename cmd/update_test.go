@@ -140,7 +140,7 @@ func oldProjectCmd(ts *testscript.TestScript, neg bool, args []string) {
 	versions := r.Versions("bitbucket")
 	o, err := r.OpenVersion("bitbucket", versions[0])
 	ts.Check(err)
-	files, err := o.Render(apptest.Values, nil, "v0.1.0", templates.EditorFiles("bitbucket")...)
+	files, err := o.Render(apptest.Values, nil, "v0.1.0", scaffold.EditorFiles("bitbucket")...)
 	ts.Check(err)
 	p, err := scaffold.NewPlan(ts.MkAbs(args[0]), files, scaffold.ModeNew)
 	ts.Check(err)

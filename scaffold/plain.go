@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/json5"
@@ -107,139 +108,36 @@ func contains(list []string, s string) bool {
 }
 
 // SetTopLevelString replaces the string value of key in the top-level
-// object of the JSON (or JSON with comments) text src, leaving every other
-// byte as it is. found is false when the object has no such key.
+// object of the JSON (or JSON5, with comments) text src, leaving every
+// other byte as it is: the value's place comes from internal/json5's
+// parse, as forge link edits a descriptor. found is false when the object
+// has no such key; with a key given twice, the last one (the one
+// JSON.parse keeps) is replaced.
 func SetTopLevelString(src []byte, key, value string) (out []byte, found bool, err error) {
-	enc, err := json.Marshal(value)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(value); err != nil {
+		return nil, false, err
+	}
+	doc, err := json5.Parse(src)
 	if err != nil {
 		return nil, false, err
 	}
-	s := &scanner{src: src}
-	s.space()
-	if s.i >= len(src) || src[s.i] != '{' {
-		return nil, false, errors.New("not a JSON object")
+	if doc.Root.Kind != json5.Object {
+		return nil, false, fmt.Errorf("not a JSON object but %s", doc.Root.Kind)
 	}
-	s.i++
-	for {
-		s.space()
-		if s.i >= len(src) {
-			return nil, false, errors.New("unexpected end of the object")
-		}
-		if src[s.i] == '}' {
-			return src, false, nil
-		}
-		if src[s.i] == ',' {
-			s.i++
-			continue
-		}
-		kStart := s.i
-		if err := s.str(); err != nil {
-			return nil, false, err
-		}
-		var k string
-		if err := json.Unmarshal(src[kStart:s.i], &k); err != nil {
-			return nil, false, err
-		}
-		s.space()
-		if s.i >= len(src) || src[s.i] != ':' {
-			return nil, false, fmt.Errorf("expected ':' after %q", k)
-		}
-		s.i++
-		s.space()
-		vStart := s.i
-		if err := s.value(); err != nil {
-			return nil, false, err
-		}
-		if k == key {
-			if src[vStart] != '"' {
-				return nil, false, fmt.Errorf("%q is not a string", key)
-			}
-			out = append(append(append([]byte{}, src[:vStart]...), enc...), src[s.i:]...)
-			return out, true, nil
-		}
+	m := doc.Root.Member(key)
+	if m == nil {
+		return src, false, nil
 	}
-}
-
-type scanner struct {
-	src []byte
-	i   int
-}
-
-// space skips white space and comments.
-func (s *scanner) space() {
-	for s.i < len(s.src) {
-		c := s.src[s.i]
-		switch {
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			s.i++
-		case c == '/' && s.i+1 < len(s.src) && s.src[s.i+1] == '/':
-			for s.i < len(s.src) && s.src[s.i] != '\n' {
-				s.i++
-			}
-		case c == '/' && s.i+1 < len(s.src) && s.src[s.i+1] == '*':
-			s.i += 2
-			for s.i+1 < len(s.src) && !(s.src[s.i] == '*' && s.src[s.i+1] == '/') {
-				s.i++
-			}
-			s.i += 2
-		default:
-			return
-		}
+	if m.Value.Kind != json5.String {
+		return nil, false, fmt.Errorf("%q is not a string", key)
 	}
-}
-
-func (s *scanner) str() error {
-	if s.i >= len(s.src) || s.src[s.i] != '"' {
-		return fmt.Errorf("expected a string at byte %d", s.i)
-	}
-	for s.i++; s.i < len(s.src); s.i++ {
-		switch s.src[s.i] {
-		case '\\':
-			s.i++
-		case '"':
-			s.i++
-			return nil
-		}
-	}
-	return errors.New("unterminated string")
-}
-
-// value skips one value of any kind.
-func (s *scanner) value() error {
-	if s.i >= len(s.src) {
-		return errors.New("missing value")
-	}
-	switch s.src[s.i] {
-	case '"':
-		return s.str()
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.src) {
-			s.space()
-			if s.i >= len(s.src) {
-				break
-			}
-			switch s.src[s.i] {
-			case '"':
-				if err := s.str(); err != nil {
-					return err
-				}
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					s.i++
-					return nil
-				}
-			}
-			s.i++
-		}
-		return errors.New("unterminated object or array")
-	}
-	for s.i < len(s.src) && s.src[s.i] != ',' && s.src[s.i] != '}' && s.src[s.i] != ' ' && s.src[s.i] != '\n' && s.src[s.i] != '\r' && s.src[s.i] != '\t' && s.src[s.i] != '/' {
-		s.i++
-	}
-	return nil
+	enc2 := strings.TrimSuffix(b.String(), "\n")
+	out = make([]byte, 0, len(src)+len(enc2))
+	out = append(out, src[:m.Value.Pos.Offset]...)
+	out = append(out, enc2...)
+	out = append(out, src[m.Value.End:]...)
+	return out, true, nil
 }

@@ -1,9 +1,10 @@
-package templates
+package templates_test
 
 import (
 	"testing"
 
 	"github.com/connectgen/connectgen/scaffold"
+	"github.com/connectgen/connectgen/templates"
 )
 
 // TestHistory checks that the current version of every template is in the
@@ -11,8 +12,8 @@ import (
 // ones; -update adds it. It also rebuilds every recorded version and
 // checks that it still has the version's hash.
 func TestHistory(t *testing.T) {
-	for _, name := range scaffold.Templates(FS) {
-		sub, err := scaffold.BuiltinTree(FS, name)
+	for _, name := range scaffold.Templates(templates.FS) {
+		sub, err := scaffold.BuiltinTree(templates.FS, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -30,7 +31,7 @@ func TestHistory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		versions, err := scaffold.HistoryVersions(History(), name)
+		versions, err := scaffold.HistoryVersions(templates.History(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +40,7 @@ func TestHistory(t *testing.T) {
 			if v == current {
 				found = true
 			}
-			tree, err := scaffold.HistoryTree(History(), name, v)
+			tree, err := scaffold.HistoryTree(templates.History(), name, v)
 			if err != nil {
 				t.Fatal(err)
 			}

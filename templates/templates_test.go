@@ -1,4 +1,4 @@
-package templates
+package templates_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/scaffold"
+	"github.com/connectgen/connectgen/templates"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -30,14 +31,14 @@ var fixture = scaffold.Data{
 // fails on a user's machine that a test could have rendered first, and
 // checks that no template delimiter survived into the output.
 func TestRenderEveryTemplate(t *testing.T) {
-	names := scaffold.Templates(FS)
+	names := scaffold.Templates(templates.FS)
 	if len(names) == 0 {
 		t.Fatal("no templates embedded")
 	}
 	for _, name := range names {
 		data := fixture
 		data.Template = name
-		files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+		files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -56,7 +57,7 @@ func TestRenderEveryTemplate(t *testing.T) {
 // testdata/<template>.golden.txtar; go test ./templates -update rewrites
 // them.
 func TestGolden(t *testing.T) {
-	names := scaffold.Templates(FS)
+	names := scaffold.Templates(templates.FS)
 	for _, want := range []string{"bitbucket", "confluence", "jira", "jira-service-desk"} {
 		found := false
 		for _, n := range names {
@@ -74,7 +75,7 @@ func TestGolden(t *testing.T) {
 func golden(t *testing.T, name string) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+	files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestDescriptorValidates(t *testing.T) {
 func descriptorValidates(t *testing.T, name string, product descriptor.Product) {
 	data := fixture
 	data.Template = name
-	files, err := scaffold.Render(FS, name, data, EditorFiles(name)...)
+	files, err := scaffold.Render(templates.FS, name, data, scaffold.EditorFiles(name)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,6 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/connectgen/connectgen/internal/descriptor"
@@ -51,7 +49,7 @@ var Values = scaffold.Data{
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, string(descriptor.Bitbucket), Values, templates.EditorFiles(Values.Template)...)
+	return scaffold.Render(templates.FS, string(descriptor.Bitbucket), Values, scaffold.EditorFiles(Values.Template)...)
 }
 
 var (
@@ -92,80 +90,9 @@ func install(node testenv.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	content := map[string][]byte{}
-	h := sha256.New()
-	for _, f := range files {
-		for _, n := range npmFiles {
-			if f.Path == n {
-				content[n] = f.Content
-				fmt.Fprintf(h, "%s %d\n", n, len(f.Content))
-				h.Write(f.Content)
-			}
-		}
-	}
-	if content["package.json"] == nil {
-		return "", errors.New("the bitbucket template has no package.json")
-	}
-	root, err := testenv.CacheDir()
-	if err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
-	}
 	// The machine's node keeps the name earlier versions of this package
-	// used; every other version gets its own folder.
-	name := "node-" + hex.EncodeToString(h.Sum(nil))[:16]
-	if node.Bin != "" {
-		name += "-v" + node.Version
-	}
-	final := filepath.Join(root, name)
-	nm := filepath.Join(final, "node_modules")
-
-	lockFile, err := os.OpenFile(filepath.Join(root, name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lockFile.Close()
-	if err := syscall.Flock(int(lockFile.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer syscall.Flock(int(lockFile.Fd()), syscall.LOCK_UN)
-
-	if _, err := os.Stat(filepath.Join(final, "ok")); err == nil {
-		return nm, nil
-	}
-	os.RemoveAll(final)
-	work, err := os.MkdirTemp(root, name+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	for n, c := range content {
-		if err := os.WriteFile(filepath.Join(work, n), c, 0o644); err != nil {
-			return "", err
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	// --ignore-scripts: the app must work without any install script (a
-	// test checks that no package in the tree even has one).
-	cmd := exec.CommandContext(ctx, "npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error")
-	cmd.Dir = work
-	cmd.Env = node.Env(nil)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	fmt.Fprintf(os.Stderr, "apptest: npm install --ignore-scripts on %s, once, into %s\n", node.Name(), final)
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm install on %s: %v\n%s", node.Name(), err, lastLines(out.Bytes(), 30))
-	}
-	if err := os.WriteFile(filepath.Join(work, "ok"), nil, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(work, final); err != nil {
-		return "", err
-	}
-	return nm, nil
+	// used ("node-" + hash); every other version gets its own folder.
+	return InstallDeps("node-", files, node)
 }
 
 // NewProject renders the bitbucket template with Values into dir (which may

@@ -29,7 +29,7 @@ var ProductTemplates = func() []string {
 func RenderTemplate(template string) ([]scaffold.File, error) {
 	v := Values
 	v.Template = template
-	return scaffold.Render(templates.FS, template, v, templates.EditorFiles(template)...)
+	return scaffold.Render(templates.FS, template, v, scaffold.EditorFiles(template)...)
 }
 
 // NewTemplateProject renders template with Values into dir and links in

@@ -20,17 +20,38 @@ import (
 // overview-card…) are UI Kit. A page that needs its own HTML, CSS or a
 // large client library is the case for Custom UI; the README says how.
 
-// Versions of the npm packages the starter app depends on: the current
-// releases on the npm registry (npm view, 2026-11-26). @forge/react 12
-// requires React 18.
+// Versions of the npm packages the starter app depends on. They must
+// resolve on the npm registry the app is installed from, which may lag
+// behind Atlassian's releases: @forge/react 12 (12.3.1) needs
+// @atlaskit/navigation-system 11, which such a registry may not have yet,
+// so the starter uses @forge/react 11 (11.17.0, React 18) and the
+// @forge/bridge major version @forge/react 11 itself depends on (5), so
+// that the pages bundle one bridge. The tests npm-install exactly these
+// and run every generated file on them. starterVersionsNote says the same
+// in the generated README.
 var starterDependencies = []struct{ name, version string }{
 	{"@forge/api", "^8.3.0"},
-	{"@forge/bridge", "^7.2.0"},
+	{"@forge/bridge", "^5.17.0"},
 	{"@forge/kvs", "^1.6.5"},
-	{"@forge/react", "^12.3.1"},
+	{"@forge/react", "^11.17.0"},
 	{"@forge/resolver", "^2.0.1"},
 	{"react", "^18.2.0"},
 }
+
+// starterVersionsNote is the README's account of starterDependencies.
+const starterVersionsNote = `## Package versions
+
+` + "`" + `package.json` + "`" + ` asks for ` + "`" + `@forge/api` + "`" + ` ^8.3.0, ` + "`" + `@forge/resolver` + "`" + ` ^2.0.1,
+` + "`" + `@forge/kvs` + "`" + ` ^1.6.5, ` + "`" + `@forge/react` + "`" + ` ^11.17.0, ` + "`" + `@forge/bridge` + "`" + ` ^5.17.0 and
+` + "`" + `react` + "`" + ` ^18.2.0. ` + "`" + `@forge/react` + "`" + ` 12 is newer, but it needs
+` + "`" + `@atlaskit/navigation-system` + "`" + ` 11, which registries that mirror npm with a
+delay (such as the one connectgen was tested against) may not have yet, and
+then ` + "`" + `npm install` + "`" + ` fails. ` + "`" + `@forge/react` + "`" + ` 11 is UI Kit on React 18;
+` + "`" + `@forge/bridge` + "`" + ` 5 is the version it depends on itself, so the pages load one
+bridge. connectgen's tests install exactly these versions and run every file
+of this app on Node 22. To move to ` + "`" + `@forge/react` + "`" + ` 12 later, raise it
+together with ` + "`" + `@forge/bridge` + "`" + ` 7 and run ` + "`" + `npm install` + "`" + `.
+`
 
 // Runtime is the Forge runtime of the starter app: Node 22, the version
 // connectgen's Connect template runs on too.
@@ -354,7 +375,8 @@ async function lookupSharedSecret(clientKey) {
 
 export async function migrateFromConnect() {
   const result = await migrate({
-    requestBitbucket: (path) => api.asApp().requestBitbucket(route`+"`${path}`"+`),
+    // One route per documented path: route refuses a value holding '/'.
+    requestClientKey: (addonKey) => api.asApp().requestBitbucket(route`+"`/2.0/addon/${addonKey}/client-key`"+`),
     fetch,
     apiBaseUrl: 'https://api.bitbucket.org',
     appKey: CONNECT_APP_KEY,
@@ -490,6 +512,8 @@ shared secrets into this app's secret storage first (see
 Try it on this machine: ` + "`connectgen run --local --serve`" + ` in the Connect app's
 folder hosts it on a local Bitbucket that answers the client-key endpoint
 for its installation once the descriptor has ` + "`forgeAppId`" + `.
+
 `)
+	b.WriteString(starterVersionsNote)
 	return b.Bytes()
 }

@@ -1,5 +1,5 @@
 // Runs the starter app's data migration (src/migration/connect-data.js)
-// outside Forge, against connectgen's local Bitbucket host: requestBitbucket
+// outside Forge, against connectgen's local Bitbucket host: requestClientKey
 // is a plain fetch that names the Forge app in the local host's header, as
 // Forge's asApp() authenticates the app to Bitbucket.
 // Usage: node run-migration.mjs CONNECT_DATA_JS  (settings in MIGRATION_* variables)
@@ -10,7 +10,7 @@ const env = process.env;
 const api = env.MIGRATION_API_URL;
 try {
   const result = await mod.migrate({
-    requestBitbucket: (path) => fetch(api + path, { headers: { [env.MIGRATION_FORGE_HEADER]: env.MIGRATION_FORGE_APP_ID } }),
+    requestClientKey: (key) => fetch(api + '/2.0/addon/' + encodeURIComponent(key) + '/client-key', { headers: { [env.MIGRATION_FORGE_HEADER]: env.MIGRATION_FORGE_APP_ID } }),
     fetch,
     apiBaseUrl: api,
     appKey: env.MIGRATION_APP_KEY,

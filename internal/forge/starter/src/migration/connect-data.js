@@ -16,10 +16,11 @@
 import { connectToken } from './connect-jwt.js';
 
 // fetchConnectClientKey asks Bitbucket for the linked Connect
-// installation's client key. requestBitbucket(path) is
-// api.asApp().requestBitbucket in Forge.
-export async function fetchConnectClientKey(requestBitbucket, addonKey) {
-  const res = await requestBitbucket(`/2.0/addon/${encodeURIComponent(addonKey)}/client-key`);
+// installation's client key. requestClientKey(addonKey) sends
+// GET /2.0/addon/{addon_key}/client-key as the app: in Forge,
+// api.asApp().requestBitbucket(route`/2.0/addon/${addonKey}/client-key`).
+export async function fetchConnectClientKey(requestClientKey, addonKey) {
+  const res = await requestClientKey(addonKey);
   const body = await res.text();
   if (res.status === 404) {
     throw new Error(`no Connect installation of ${addonKey} is linked to this Forge app in this workspace (404): is forgeAppId in the Connect descriptor, and were the installations updated?`);
@@ -52,8 +53,8 @@ export async function connectRequest({ fetch, apiBaseUrl, appKey, clientKey, sha
 // migrate runs the whole path once: the client key, the shared secret the
 // Connect app saved for it (lookupSharedSecret), then each read. It returns
 // what it read, keyed by path, for the caller to store.
-export async function migrate({ requestBitbucket, fetch, apiBaseUrl, appKey, lookupSharedSecret, paths }) {
-  const clientKey = await fetchConnectClientKey(requestBitbucket, appKey);
+export async function migrate({ requestClientKey, fetch, apiBaseUrl, appKey, lookupSharedSecret, paths }) {
+  const clientKey = await fetchConnectClientKey(requestClientKey, appKey);
   const sharedSecret = await lookupSharedSecret(clientKey);
   if (!sharedSecret) {
     throw new Error(`no saved shared secret for the Connect installation ${clientKey}: copy it from the Connect app's store first (see README)`);

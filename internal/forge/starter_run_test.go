@@ -1,0 +1,324 @@
+package forge
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/evanw/esbuild/pkg/api"
+
+	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/hostsim"
+	"github.com/connectgen/connectgen/internal/testenv"
+	"github.com/connectgen/connectgen/scaffold"
+)
+
+// node22 is Node 22 from the test cache: the starter's runtime is
+// nodejs22.x.
+func node22(t *testing.T) testenv.Node {
+	t.Helper()
+	testenv.Need(t, "node", "npm", "node-versions")
+	ns, err := testenv.PinnedNodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range ns {
+		if strings.HasPrefix(n.Version, "22.") {
+			return n
+		}
+	}
+	t.Fatalf("no Node 22 among the pinned versions %v (internal/testenv/node-versions.txt)", testenv.PinnedNodeVersions())
+	return testenv.Node{}
+}
+
+// starterProject writes the starter app of files into a new folder and
+// links in its npm dependencies, installed once per test run into the
+// shared test cache (apptest.InstallDeps). The install is keyed by the
+// dependencies alone, so the starters of every descriptor share it.
+func starterProject(t *testing.T, node testenv.Node, files []scaffold.File) string {
+	t.Helper()
+	var deps []scaffold.File
+	for _, f := range files {
+		if f.Path != "package.json" {
+			continue
+		}
+		var pkg struct{ Dependencies map[string]string }
+		if err := json.Unmarshal(f.Content, &pkg); err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(map[string]any{"name": "forge-starter", "private": true, "dependencies": pkg.Dependencies})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps = append(deps, scaffold.File{Path: f.Path, Content: b})
+	}
+	nm, err := apptest.InstallDeps("forge-starter-", deps, node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	if err := os.Symlink(nm, filepath.Join(dir, "node_modules")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// bundle builds entry (a path in dir) with esbuild as Forge's bundler
+// does: everything imported, from the app's node_modules too, in one
+// CommonJS file. platform is node for functions, browser for UI Kit.
+func bundle(t *testing.T, dir, entry string, platform api.Platform) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(entry), filepath.Ext(entry))+".cjs")
+	r := api.Build(api.BuildOptions{
+		AbsWorkingDir: dir,
+		EntryPoints:   []string{entry},
+		Bundle:        true,
+		Platform:      platform,
+		Format:        api.FormatCommonJS,
+		Engines:       []api.Engine{{Name: api.EngineNode, Version: "22"}},
+		Outfile:       out,
+		Write:         true,
+		LogLevel:      api.LogLevelSilent,
+		Define:        map[string]string{"process.env.NODE_ENV": `"production"`},
+		Loader:        map[string]api.Loader{".js": api.LoaderJSX},
+	})
+	if len(r.Errors) > 0 {
+		msgs := api.FormatMessages(r.Errors, api.FormatMessagesOptions{Kind: api.ErrorMessage})
+		t.Fatalf("bundling %s: %s", entry, strings.Join(msgs, "\n"))
+	}
+	return out
+}
+
+// starterRun is what testdata/run-starter.cjs prints.
+type starterRun struct {
+	Result  json.RawMessage
+	Logs    []string
+	Calls   []struct{ Type, Provider, Remote, Path, Method string }
+	Store   map[string]json.RawMessage
+	Renders int
+	Texts   []string
+	Errors  []string
+}
+
+// runStarter runs testdata/run-starter.cjs on node with args.
+func runStarter(t *testing.T, node testenv.Node, env []string, args ...string) starterRun {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("testdata", "run-starter.cjs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := node.Node()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{script}, args...)...)
+	cmd.Env = node.Env(append(os.Environ(), env...))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("run-starter.cjs %s: %v\n%s", args[0], err, stderr.String())
+	}
+	var r starterRun
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("run-starter.cjs printed %q: %v", out, err)
+	}
+	return r
+}
+
+// linkedTemplateApp serves the bitbucket template's descriptor linked to
+// a Forge app (forgeAppLink, forgeAppId) and accepts its lifecycle calls.
+func linkedTemplateApp(t *testing.T) string {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal(templateDescriptor(t), &d); err != nil {
+		t.Fatal(err)
+	}
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/atlassian-connect.json":
+			d["baseUrl"], d["forgeAppLink"], d["forgeAppId"] = srv.URL, e2eForgeLink, e2eForgeAppID
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(d) // a failed write shows as the host's error
+		case "/installed", "/uninstalled":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestStarterRunsOnNode22 installs the starter app of the template's
+// descriptor with npm (the versions of package.json), bundles its
+// functions and UI Kit pages with esbuild, and runs them on Node 22 with
+// the real @forge/* packages: the install trigger migrates the Connect
+// installation's data from the local Bitbucket host through route and
+// Forge's fetch into the Key-Value Store, the other triggers run, and
+// each page renders with what its resolver answers.
+func TestStarterRunsOnNode22(t *testing.T) {
+	node := node22(t)
+	p := planOf(t, "atlassian-connect.json", templateDescriptor(t))
+	files, err := Generate(p, GenerateOptions{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := starterProject(t, node, files)
+	backend := bundle(t, dir, "src/index.js", api.PlatformNode)
+
+	t.Run("onInstalled migrates the Connect data", func(t *testing.T) {
+		h, err := hostsim.New(hostsim.Options{AppURL: linkedTemplateApp(t), Timeout: 5 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { h.Close() })
+		ctx := context.Background()
+		if _, err := h.FetchDescriptor(ctx); err != nil {
+			t.Fatal(err)
+		}
+		inst, err := h.Install(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets, _ := json.Marshal(map[string]string{"connect-shared-secret:" + inst.ClientKey: inst.SharedSecret})
+		env := []string{
+			"FORGE_PRODUCT_URL=" + h.APIURL(), "FORGE_APP_HEADER=" + hostsim.ForgeAppHeader, "FORGE_APP_ID=" + e2eForgeAppID,
+			`FORGE_EGRESS={"https://api.bitbucket.org":"` + h.APIURL() + `"}`, "FORGE_SECRETS=" + string(secrets),
+		}
+		r := runStarter(t, node, env, "function", backend, "onInstalled", `{"eventType":"avi:forge:installed:app"}`)
+		var clientKey string
+		if err := json.Unmarshal(r.Store["connect-client-key"], &clientKey); err != nil || clientKey != inst.ClientKey {
+			t.Errorf("stored client key %s (%v), want %q; logs %v", r.Store["connect-client-key"], err, inst.ClientKey, r.Logs)
+		}
+		var user map[string]any
+		if err := json.Unmarshal(r.Store["connect:/2.0/user"], &user); err != nil || user["display_name"] != h.Sample().UserName {
+			t.Errorf("stored /2.0/user %s (%v), want the sample user %q", r.Store["connect:/2.0/user"], err, h.Sample().UserName)
+		}
+		want := fmt.Sprintf("/2.0/addon/%s/client-key", p.AppKey)
+		var sawRoute, sawEgress bool
+		for _, c := range r.Calls {
+			sawRoute = sawRoute || (c.Type == "fpp" && c.Provider == "app" && c.Remote == "bitbucket" && c.Path == want)
+			sawEgress = sawEgress || (c.Type == "egress" && c.Path == "https://api.bitbucket.org/2.0/user")
+		}
+		if !sawRoute || !sawEgress {
+			t.Errorf("calls %+v: want asApp().requestBitbucket(%s) and fetch(https://api.bitbucket.org/2.0/user)", r.Calls, want)
+		}
+		if !strings.Contains(strings.Join(r.Logs, "\n"), "migrated from Connect installation "+inst.ClientKey) {
+			t.Errorf("logs %v", r.Logs)
+		}
+
+		// Without the saved shared secret the migration reports why.
+		env[len(env)-1] = "FORGE_SECRETS={}"
+		r = runStarter(t, node, env, "function", backend, "onInstalled", `{}`)
+		if !strings.Contains(strings.Join(r.Logs, "\n"), "no saved shared secret for the Connect installation "+inst.ClientKey) {
+			t.Errorf("without a secret, logs %v", r.Logs)
+		}
+	})
+
+	t.Run("triggers", func(t *testing.T) {
+		r := runStarter(t, node, nil, "function", backend, "onEvent", `{"eventType":"avi:bitbucket:push:repository","repository":{"uuid":"{b1}"}}`)
+		if got := strings.Join(r.Logs, "\n"); got != "log: event avi:bitbucket:push:repository repository {b1}" {
+			t.Errorf("onEvent logged %q", got)
+		}
+		r = runStarter(t, node, nil, "function", backend, "onPreUninstall", `{}`)
+		if got := strings.Join(r.Logs, "\n"); got != "log: uninstalling" {
+			t.Errorf("onPreUninstall logged %q", got)
+		}
+	})
+
+	t.Run("pages", func(t *testing.T) {
+		var mu sync.Mutex
+		var userCalls []string
+		bb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			userCalls = append(userCalls, r.URL.Path)
+			mu.Unlock()
+			if r.URL.Path != "/2.0/user" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"display_name":"Page Viewer"}`)) // a failed write fails the assertions below
+		}))
+		defer bb.Close()
+		env := []string{"FORGE_PRODUCT_URL=" + bb.URL, "FORGE_APP_HEADER=X-Test-App", "FORGE_APP_ID=" + e2eForgeAppID}
+		n := 0
+		for _, f := range files {
+			if !strings.HasPrefix(f.Path, "src/frontend/") {
+				continue
+			}
+			n++
+			key := strings.TrimSuffix(filepath.Base(f.Path), ".jsx")
+			front := bundle(t, dir, f.Path, api.PlatformBrowser)
+			r := runStarter(t, node, env, "ui", front, backend, key, `{"extension":{"type":"bitbucket:repoMainMenuPage","repository":{"uuid":"{r1}"}}}`)
+			got := strings.Join(r.Texts, "|")
+			if len(r.Errors) > 0 || !strings.Contains(got, "Hello, Page Viewer") || !strings.Contains(got, "Repository {r1}") {
+				t.Errorf("%s rendered %d times, last texts %q, errors %v, logs %v", f.Path, r.Renders, got, r.Errors, r.Logs)
+			}
+		}
+		if n != len(p.Modules) || n == 0 {
+			t.Errorf("%d pages for %d modules", n, len(p.Modules))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if len(userCalls) != n {
+			t.Errorf("Bitbucket saw %v, want /2.0/user once per page", userCalls)
+		}
+	})
+}
+
+// TestStarterBundlesForEveryDescriptor bundles, with esbuild and the
+// starter's installed packages, every JavaScript and JSX file of the
+// starter app of the template's descriptor and of each real descriptor:
+// every import resolves and every file parses. Then it loads each
+// function bundle on Node 22, which runs its top level with the real
+// @forge/* packages, and checks the exports the manifest names.
+func TestStarterBundlesForEveryDescriptor(t *testing.T) {
+	node := node22(t)
+	inputs := allDescriptors(t)
+	if len(inputs) != 13 {
+		t.Fatalf("%d descriptors, want 13 (the template and 12 real ones)", len(inputs))
+	}
+	for name, src := range inputs {
+		files, err := Generate(planOf(t, name, src), GenerateOptions{Version: "test"})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		dir := starterProject(t, node, files)
+		var manifest string
+		for _, f := range files {
+			switch {
+			case f.Path == "manifest.yml":
+				manifest = string(f.Content)
+			case strings.HasSuffix(f.Path, ".jsx"):
+				bundle(t, dir, f.Path, api.PlatformBrowser)
+			}
+		}
+		backend := bundle(t, dir, "src/index.js", api.PlatformNode)
+		r := runStarter(t, node, nil, "exports", backend)
+		var exported []string
+		if err := json.Unmarshal(r.Result, &exported); err != nil {
+			t.Fatalf("%s: exports %s: %v", name, r.Result, err)
+		}
+		for _, line := range strings.Split(manifest, "\n") {
+			if h, ok := strings.CutPrefix(strings.TrimSpace(line), "handler: index."); ok && !slices.Contains(exported, h) {
+				t.Errorf("%s: manifest.yml names index.%s; src/index.js exports %v", name, h, exported)
+			}
+		}
+	}
+}
