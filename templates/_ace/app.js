@@ -87,8 +87,9 @@ function requestLog(req, res, next) {
   const start = process.hrtime.bigint();
   res.on('finish', () => {
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    // The path only: query strings carry JWTs.
-    console.log(`${req.method} ${req.path} ${res.statusCode} ${ms.toFixed(1)} ms`);
+    // The path only: query strings carry JWTs. originalUrl, since a
+    // mounted router (routes/forge.js at /forge) shortens req.path.
+    console.log(`${req.method} ${req.originalUrl.split('?')[0]} ${res.statusCode} ${ms.toFixed(1)} ms`);
   });
   next();
 }

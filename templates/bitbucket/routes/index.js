@@ -3,6 +3,7 @@
 // POST /installed and mounts a route per webhook in the descriptor.
 
 const welcome = require('./welcome');
+const forge = require('./forge');
 
 module.exports = function routes(app, addon) {
   // Bitbucket and other JSON clients get the descriptor; a browser gets a
@@ -16,6 +17,10 @@ module.exports = function routes(app, addon) {
   });
 
   app.get('/welcome', welcome(addon));
+
+  // The app as the Forge Remote of its Forge app: /forge/* (routes/forge.js).
+  // Off (404) until FORGE_APP_ID is set.
+  forge(app, addon);
 
   // A page shown inside Bitbucket (repo page, web panel, web item). The
   // JWT in the query proves the request comes from an installation;
