@@ -34,7 +34,7 @@ func preForgeProjectCmd(ts *testscript.TestScript, neg bool, args []string) {
 	for i := len(versions) - 1; i >= 0; i-- {
 		o, err := r.OpenVersion("bitbucket", versions[i])
 		ts.Check(err)
-		files, err := o.Render(apptest.Values, nil, "v0.1.0", templates.EditorFiles("bitbucket")...)
+		files, err := o.Render(apptest.Values, nil, "v0.1.0", scaffold.EditorFiles("bitbucket")...)
 		ts.Check(err)
 		if hasFile(files, forgeRemoteFile) {
 			continue
