@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // startRemote runs testdata/remote/server.mjs on Node 22 with jose,
@@ -114,4 +117,46 @@ func TestRemoteCaller(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestGeneratedConnectAppAsRemote: the Connect app connectgen new writes
+// (the bitbucket template, with its Forge Remote module, on ACE and jose),
+// started with FORGE_APP_ID and FORGE_JWKS_URL pointing at the local
+// caller, passes every check of forge simulate --remote behind a Forge
+// Remote manifest of the contract's shape.
+func TestGeneratedConnectAppAsRemote(t *testing.T) {
+	testenv.Need(t, "npm", "node-versions")
+	nodes, err := testenv.PinnedNodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var node testenv.Node
+	for _, n := range nodes {
+		if strings.HasPrefix(n.Version, "22.") {
+			node = n
+		}
+	}
+	dir := t.TempDir()
+	if err := apptest.NewProjectFor(dir, node); err != nil {
+		t.Fatal(err)
+	}
+	caller, err := NewRemoteCaller(RemoteOptions{Dir: filepath.Join("testdata", "remote"), Log: &testLog{t: t}, UICalls: []string{"whoami", "repository"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	app := apptest.StartAppOn(t, node, dir, "FORGE_APP_ID="+testAppID, "FORGE_JWKS_URL="+caller.JWKSURL())
+	caller.opts.RemoteURL = app.URL
+	rep, err := caller.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	if err := rep.WriteText(&text, false); err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Results) != 17 || !strings.Contains(text.String(), `"fullName":"sample-workspace/sample-repo"`) || !strings.Contains(text.String(), "1 call(s) with the app system token") {
+		t.Fatalf("the generated app as a Forge Remote:\n%s\napp output:\n%s", text.String(), app.Output())
+	}
+	t.Logf("\n%s", text.String())
 }
