@@ -221,6 +221,10 @@ func startForgeHost(ctx context.Context, f *Factory, dir, node string, timeout t
 	if dir == "" {
 		dir = "."
 	}
+	// The app first: a folder without manifest.yml is the likelier mistake.
+	if _, err := forgehost.LoadManifest(dir); err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
 	bin, err := forgehost.FindNode(ctx, node)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
