@@ -259,7 +259,7 @@ func (r *Report) WriteText(w io.Writer, verbose bool) error {
 			status = "PASS"
 			passed++
 		}
-		fmt.Fprintf(&b, "%s %-13s %-40s %s (%d ms)\n", status, x.Kind, x.Name, x.Reason, x.DurationMS)
+		fmt.Fprintf(&b, "%s %-13s %-44s %s (%d ms)\n", status, x.Kind, x.Name, x.Reason, x.DurationMS)
 		if verbose || !x.Passed {
 			for _, l := range x.Logs {
 				fmt.Fprintf(&b, "       %s: %s\n", l.Level, l.Text)
