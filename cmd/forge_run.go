@@ -110,7 +110,7 @@ func runForgeRun(opts *forgeRunOptions) error {
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // nothing to report at shutdown
 	srv := &forgehost.Server{Host: h, Page: opts.Serve}
 	if opts.Remote != "" {
 		if err := hostsim.CheckAppURL(opts.Remote); err != nil {
@@ -133,8 +133,8 @@ func runForgeRun(opts *forgeRunOptions) error {
 		return usageErrorf("--listen %s: %v (another forge run? give another address)", opts.Listen, err)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }() // ends with Close below
-	defer hs.Close()
+	go func() { _ = hs.Serve(ln) }()  // ends with Close below
+	defer func() { _ = hs.Close() }() // as above
 
 	fmt.Fprintf(out, "Local Forge host for %s (Bitbucket REST API %s, installation %s)\n", h.Manifest().AppID, h.API().APIURL(), h.InstallationID())
 	for _, m := range srv.Modules(ctx) {

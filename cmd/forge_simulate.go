@@ -190,7 +190,7 @@ func runForgeSimulate(opts *forgeSimulateOptions) error {
 	if err != nil {
 		return err
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // nothing to report at the end
 	var rep *forgehost.Report
 	if opts.Event != "" {
 		rep = forgehost.SendEvent(ctx, h, opts.Event)

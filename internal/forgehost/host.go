@@ -169,7 +169,7 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 	ok := false
 	defer func() {
 		if !ok {
-			h.Close()
+			_ = h.Close() // the start's error is the one to report
 		}
 	}()
 	if h.tmp, err = os.MkdirTemp("", "connectgen-forge-"); err != nil {
@@ -413,7 +413,7 @@ func (h *Host) onLog(msg runnerMsg) {
 }
 
 func (h *Host) logf(format string, a ...any) {
-	fmt.Fprintf(h.log, format+"\n", a...)
+	_, _ = fmt.Fprintf(h.log, format+"\n", a...) // a log that fails to write loses a line, nothing more
 }
 
 // Call says which function to invoke and how.
@@ -676,7 +676,7 @@ func (h *Host) forward(w http.ResponseWriter, r *http.Request, target string, ex
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return http.StatusBadGateway, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read to the end below
 	for k, vs := range resp.Header {
 		w.Header()[k] = vs
 	}

@@ -167,3 +167,24 @@ func TestStandInRefusesOtherTokens(t *testing.T) {
 		}
 	}
 }
+
+// TestEventScopeMissing: a trigger on an event whose scope the manifest
+// lacks fails without running (Forge would not deliver it).
+func TestEventScopeMissing(t *testing.T) {
+	app := map[string]string{}
+	for k, v := range checksApp {
+		app[k] = v
+	}
+	app["manifest.yml"] = strings.Replace(checksApp["manifest.yml"], "    - read:pullrequest:bitbucket\n", "", 1)
+	h := startHost(t, writeApp(t, app), Options{})
+	rep := Simulate(context.Background(), h)
+	r := rep.Result("on-pr ← avi:bitbucket:created:pullrequest")
+	if r == nil || r.Passed || !strings.Contains(r.Reason, "needs the scope read:pullrequest:bitbucket") || !strings.Contains(r.Reason, "Forge does not deliver it") {
+		t.Errorf("%+v", r)
+	}
+	for _, x := range rep.Results {
+		if strings.HasPrefix(x.Name, "on-pr") && x.DurationMS != 0 {
+			t.Errorf("%s ran", x.Name)
+		}
+	}
+}

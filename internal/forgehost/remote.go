@@ -222,9 +222,9 @@ func (c *RemoteCaller) send(ctx context.Context, d delivery) answer {
 	if err != nil {
 		return answer{err: err, took: time.Since(start)}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read below
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxPayload))
-	fmt.Fprintf(c.opts.Log, "remote POST %s -> %d (%s)\n", d.path, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	_, _ = fmt.Fprintf(c.opts.Log, "remote POST %s -> %d (%s)\n", d.path, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	return answer{status: resp.StatusCode, body: body, err: err, took: time.Since(start)}
 }
 

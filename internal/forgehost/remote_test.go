@@ -66,6 +66,7 @@ func startRemote(t *testing.T, jwksURL string, env ...string) string {
 // check; one that skips the audience check, accepts an expired token or
 // handles a retried event twice fails exactly that check.
 func TestRemoteCaller(t *testing.T) {
+	testenv.Need(t, "npm", "node-versions")
 	cases := []struct {
 		name string
 		env  []string

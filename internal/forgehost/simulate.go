@@ -104,6 +104,11 @@ func Simulate(ctx context.Context, h *Host) *Report {
 			if ev == EventInstalled || ev == EventUpgraded {
 				kind = KindLifecycle
 			}
+			if scope := EventScope(ev); scope != "" && !m.HasScope(scope) {
+				rep.Results = append(rep.Results, &Result{Name: mod.Function + " ← " + ev, Kind: kind, Module: "trigger:" + mod.Key, Function: mod.Function, Handler: m.Functions[mod.Function],
+					Reason: fmt.Sprintf("%s needs the scope %s, which manifest.yml's permissions.scopes lacks: Forge does not deliver it (forge lint refuses the manifest)", ev, scope)})
+				continue
+			}
 			add(mod.Function+" ← "+ev, h.Invoke(ctx, Call{Kind: kind, Module: mod, Event: ev, Payload: h.world.EventPayload(ev, h.appID)}))
 		}
 	}

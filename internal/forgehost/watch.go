@@ -20,7 +20,7 @@ func (s *Server) Watch(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }() // nothing to report when it stops
 	dir := s.Host.opts.Dir
 	if err := w.Add(dir); err != nil {
 		return err
@@ -57,7 +57,7 @@ func (s *Server) Watch(ctx context.Context, out io.Writer) error {
 			if !ok {
 				return nil
 			}
-			fmt.Fprintf(out, "watching %s: %v\n", dir, err)
+			_, _ = fmt.Fprintf(out, "watching %s: %v\n", dir, err)
 		case <-timer:
 			timer = nil
 			start := time.Now()
@@ -65,10 +65,10 @@ func (s *Server) Watch(ctx context.Context, out io.Writer) error {
 			err := s.Host.Reload(ctx)
 			s.mu.Unlock()
 			if err != nil {
-				fmt.Fprintf(out, "reload failed, still running the previous code: %v\n", err)
+				_, _ = fmt.Fprintf(out, "reload failed, still running the previous code: %v\n", err)
 				continue
 			}
-			fmt.Fprintf(out, "reloaded manifest.yml and src/ (%s)\n", time.Since(start).Round(time.Millisecond))
+			_, _ = fmt.Fprintf(out, "reloaded manifest.yml and src/ (%s)\n", time.Since(start).Round(time.Millisecond))
 		}
 	}
 }

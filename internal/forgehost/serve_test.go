@@ -1,0 +1,123 @@
+package forgehost
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func postCall(t *testing.T, url string, body string) (int, map[string]json.RawMessage) {
+	t.Helper()
+	resp, err := http.Post(url+"/api/call", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v map[string]json.RawMessage
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, v
+}
+
+// TestServer: forge run --local's API lists the modules by location with
+// each resolver's keys, invokes a resolver, a merge check and an event,
+// shows storage, serves the page with --serve, refuses a request that is
+// not addressed to loopback, and reloads the app when a file changes.
+func TestServer(t *testing.T) {
+	files, _ := starterFiles(t, "atlassian-connect.json", templateDescriptor(t))
+	dir := writeStarter(t, files, nil)
+	h := startHost(t, dir, Options{})
+	s := &Server{Host: h, Page: true}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+
+	resp, err := http.Get(srv.URL + "/api/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var state struct {
+		Modules []ModuleView `json:"modules"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&state)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page *ModuleView
+	for i, m := range state.Modules {
+		if m.Key == "example-repo-page" {
+			page = &state.Modules[i]
+		}
+	}
+	if page == nil || page.Location != "Repository: MainMenuPage" || strings.Join(page.Keys, ",") != "getContext,getUser" {
+		t.Fatalf("modules: %+v", state.Modules)
+	}
+
+	status, v := postCall(t, srv.URL, `{"module":"bitbucket:repoMainMenuPage:example-repo-page","key":"getContext"}`)
+	var res Result
+	if status != 200 || json.Unmarshal(v["result"], &res) != nil || !res.Passed || !strings.Contains(string(v["invocation"]), `"moduleKey":"example-repo-page"`) {
+		t.Errorf("resolver: %d %s", status, v)
+	}
+	status, v = postCall(t, srv.URL, `{"module":"trigger:connect-webhooks","event":"avi:bitbucket:push:repository"}`)
+	if status != 200 || !strings.Contains(string(v["invocation"]), "event avi:bitbucket:push:repository repository {") {
+		t.Errorf("event: %d %s", status, v)
+	}
+	status, v = postCall(t, srv.URL, `{"module":"trigger:nope"}`)
+	if status != 400 || !strings.Contains(string(v["error"]), "no module trigger:nope") {
+		t.Errorf("unknown module: %d %s", status, v)
+	}
+
+	resp, err = http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+		t.Errorf("page: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	req, err := http.NewRequest("GET", srv.URL+"/api/state", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = "evil.example:80"
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a request for another host: %d, want 403", resp.StatusCode)
+	}
+
+	// A change to src/ is picked up.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { _ = s.Watch(ctx, &testLog{t: t}) }()
+	time.Sleep(200 * time.Millisecond) // the watcher's folders are added
+	idx := filepath.Join(dir, "src", "index.js")
+	src, err := os.ReadFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(idx, []byte(strings.Replace(string(src), "console.log('uninstalling');", "console.log('uninstalling, edited');", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_, v = postCall(t, srv.URL, `{"module":"preUninstall:pre-uninstall"}`)
+		if strings.Contains(string(v["invocation"]), "uninstalling, edited") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the edit was not picked up: %s", v)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
