@@ -211,7 +211,11 @@ func Start(ctx context.Context, opts Options) (*Host, error) {
 }
 
 // Manifest returns the app's manifest.
-func (h *Host) Manifest() *Manifest { return h.manifest }
+func (h *Host) Manifest() *Manifest {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.manifest
+}
 
 // World returns the sample workspace, repository and user.
 func (h *Host) World() World { return h.world }
@@ -440,13 +444,14 @@ func (h *Host) Invoke(ctx context.Context, c Call) *Invocation {
 		}
 	}
 	h.mu.Lock()
+	m := h.manifest
 	h.seq++
 	inv := &Invocation{
 		ID:       fmt.Sprintf("inv-%d", h.seq),
 		Kind:     c.Kind,
 		Module:   c.Module.Type + ":" + c.Module.Key,
 		Function: fn,
-		Handler:  h.manifest.Functions[fn],
+		Handler:  m.Functions[fn],
 		Key:      c.ResolverKey,
 		Event:    c.Event,
 		Payload:  c.Payload,
@@ -476,7 +481,7 @@ func (h *Host) Invoke(ctx context.Context, c Call) *Invocation {
 		"invocationId":    inv.ID,
 		"installationId":  h.installationID,
 		"moduleKey":       c.Module.Key,
-		"permissions":     map[string]any{"scopes": h.manifest.Scopes},
+		"permissions":     map[string]any{"scopes": m.Scopes},
 	}
 	req, err := json.Marshal(map[string]any{
 		"id": inv.ID, "handler": inv.Handler, "args": args, "appContext": appContext,
@@ -631,7 +636,7 @@ func (h *Host) serveProduct(w http.ResponseWriter, r *http.Request) {
 	if provider == "none" {
 		call.As = "app"
 	}
-	if scope := RouteScope(r.Method, "/"+r.PathValue("path")); scope != "" && !h.manifest.HasScope(scope) {
+	if scope := RouteScope(r.Method, "/"+r.PathValue("path")); scope != "" && !h.Manifest().HasScope(scope) {
 		call.MissingScope = scope
 	}
 	status, err := h.forward(w, r, h.api.APIURL()+path, map[string]string{
@@ -732,7 +737,7 @@ func (h *Host) serveEgress(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusForbidden)
 		return
 	}
-	if !h.manifest.FetchAllowed(u) {
+	if !h.Manifest().FetchAllowed(u) {
 		f.Refused = true
 		h.logf("fetch %s refused: %s is not in permissions.external.fetch.backend", target, u.Host)
 		w.Header().Set("x-connectgen-egress", "refused")

@@ -69,8 +69,8 @@ func (r *Report) Result(name string) *Result {
 // survive JSON.
 func Simulate(ctx context.Context, h *Host) *Report {
 	start := time.Now()
-	rep := &Report{App: h.manifest.AppID}
-	m := h.manifest
+	m := h.Manifest()
+	rep := &Report{App: m.AppID}
 	add := func(name string, inv *Invocation) *Result {
 		r := judge(name, inv)
 		rep.Results = append(rep.Results, r)
@@ -143,7 +143,7 @@ func Simulate(ctx context.Context, h *Host) *Report {
 // ResolverKeys returns the keys a resolver function defines (through
 // @forge/resolver).
 func (h *Host) ResolverKeys(ctx context.Context, fn string) ([]string, error) {
-	handler := h.manifest.Functions[fn]
+	handler := h.Manifest().Functions[fn]
 	req, err := json.Marshal(map[string]any{"id": "keys-" + fn, "handler": handler, "listResolverKeys": true, "timeoutMs": 5000})
 	if err != nil {
 		return nil, err
@@ -298,14 +298,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // No listener is a failed result.
 func SendEvent(ctx context.Context, h *Host, event string) *Report {
 	start := time.Now()
-	rep := &Report{App: h.manifest.AppID}
+	m := h.Manifest()
+	rep := &Report{App: m.AppID}
 	if event == "preUninstall" {
-		for _, mod := range h.manifest.Modules["preUninstall"] {
+		for _, mod := range m.Modules["preUninstall"] {
 			payload := map[string]any{"context": map[string]any{"workspaceId": h.world.WorkspaceUUID}}
 			rep.Results = append(rep.Results, judge(mod.Function+" ← preUninstall", h.Invoke(ctx, Call{Kind: KindPreUninstall, Module: mod, Payload: payload})))
 		}
 	} else {
-		for _, mod := range h.manifest.Modules["trigger"] {
+		for _, mod := range m.Modules["trigger"] {
 			for _, ev := range mod.Events {
 				if ev != event || mod.Function == "" {
 					continue
