@@ -20,6 +20,8 @@ type forgeNewOptions struct {
 
 	Source  string
 	Dir     string
+	Remote  bool
+	BaseURL string
 	Force   bool
 	DryRun  bool
 	Timeout time.Duration
@@ -28,7 +30,7 @@ type forgeNewOptions struct {
 func newForgeNewCmd(f *Factory, runF func(*forgeNewOptions) error) *cobra.Command {
 	opts := &forgeNewOptions{f: f}
 	c := &cobra.Command{
-		Use:   "new [FILE | DIR | URL | -] --dir DIR",
+		Use:   "new [FILE | DIR | URL | -] --dir DIR [--remote]",
 		Short: "Write a starter Forge app equivalent to a Connect app",
 		Long: `Write a starter Forge app into DIR from a Bitbucket Connect descriptor (read
 as validate reads it; by default the project in this folder):
@@ -37,13 +39,24 @@ as validate reads it; by default the project in this folder):
                      the mapped webhook events, an install trigger,
                      permissions.scopes and a placeholder app.id for
                      forge register
-  src/               a UI Kit page per module, resolvers, trigger handlers
+  src/               the UI Kit page of the modules, resolvers, trigger handlers
                      and the data-migration helper (client-key endpoint +
                      Connect JWTs signed with the saved shared secret)
-  package.json       current @forge/* versions
+  package.json       @forge/* versions that install (README says which, why)
   README.md          the steps from here: register, deploy, install, share
                      the install link, forge link, update installations
   FORGE-PLAN.md      the migration report (forge plan --format markdown)
+
+With --remote the Connect server stays, as a Forge Remote: manifest.yml has
+a remote "connect" at the descriptor's baseUrl (or --base-url), endpoint
+entries (/forge/lifecycle, /forge/events, /forge/ui) with the app system
+token, triggers and UI resolvers that name them, and the scope
+read:app-system-token; there are no functions, and FORGE-PLAN.md says what
+stays on the server and what moves. A project made by connectgen new
+serves those routes (its Forge Remote module).
+
+The app records its template in .connectgen.json: connectgen update in it
+brings in a later connectgen's starter and keeps your edits.
 
 Like new, nothing is written until every file rendered, files are moved
 into place only when all were written, and an existing non-empty DIR is
@@ -55,7 +68,13 @@ or Confluence descriptor included).`,
   connectgen forge new --dir ../my-app-forge
 
   # From a descriptor file, listing what would be written
-  connectgen forge new my-app/atlassian-connect.json --dir my-app-forge --dry-run`,
+  connectgen forge new my-app/atlassian-connect.json --dir my-app-forge --dry-run
+
+  # Keep the Connect server as a Forge Remote
+  connectgen forge new --remote --dir ../my-app-forge
+
+  # The same, for a descriptor whose baseUrl is {{localBaseUrl}} (ACE fills it in)
+  connectgen forge new --remote --base-url https://my-app.example.com --dir ../my-app-forge`,
 		Args: atMostOneArg("forge new", "FILE, DIR, URL or -"),
 		RunE: func(c *cobra.Command, args []string) error {
 			if len(args) == 1 {
@@ -69,6 +88,8 @@ or Confluence descriptor included).`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&opts.Dir, "dir", "", "the directory to write the Forge app into (required)")
+	fl.BoolVar(&opts.Remote, "remote", false, "keep the Connect server as a Forge Remote instead of rebuilding it as Forge functions")
+	fl.StringVar(&opts.BaseURL, "base-url", "", "with --remote, the server's https URL (default: the descriptor's baseUrl)")
 	fl.BoolVar(&opts.Force, "force", false, "write into a non-empty directory, beside its files (replacing none)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "list what would be written, write nothing")
 	fl.DurationVar(&opts.Timeout, "timeout", 10*time.Second, "how long to wait for a descriptor URL")
@@ -84,7 +105,10 @@ func runForgeNew(ctx context.Context, opts *forgeNewOptions) error {
 	if err != nil {
 		return err
 	}
-	files, err := forge.Generate(plan, forge.GenerateOptions{Version: build.String()})
+	if opts.BaseURL != "" && !opts.Remote {
+		return usageErrorf("--base-url is the Forge Remote's URL: use it with --remote")
+	}
+	files, err := forge.Generate(plan, forge.GenerateOptions{Version: build.String(), Remote: opts.Remote, BaseURL: opts.BaseURL})
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -114,6 +138,9 @@ func runForgeNew(ctx context.Context, opts *forgeNewOptions) error {
 		return failf("%v", err)
 	}
 	fmt.Fprintf(f.IO.Out, "Created the Forge app %s (%d files) from %s: %s\n", opts.Dir, sp.Count(scaffold.Create), plan.Source, plan.SummaryLine())
+	if opts.Remote {
+		fmt.Fprintf(f.IO.Out, "The Connect server stays, as the Forge Remote %s.\n", forge.RemoteKey)
+	}
 	fmt.Fprintf(f.IO.Out, `
 Next steps (README.md has them all):
   cd %s

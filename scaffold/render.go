@@ -83,9 +83,22 @@ type Source struct {
 	Hash string `json:"hash"`
 }
 
-// Templates lists the template names in fsys: its top-level folders,
-// except shared layers (names starting with "_").
+// Templates lists the templates connectgen new offers from fsys: its
+// top-level folders, except shared layers (names starting with "_") and
+// templates a generator renders (see Manifest.Generator).
 func Templates(fsys fs.FS) []string {
+	var names []string
+	for _, n := range BuiltinNames(fsys) {
+		if Generator(fsys, n) == "" {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// BuiltinNames lists every built-in template in fsys, those a generator
+// renders included: its top-level folders, except shared layers.
+func BuiltinNames(fsys fs.FS) []string {
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
 		return nil
@@ -98,6 +111,24 @@ func Templates(fsys fs.FS) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Generator is the generator of built-in template name (Manifest.Generator),
+// or "" for a template of connectgen new or one that cannot be read.
+func Generator(fsys fs.FS, name string) string {
+	tree, err := BuiltinTree(fsys, name)
+	if err != nil {
+		return ""
+	}
+	src, err := fs.ReadFile(tree, ManifestFile)
+	if err != nil {
+		return ""
+	}
+	m, err := ParseManifest(src)
+	if err != nil {
+		return ""
+	}
+	return m.Generator
 }
 
 // Render renders the built-in template called name from fsys with data and

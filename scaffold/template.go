@@ -38,6 +38,12 @@ type Manifest struct {
 	Render  []string `json:"render,omitempty"`
 	Copy    []string `json:"copy,omitempty"`
 	Exclude []string `json:"exclude,omitempty"`
+	// Generator names the connectgen command that renders a built-in
+	// template from inputs of its own (for example "connectgen forge new",
+	// from a Connect descriptor). Such a template is not offered by
+	// connectgen new (Templates leaves it out), but update treats its
+	// projects like any other.
+	Generator string `json:"generator,omitempty"`
 }
 
 // Variable is one value a template asks for. Templates refer to it as

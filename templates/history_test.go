@@ -12,7 +12,7 @@ import (
 // ones; -update adds it. It also rebuilds every recorded version and
 // checks that it still has the version's hash.
 func TestHistory(t *testing.T) {
-	for _, name := range scaffold.Templates(templates.FS) {
+	for _, name := range scaffold.BuiltinNames(templates.FS) {
 		sub, err := scaffold.BuiltinTree(templates.FS, name)
 		if err != nil {
 			t.Fatal(err)

@@ -37,8 +37,8 @@ func InstallDeps(prefix string, files []scaffold.File, node testenv.Node) (strin
 		for _, n := range npmFiles {
 			if f.Path == n {
 				content[n] = f.Content
-				fmt.Fprintf(h, "%s %d\n", n, len(f.Content))
-				h.Write(f.Content)
+				_, _ = fmt.Fprintf(h, "%s %d\n", n, len(f.Content)) // a hash.Hash never fails to write
+				_, _ = h.Write(f.Content)
 			}
 		}
 	}
@@ -74,7 +74,7 @@ func installNamed(name string, content map[string][]byte, node testenv.Node) (st
 	if err != nil {
 		return "", err
 	}
-	defer lockFile.Close()
+	defer func() { _ = lockFile.Close() }() // only read for its lock
 	if err := syscall.Flock(int(lockFile.Fd()), syscall.LOCK_EX); err != nil {
 		return "", err
 	}
@@ -91,7 +91,9 @@ func installNamed(name string, content map[string][]byte, node testenv.Node) (st
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(work)
+	// After the rename below work is gone; before it, a leftover is
+	// removed again by the next install of the same name.
+	defer func() { _ = os.RemoveAll(work) }()
 	for n, c := range content {
 		if err := os.WriteFile(filepath.Join(work, n), c, 0o644); err != nil {
 			return "", err

@@ -2,6 +2,7 @@ package forge
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,7 +62,8 @@ func TestConnectJWTHelper(t *testing.T) {
 		qv, _ := filepath.Abs(qshVectors)
 		out, err := exec.Command("node", script, filepath.Join(dir, "connect-jwt.js"), qv, jv).Output()
 		if err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
 				t.Fatalf("node: %v\n%s", err, ee.Stderr)
 			}
 			t.Fatal(err)

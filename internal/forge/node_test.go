@@ -150,22 +150,62 @@ func writeFiles(t *testing.T, dir string, files []scaffold.File) {
 	}
 }
 
+// remoteOptions are the options of forge new --remote for p: the
+// descriptor's baseUrl when it is one a remote can have, else an https
+// stand-in (the template's descriptor has {{localBaseUrl}}).
+func remoteOptions(p *Plan) GenerateOptions {
+	opts := GenerateOptions{Version: "test", Remote: true}
+	if remoteBaseURL(p.BaseURL) != nil {
+		opts.BaseURL = "https://connect.example.com"
+	}
+	return opts
+}
+
 // TestManifestValidates generates the starter app of the template's
-// descriptor and of every real descriptor and has Atlassian's validator
+// descriptor and of every real descriptor, as Forge functions and with
+// the server as a Forge Remote (--remote), and has Atlassian's validator
 // check each manifest.yml: no errors and no warnings.
 func TestManifestValidates(t *testing.T) {
 	forgeManifest(t)
 	inputs := allDescriptors(t)
 	var names, dirs []string
+	remotes := 0
 	for name, src := range inputs {
 		p := planOf(t, name, src)
-		files, err := Generate(p, GenerateOptions{Version: "test"})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		for _, opts := range []GenerateOptions{{Version: "test"}, remoteOptions(p)} {
+			files, err := Generate(p, opts)
+			if err != nil {
+				t.Fatalf("%s (remote %v): %v", name, opts.Remote, err)
+			}
+			dir := t.TempDir()
+			writeFiles(t, dir, files)
+			label := name
+			if opts.Remote {
+				label += " --remote"
+				remotes++
+				m, err := os.ReadFile(filepath.Join(dir, "manifest.yml"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, want := range []string{"\n  - key: " + RemoteKey + "\n", "\n    - " + ScopeSystemToken + "\n",
+					"\n    - key: " + EndpointLifecycle + "\n      remote: " + RemoteKey + "\n      route:\n        path: " + RouteLifecycle + "\n      auth:\n        appSystemToken:\n          enabled: true\n",
+					"        - " + eventInstalled + "\n        - " + eventUpgraded + "\n"} {
+					if !strings.Contains(string(m), want) {
+						t.Errorf("%s: manifest.yml has no %q:\n%s", label, want, m)
+					}
+				}
+				if len(p.Modules) > 0 && !strings.Contains(string(m), "      resolver:\n        endpoint: "+EndpointUI+"\n") {
+					t.Errorf("%s: the UI modules' resolver is not the endpoint %s:\n%s", label, EndpointUI, m)
+				}
+				if len(p.Events) > 0 && !strings.Contains(string(m), "path: "+RouteEvents+"\n") {
+					t.Errorf("%s: no %s endpoint for the mapped events:\n%s", label, RouteEvents, m)
+				}
+				if strings.Contains(string(m), "function:") {
+					t.Errorf("%s: a remote app has functions:\n%s", label, m)
+				}
+			}
+			names, dirs = append(names, label), append(dirs, dir)
 		}
-		dir := t.TempDir()
-		writeFiles(t, dir, files)
-		names, dirs = append(names, name), append(dirs, dir)
 	}
 	for i, v := range validateManifests(t, dirs...) {
 		if !v.Full.Success || len(v.Full.Errors) > 0 || !v.Trigger.Success || len(v.Trigger.Errors) > 0 {
@@ -173,8 +213,8 @@ func TestManifestValidates(t *testing.T) {
 			t.Errorf("%s: @forge/manifest: full %+v, trigger %+v\n%s", names[i], v.Full, v.Trigger, m)
 		}
 	}
-	if len(dirs) != 13 {
-		t.Errorf("checked %d manifests, want 13 (the template and 12 real descriptors)", len(dirs))
+	if len(dirs) != 26 || remotes != 13 {
+		t.Errorf("checked %d manifests (%d --remote), want 26: the template and 12 real descriptors, each both ways", len(dirs), remotes)
 	}
 }
 

@@ -48,7 +48,10 @@ type Plan struct {
 	AppKey      string `json:"appKey"`
 	AppName     string `json:"appName"`
 	Description string `json:"description"`
-	Items       []Item `json:"items"`
+	// BaseURL is the descriptor's baseUrl: the Forge Remote of
+	// forge new --remote.
+	BaseURL string `json:"baseUrl"`
+	Items   []Item `json:"items"`
 	// Summary counts the items by fit.
 	Summary map[Fit]int `json:"summary"`
 
@@ -114,7 +117,7 @@ func NewPlan(res *descriptor.Result) (*Plan, error) {
 		return nil, &NotBitbucketError{Product: string(p), Why: why}
 	}
 	s := func(key string) string { v, _ := strString(root.Get(key)); return v }
-	p := &Plan{Source: res.File, AppKey: s("key"), AppName: s("name"), Description: s("description"), Items: []Item{}, Summary: map[Fit]int{}}
+	p := &Plan{Source: res.File, AppKey: s("key"), AppName: s("name"), Description: s("description"), BaseURL: s("baseUrl"), Items: []Item{}, Summary: map[Fit]int{}}
 	b := &builder{p: p, scopes: map[string]bool{}, events: map[string]bool{}, moduleKeys: map[string]bool{}}
 	b.keys(root)
 	b.lifecycle(root.Get("lifecycle"))

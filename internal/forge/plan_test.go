@@ -232,13 +232,21 @@ func readFile(t testing.TB, path string) []byte {
 // descriptor, file by file, with testdata/golden/starter-template.txtar.
 func TestStarterGolden(t *testing.T) {
 	p := planOf(t, "atlassian-connect.json", templateDescriptor(t))
-	files, err := Generate(p, GenerateOptions{Version: "test"})
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		opts          GenerateOptions
+		golden, about string
+	}{
+		{GenerateOptions{Version: "test"}, "starter-template.txtar", "forge new"},
+		{remoteOptions(p), "starter-template-remote.txtar", "forge new --remote --base-url https://connect.example.com"},
+	} {
+		files, err := Generate(p, tc.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ar := &txtar.Archive{Comment: []byte("The starter Forge app connectgen " + tc.about + " writes for the bitbucket template's descriptor.\n")}
+		for _, f := range files {
+			ar.Files = append(ar.Files, txtar.File{Name: f.Path, Data: f.Content})
+		}
+		golden(t, filepath.Join("testdata", "golden", tc.golden), txtar.Format(ar))
 	}
-	ar := &txtar.Archive{Comment: []byte("The starter Forge app connectgen forge new writes for the bitbucket template's descriptor.\n")}
-	for _, f := range files {
-		ar.Files = append(ar.Files, txtar.File{Name: f.Path, Data: f.Content})
-	}
-	golden(t, filepath.Join("testdata", "golden", "starter-template.txtar"), txtar.Format(ar))
 }

@@ -186,7 +186,7 @@ func TestStarterRunsOnNode22(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { h.Close() })
+		t.Cleanup(func() { _ = h.Close() }) // the test is over
 		ctx := context.Background()
 		if _, err := h.FetchDescriptor(ctx); err != nil {
 			t.Fatal(err)
@@ -235,6 +235,10 @@ func TestStarterRunsOnNode22(t *testing.T) {
 		if got := strings.Join(r.Logs, "\n"); got != "log: event avi:bitbucket:push:repository repository {b1}" {
 			t.Errorf("onEvent logged %q", got)
 		}
+		r = runStarter(t, node, nil, "function", backend, "handler", `{"call":{"functionKey":"getContext"},"context":{"moduleKey":"example-repo-page","extension":{"repository":{"uuid":"{r1}"}}}}`)
+		if got := string(r.Result); got != `{"moduleKey":"example-repo-page","extension":{"repository":{"uuid":"{r1}"}}}` {
+			t.Errorf("resolver getContext answered %s", got)
+		}
 		r = runStarter(t, node, nil, "function", backend, "onPreUninstall", `{}`)
 		if got := strings.Join(r.Logs, "\n"); got != "log: uninstalling" {
 			t.Errorf("onPreUninstall logged %q", got)
@@ -257,22 +261,18 @@ func TestStarterRunsOnNode22(t *testing.T) {
 		}))
 		defer bb.Close()
 		env := []string{"FORGE_PRODUCT_URL=" + bb.URL, "FORGE_APP_HEADER=X-Test-App", "FORGE_APP_ID=" + e2eForgeAppID}
-		n := 0
-		for _, f := range files {
-			if !strings.HasPrefix(f.Path, "src/frontend/") {
-				continue
-			}
-			n++
-			key := strings.TrimSuffix(filepath.Base(f.Path), ".jsx")
-			front := bundle(t, dir, f.Path, api.PlatformBrowser)
-			r := runStarter(t, node, env, "ui", front, backend, key, `{"extension":{"type":"bitbucket:repoMainMenuPage","repository":{"uuid":"{r1}"}}}`)
+		front := bundle(t, dir, "src/frontend/index.jsx", api.PlatformBrowser)
+		for _, m := range p.Modules {
+			r := runStarter(t, node, env, "ui", front, backend, m.Key, `{"extension":{"type":"`+m.Type+`","repository":{"uuid":"{r1}"}}}`)
 			got := strings.Join(r.Texts, "|")
-			if len(r.Errors) > 0 || !strings.Contains(got, "Hello, Page Viewer") || !strings.Contains(got, "Repository {r1}") {
-				t.Errorf("%s rendered %d times, last texts %q, errors %v, logs %v", f.Path, r.Renders, got, r.Errors, r.Logs)
+			want := m.Title + "|Hello, Page Viewer|Repository {r1}"
+			if len(r.Errors) > 0 || got != want {
+				t.Errorf("%s rendered %d times, last texts %q, want %q; errors %v, logs %v", m.Key, r.Renders, got, want, r.Errors, r.Logs)
 			}
 		}
-		if n != len(p.Modules) || n == 0 {
-			t.Errorf("%d pages for %d modules", n, len(p.Modules))
+		n := len(p.Modules)
+		if n == 0 {
+			t.Fatal("the template's descriptor maps to no module")
 		}
 		mu.Lock()
 		defer mu.Unlock()
@@ -309,6 +309,13 @@ func TestStarterBundlesForEveryDescriptor(t *testing.T) {
 				bundle(t, dir, f.Path, api.PlatformBrowser)
 			}
 		}
+		remote, err := Generate(planOf(t, name, src), remoteOptions(planOf(t, name, src)))
+		if err != nil {
+			t.Fatalf("%s --remote: %v", name, err)
+		}
+		checkDepsSubset(t, remote, files)
+		rdir := starterProject(t, node, append(withoutPackageJSON(remote), packageJSON(t, files)))
+		bundle(t, rdir, "src/frontend/index.jsx", api.PlatformBrowser)
 		backend := bundle(t, dir, "src/index.js", api.PlatformNode)
 		r := runStarter(t, node, nil, "exports", backend)
 		var exported []string
@@ -319,6 +326,105 @@ func TestStarterBundlesForEveryDescriptor(t *testing.T) {
 			if h, ok := strings.CutPrefix(strings.TrimSpace(line), "handler: index."); ok && !slices.Contains(exported, h) {
 				t.Errorf("%s: manifest.yml names index.%s; src/index.js exports %v", name, h, exported)
 			}
+		}
+	}
+}
+
+// TestRemoteStarterPageCallsTheServer bundles the --remote starter's page
+// and renders it on Node 22 with the real @forge/react and @forge/bridge:
+// its invokeRemote call reaches the server at POST /forge/ui with the
+// UI-call body of the Forge Remote contract, and the page shows the answer.
+func TestRemoteStarterPageCallsTheServer(t *testing.T) {
+	node := node22(t)
+	p := planOf(t, "atlassian-connect.json", templateDescriptor(t))
+	files, err := Generate(p, remoteOptions(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := Generate(p, GenerateOptions{Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDepsSubset(t, files, base)
+	// The functions starter's install holds every package of the remote one.
+	dir := starterProject(t, node, append(withoutPackageJSON(files), packageJSON(t, base)))
+	var mu sync.Mutex
+	var calls []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Call struct {
+				FunctionKey string
+				Payload     map[string]any
+			}
+		}
+		err := json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		calls = append(calls, fmt.Sprintf("%s %s %s %v", r.Method, r.URL.Path, body.Call.FunctionKey, err))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"fullName":"sample-workspace/sample-repo"}`)) // a failed write fails the assertions below
+	}))
+	defer srv.Close()
+	front := bundle(t, dir, "src/frontend/index.jsx", api.PlatformBrowser)
+	env := []string{"FORGE_REMOTE_URL=" + srv.URL}
+	for _, m := range p.Modules {
+		r := runStarter(t, node, env, "ui", front, "-", m.Key, `{"extension":{"type":"`+m.Type+`","repository":{"uuid":"{r1}"}}}`)
+		got := strings.Join(r.Texts, "|")
+		if want := m.Title + "|Repository sample-workspace/sample-repo"; len(r.Errors) > 0 || got != want {
+			t.Errorf("%s rendered %q, want %q; errors %v, logs %v", m.Key, got, want, r.Errors, r.Logs)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(calls) != len(p.Modules) {
+		t.Fatalf("the server saw %v, want one call per page", calls)
+	}
+	for _, c := range calls {
+		if c != "POST "+RouteUI+" repository <nil>" {
+			t.Errorf("the server saw %q, want POST %s with call.functionKey repository", c, RouteUI)
+		}
+	}
+}
+
+func packageJSON(t *testing.T, files []scaffold.File) scaffold.File {
+	t.Helper()
+	for _, f := range files {
+		if f.Path == "package.json" {
+			return f
+		}
+	}
+	t.Fatal("no package.json")
+	return scaffold.File{}
+}
+
+func withoutPackageJSON(files []scaffold.File) []scaffold.File {
+	var out []scaffold.File
+	for _, f := range files {
+		if f.Path != "package.json" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// checkDepsSubset checks that every dependency of sub's package.json is in
+// super's at the same version.
+func checkDepsSubset(t *testing.T, sub, super []scaffold.File) {
+	t.Helper()
+	deps := func(files []scaffold.File) map[string]string {
+		var pkg struct{ Dependencies map[string]string }
+		if err := json.Unmarshal(packageJSON(t, files).Content, &pkg); err != nil {
+			t.Fatal(err)
+		}
+		return pkg.Dependencies
+	}
+	a, b := deps(sub), deps(super)
+	if len(a) == 0 {
+		t.Fatal("no dependencies")
+	}
+	for n, v := range a {
+		if b[n] != v {
+			t.Errorf("the remote starter depends on %s %s, the functions starter on %q", n, v, b[n])
 		}
 	}
 }

@@ -5,8 +5,11 @@
 //   node run-starter.cjs exports BACKEND.cjs
 //     loads BACKEND and prints the names of its exported functions;
 //   node run-starter.cjs ui FRONTEND.cjs BACKEND.cjs MODULE_KEY CONTEXT_JSON
-//     renders a UI Kit page: invoke() calls BACKEND's resolver handler;
-//     it prints the texts of the last rendered document.
+//     renders a UI Kit page as module MODULE_KEY: view.getContext() answers
+//     CONTEXT_JSON with the module key, invoke() calls BACKEND's resolver
+//     handler (BACKEND may be '-' for an app without functions) and
+//     invokeRemote() POSTs to FORGE_REMOTE_URL; it prints the texts of the
+//     last rendered document.
 'use strict';
 
 const runtime = require('./forge-runtime.cjs');
@@ -47,7 +50,7 @@ async function main() {
   }
   if (mode === 'ui') {
     const [frontend, backend, moduleKey, context] = args;
-    const handler = require(backend).handler;
+    const handler = backend === '-' ? null : require(backend).handler;
     const docs = [];
     let pending = 0;
     const errors = [];
@@ -58,6 +61,22 @@ async function main() {
           docs.push(data.forgeDoc);
           return undefined;
         }
+        if (cmd === 'invoke' && data.invokeType === 'ui-remote-fetch') {
+          // invokeRemote: Forge proxies the call to the remote's URL
+          // (FORGE_REMOTE_URL here) and answers { status, headers, body }.
+          pending++;
+          try {
+            const res = await fetch(process.env.FORGE_REMOTE_URL + data.path, {
+              method: data.method,
+              headers: { 'content-type': 'application/json' },
+              body: data.body === undefined ? undefined : JSON.stringify(data.body),
+            });
+            const text = await res.text();
+            return { success: true, payload: { status: res.status, headers: Object.fromEntries(res.headers), body: text ? JSON.parse(text) : null } };
+          } finally {
+            pending--;
+          }
+        }
         if (cmd === 'invoke') {
           pending++;
           try {
@@ -65,6 +84,9 @@ async function main() {
           } finally {
             pending--;
           }
+        }
+        if (cmd === 'getContext') {
+          return { moduleKey, ...JSON.parse(context) };
         }
         if (cmd === 'onError') {
           errors.push(String(data.error && (data.error.stack || data.error.message || data.error)));
