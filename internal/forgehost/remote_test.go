@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/forge"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
@@ -123,8 +125,8 @@ func TestRemoteCaller(t *testing.T) {
 // TestGeneratedConnectAppAsRemote: the Connect app connectgen new writes
 // (the bitbucket template, with its Forge Remote module, on ACE and jose),
 // started with FORGE_APP_ID and FORGE_JWKS_URL pointing at the local
-// caller, passes every check of forge simulate --remote behind a Forge
-// Remote manifest of the contract's shape.
+// caller, passes every check of forge simulate --remote behind the Forge
+// app connectgen forge new --remote writes for its descriptor.
 func TestGeneratedConnectAppAsRemote(t *testing.T) {
 	testenv.Need(t, "npm", "node-versions")
 	nodes, err := testenv.PinnedNodes()
@@ -141,7 +143,21 @@ func TestGeneratedConnectAppAsRemote(t *testing.T) {
 	if err := apptest.NewProjectFor(dir, node); err != nil {
 		t.Fatal(err)
 	}
-	caller, err := NewRemoteCaller(RemoteOptions{Dir: filepath.Join("testdata", "remote"), Log: &testLog{t: t}, UICalls: []string{"whoami", "repository"}})
+	// The Forge app connectgen forge new --remote writes for the same
+	// template's descriptor, registered (its app.id set, as forge
+	// register does).
+	p, err := forge.NewPlan(descriptor.Validate("atlassian-connect.json", templateDescriptor(t), descriptor.Options{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := forge.Generate(p, forge.GenerateOptions{Version: "test", Remote: true, BaseURL: "https://my-app.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgeDir := writeStarter(t, files, map[string]func(string) string{
+		"manifest.yml": func(s string) string { return strings.Replace(s, forge.PlaceholderAppID, testAppID, 1) },
+	})
+	caller, err := NewRemoteCaller(RemoteOptions{Dir: forgeDir, Log: &testLog{t: t}, UICalls: []string{"whoami", "repository"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +172,7 @@ func TestGeneratedConnectAppAsRemote(t *testing.T) {
 	if err := rep.WriteText(&text, false); err != nil {
 		t.Fatal(err)
 	}
-	if !rep.OK() || len(rep.Results) != 17 || !strings.Contains(text.String(), `"fullName":"sample-workspace/sample-repo"`) || !strings.Contains(text.String(), "1 call(s) with the app system token") {
+	if !rep.OK() || len(rep.Results) != 21 || !strings.Contains(text.String(), `"fullName":"sample-workspace/sample-repo"`) || !strings.Contains(text.String(), "3 call(s) with the app system token") {
 		t.Fatalf("the generated app as a Forge Remote:\n%s\napp output:\n%s", text.String(), app.Output())
 	}
 	t.Logf("\n%s", text.String())
