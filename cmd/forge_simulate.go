@@ -222,12 +222,16 @@ func startForgeHost(ctx context.Context, f *Factory, dir, node string, timeout t
 		dir = "."
 	}
 	// The app first: a folder without manifest.yml is the likelier mistake.
-	if _, err := forgehost.LoadManifest(dir); err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	bin, err := forgehost.FindNode(ctx, node)
+	m, err := forgehost.LoadManifest(dir)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	// An app whose modules all call a Forge Remote has no function to run.
+	bin := ""
+	if len(m.Functions) > 0 {
+		if bin, err = forgehost.FindNode(ctx, node); err != nil {
+			return nil, &ExitError{Code: ExitUsage, Err: err}
+		}
 	}
 	h, err := forgehost.Start(ctx, forgehost.Options{Dir: dir, Node: bin, Timeout: timeout, StorageFile: storage, Log: log})
 	var le *forgehost.LoadError

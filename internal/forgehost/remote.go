@@ -509,8 +509,11 @@ func (c *RemoteCaller) Call(ctx context.Context, mod Module, what string, payloa
 	default:
 		r.Passed = true
 		r.Reason = fmt.Sprintf("answered %d %s", a.status, snippet(a.body))
-		if json.Valid(a.body) && r.Kind == KindRemoteCheck {
-			r.Verdict = a.body
+		if json.Valid(a.body) {
+			r.Answer = a.body
+			if r.Kind == KindRemoteCheck {
+				r.Verdict = a.body
+			}
 		}
 	}
 	return r

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 func postCall(t *testing.T, url string, body string) (int, map[string]json.RawMessage) {
@@ -119,5 +121,39 @@ func TestServer(t *testing.T) {
 			t.Fatalf("the edit was not picked up: %s", v)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// TestServerRemote: forge run --local --remote sends the page's calls of
+// modules that name an endpoint to the Forge Remote, signed; an app whose
+// modules all call the remote needs no Node for itself.
+func TestServerRemote(t *testing.T) {
+	testenv.Need(t, "npm", "node-versions")
+	dir := filepath.Join("testdata", "remote")
+	h, err := Start(context.Background(), Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = h.Close() }()
+	caller, err := NewRemoteCaller(RemoteOptions{Dir: dir, API: h.API()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer caller.Close()
+	caller.opts.RemoteURL = startRemote(t, caller.JWKSURL())
+	s := &Server{Host: h, Remote: caller}
+	for _, c := range []struct{ req, want string }{
+		{`{"module":"trigger:connect-events","event":"avi:bitbucket:push:repository"}`, `answered 200 {"acknowledged":true}`},
+		{`{"module":"bitbucket:mergeCheck:connect-merge-check","trigger":"on-merge"}`, `"success":false`},
+		{`{"module":"bitbucket:repoMainMenuPage:repo-page","key":"whoami"}`, `"repository":"sample-workspace/sample-repo"`},
+	} {
+		var req Request
+		if err := json.Unmarshal([]byte(c.req), &req); err != nil {
+			t.Fatal(err)
+		}
+		res, _, err := s.Do(context.Background(), req)
+		if err != nil || !res.Passed || !strings.Contains(res.Reason+string(res.Answer), c.want) {
+			t.Errorf("%s: %+v %v, want %q", c.req, res, err, c.want)
+		}
 	}
 }

@@ -24,7 +24,9 @@ type Result struct {
 	// Reason says why it failed, or what it answered.
 	Reason string `json:"reason"`
 	// Verdict is a merge check's answer ({success, message}).
-	Verdict    json.RawMessage `json:"verdict,omitempty"`
+	Verdict json.RawMessage `json:"verdict,omitempty"`
+	// Answer is a remote's whole JSON answer (forge run --local --remote).
+	Answer     json.RawMessage `json:"answer,omitempty"`
 	DurationMS int64           `json:"durationMs"`
 	Logs       []LogLine       `json:"logs,omitempty"`
 }
