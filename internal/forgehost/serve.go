@@ -83,7 +83,14 @@ func (s *Server) Modules(ctx context.Context) []ModuleView {
 			out = append(out, v)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Location < out[j].Location })
+	// Pages by location first, then the backend modules.
+	backend := func(v ModuleView) bool { return strings.HasPrefix(v.Location, "Backend") }
+	sort.SliceStable(out, func(i, j int) bool {
+		if bi, bj := backend(out[i]), backend(out[j]); bi != bj {
+			return bj
+		}
+		return out[i].Location < out[j].Location
+	})
 	return out
 }
 

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
+	"github.com/connectgen/connectgen/internal/browsertest"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
@@ -155,5 +158,42 @@ func TestServerRemote(t *testing.T) {
 		if err != nil || !res.Passed || !strings.Contains(res.Reason+string(res.Answer), c.want) {
 			t.Errorf("%s: %+v %v, want %q", c.req, res, err, c.want)
 		}
+	}
+}
+
+// TestPageInBrowser: the --serve page in headless Chromium lists the
+// starter's modules by location, and its buttons invoke a resolver and
+// fire an event, showing the result, the console output and the
+// Bitbucket call; nothing leaves loopback.
+func TestPageInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	files, _ := starterFiles(t, "atlassian-connect.json", templateDescriptor(t))
+	h := startHost(t, writeStarter(t, files, nil), Options{})
+	srv := httptest.NewServer(&Server{Host: h, Page: true})
+	defer srv.Close()
+	var nav, calls string
+	b.Run(60*time.Second,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`//button[text()="invoke getUser"]`, chromedp.BySearch),
+		chromedp.Text("#modules", &nav, chromedp.ByQuery),
+		chromedp.Click(`//button[text()="invoke getUser"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h3[contains(text(), "resolver#getUser")]`, chromedp.BySearch),
+		chromedp.Click(`//button[text()="bitbucket:push:repository"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//h3[contains(text(), "on-event ← avi:bitbucket:push:repository")]`, chromedp.BySearch),
+		chromedp.Text("#calls", &calls, chromedp.ByQuery),
+	)
+	b.Screenshot("forge-page")
+	for _, want := range []string{"Repository: MainMenuPage", "Repository source: OverviewCard", "Backend: trigger", "example-repo-page"} {
+		if !strings.Contains(strings.ToLower(nav), strings.ToLower(want)) { // headings are upper-cased by CSS
+			t.Errorf("the module list lacks %q:\n%s", want, nav)
+		}
+	}
+	for _, want := range []string{"PASS resolver#getUser", "requestBitbucket as user: GET /2.0/user → 200", `"display_name": "Sample User"`, "PASS on-event ← avi:bitbucket:push:repository", "log: event avi:bitbucket:push:repository repository {"} {
+		if !strings.Contains(calls, want) {
+			t.Errorf("the calls lack %q:\n%s", want, calls)
+		}
+	}
+	if ext := b.ExternalRequests(); len(ext) != 0 {
+		t.Errorf("the page asked for %v", ext)
 	}
 }
