@@ -188,3 +188,56 @@ func TestEventScopeMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestPayloadLimitAndJSON: an answer over Forge's 5 MB fails naming the
+// limit; the JSON report carries each call's verdict.
+func TestPayloadLimitAndJSON(t *testing.T) {
+	dir := writeApp(t, map[string]string{
+		"manifest.yml": `modules:
+  bitbucket:repoMainMenuPage:
+    - key: page
+      title: Page
+      resource: page
+      resolver:
+        function: resolver
+      render: native
+  function:
+    - key: resolver
+      handler: index.handler
+app:
+  id: ` + testAppID + `
+  runtime:
+    name: nodejs22.x
+`,
+		"src/index.js": `import Resolver from '@forge/resolver';
+const resolver = new Resolver();
+resolver.define('small', () => ({ ok: true }));
+resolver.define('huge', () => ({ blob: 'x'.repeat(6 * 1024 * 1024) }));
+export const handler = resolver.getDefinitions();
+`,
+	})
+	h := startHost(t, dir, Options{})
+	rep := Simulate(context.Background(), h)
+	huge := rep.Result("resolver#huge")
+	if huge == nil || huge.Passed || !strings.Contains(huge.Reason, "Forge's limit is 5242880 (5 MB)") {
+		t.Errorf("huge: %+v", huge)
+	}
+	if small := rep.Result("resolver#small"); small == nil || !small.Passed {
+		t.Errorf("small: %+v", small)
+	}
+	var b strings.Builder
+	if err := rep.WriteJSON(&b); err != nil {
+		t.Fatal(err)
+	}
+	var v struct {
+		OK      bool `json:"ok"`
+		Results []struct {
+			Name   string `json:"name"`
+			Passed bool   `json:"passed"`
+			Reason string `json:"reason"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(b.String()), &v); err != nil || v.OK || len(v.Results) != 2 || v.Results[0].Name != "resolver#huge" || v.Results[0].Passed {
+		t.Errorf("JSON report %s: %v", b.String(), err)
+	}
+}
