@@ -241,3 +241,38 @@ export const handler = resolver.getDefinitions();
 		t.Errorf("JSON report %s: %v", b.String(), err)
 	}
 }
+
+// TestOtherFunctions: a web trigger gets a request; a function no module
+// names is still run once; a caught failure logged with console.error is
+// pointed at.
+func TestOtherFunctions(t *testing.T) {
+	dir := writeApp(t, map[string]string{
+		"manifest.yml": `modules:
+  webtrigger:
+    - key: hook
+      function: hook
+  function:
+    - key: hook
+      handler: index.hook
+    - key: spare
+      handler: index.spare
+app:
+  id: ` + testAppID + `
+  runtime:
+    name: nodejs22.x
+`,
+		"src/index.js": `export const hook = (req) => ({ statusCode: 200, body: req.method + ' ' + req.path });
+export async function spare() {
+  try { throw new Error('nope'); } catch (e) { console.error('caught', e.message); }
+}
+`,
+	})
+	rep := Simulate(context.Background(), startHost(t, dir, Options{}))
+	hook, spare := rep.Result("hook ← webtrigger"), rep.Result("spare (no module calls it)")
+	if hook == nil || !hook.Passed || !strings.Contains(hook.Reason, `"body":"POST /"`) {
+		t.Errorf("hook: %+v", hook)
+	}
+	if spare == nil || !spare.Passed || !strings.Contains(spare.Reason, "console.error 1×") {
+		t.Errorf("spare: %+v", spare)
+	}
+}

@@ -138,9 +138,45 @@ func Simulate(ctx context.Context, h *Host) *Report {
 		payload := map[string]any{"context": map[string]any{"workspaceId": h.world.WorkspaceUUID}}
 		add(mod.Function+" ← preUninstall", h.Invoke(ctx, Call{Kind: KindPreUninstall, Module: mod, Payload: payload}))
 	}
+	// Every other function: a web trigger gets a request, a function no
+	// module names, or one of a module the host has no payload for, gets
+	// an empty object.
+	called := map[string]bool{}
+	for _, r := range rep.Results {
+		called[r.Function] = true
+	}
+	var rest []string
+	for fn := range m.Functions {
+		if !called[fn] {
+			rest = append(rest, fn)
+		}
+	}
+	sort.Strings(rest)
+	for _, fn := range rest {
+		mod, typ := Module{Type: "function", Key: fn}, ""
+		for _, t := range m.ModuleTypes() {
+			for _, x := range m.Modules[t] {
+				if x.Function == fn && t != "function" && typ == "" {
+					mod, typ = x, t
+				}
+			}
+		}
+		var payload any = map[string]any{}
+		name := fn + " ← " + typ
+		switch typ {
+		case "webtrigger":
+			payload = map[string]any{"method": "POST", "path": "/", "headers": map[string][]string{"content-type": {"application/json"}}, "body": "{}", "queryParameters": map[string][]string{}}
+		case "":
+			name = fn + " (no module calls it)"
+		}
+		add(name, h.Invoke(ctx, Call{Kind: KindOther, Module: mod, Function: fn, Payload: payload}))
+	}
 	rep.Duration = time.Since(start)
 	return rep
 }
+
+// KindOther is a function the host calls with a generic payload.
+const KindOther = "other"
 
 // ResolverKeys returns the keys a resolver function defines (through
 // @forge/resolver).
@@ -223,6 +259,17 @@ func judge(name string, inv *Invocation) *Result {
 			v = v[:77] + "..."
 		}
 		r.Reason = "returned " + v
+	}
+	// A handler that catches its own failure still says so on the
+	// console: point at it.
+	errs := 0
+	for _, l := range inv.Logs {
+		if l.Level == "error" {
+			errs++
+		}
+	}
+	if errs > 0 {
+		r.Reason += fmt.Sprintf(" (console.error %d×: --verbose shows it)", errs)
 	}
 	return r
 }
