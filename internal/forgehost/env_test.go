@@ -1,30 +1,24 @@
 package forgehost
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/testenv"
+	"github.com/connectgen/connectgen/scaffold"
 )
 
-// The Forge packages the functions run with, from the npm registry: the
-// versions the generated starter asks for. The tests install them once
-// into the shared test cache (a folder keyed by the list, under a lock)
-// with Node 22's npm.
+// The packages the tests' own small apps and remote run with, from the
+// npm registry (the starters install their own package.json's): installed
+// once into the shared test cache with Node 22's npm (apptest.InstallDeps).
 var forgePackages = []string{"@forge/api@8.3.0", "@forge/kvs@1.6.5", "@forge/resolver@2.0.1", "@forge/events@3.0.8", "jose@6.2.19"}
 
 var (
@@ -33,8 +27,8 @@ var (
 	modulesErr  error
 )
 
-// node22 returns the pinned Node 22 binary.
-func node22(t testing.TB) string {
+// pinnedNode22 returns the pinned Node 22.
+func pinnedNode22(t testing.TB) testenv.Node {
 	t.Helper()
 	testenv.Need(t, "npm", "node-versions")
 	nodes, err := testenv.PinnedNodes()
@@ -43,21 +37,27 @@ func node22(t testing.TB) string {
 	}
 	for _, n := range nodes {
 		if strings.HasPrefix(n.Version, "22.") {
-			bin, err := n.Node()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return bin
+			return n
 		}
 	}
 	t.Fatal("no Node 22 among the pinned versions (internal/testenv/node-versions.txt)")
-	return ""
+	return testenv.Node{}
+}
+
+// node22 returns the pinned Node 22 binary.
+func node22(t testing.TB) string {
+	t.Helper()
+	bin, err := pinnedNode22(t).Node()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
 }
 
 // forgeModules returns a node_modules folder with forgePackages.
 func forgeModules(t testing.TB) string {
 	t.Helper()
-	node := node22(t)
+	node := pinnedNode22(t)
 	modulesOnce.Do(func() { modulesDir, modulesErr = installForgeModules(node) })
 	if modulesErr != nil {
 		t.Fatal(modulesErr)
@@ -65,56 +65,17 @@ func forgeModules(t testing.TB) string {
 	return modulesDir
 }
 
-func installForgeModules(node string) (string, error) {
-	root, err := testenv.CacheDir()
+func installForgeModules(node testenv.Node) (string, error) {
+	deps := map[string]string{}
+	for _, p := range forgePackages {
+		at := strings.LastIndex(p, "@")
+		deps[p[:at]] = p[at+1:]
+	}
+	b, err := json.Marshal(map[string]any{"name": "forge-backend", "private": true, "dependencies": deps})
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(strings.Join(forgePackages, " ")))
-	name := "forge-backend-" + hex.EncodeToString(sum[:])[:12]
-	final := filepath.Join(root, name)
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", err
-	}
-	lock, err := os.OpenFile(filepath.Join(root, name+".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return "", err
-	}
-	defer lock.Close()
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer func() { _ = syscall.Flock(int(lock.Fd()), syscall.LOCK_UN) }()
-	if _, err := os.Stat(filepath.Join(final, "ok")); err == nil {
-		return filepath.Join(final, "node_modules"), nil
-	}
-	_ = os.RemoveAll(final)
-	work, err := os.MkdirTemp(root, name+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(work)
-	if err := os.WriteFile(filepath.Join(work, "package.json"), []byte(`{"private": true}`), 0o644); err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", append([]string{"install", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"}, forgePackages...)...)
-	cmd.Dir = work
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(node)+string(os.PathListSeparator)+os.Getenv("PATH"))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	fmt.Fprintf(os.Stderr, "forgehost: npm install %s, once, into %s\n", strings.Join(forgePackages, " "), final)
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("npm install %s: %v\n%s", strings.Join(forgePackages, " "), err, out.Bytes())
-	}
-	if err := os.WriteFile(filepath.Join(work, "ok"), nil, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.Rename(work, final); err != nil {
-		return "", err
-	}
-	return filepath.Join(final, "node_modules"), nil
+	return apptest.InstallDeps("forge-backend-", []scaffold.File{{Path: "package.json", Content: b}}, node)
 }
 
 // linkModules links the shared node_modules into an app folder.
