@@ -71,7 +71,7 @@ func TestMigrationEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer api.Close()
+	defer func() { _ = api.Close() }() // nothing to report at the end
 	inst, err := api.Install(context.Background())
 	if err != nil {
 		t.Fatal(err)
