@@ -66,8 +66,9 @@ forge new --remote): the host plays the caller. It signs Forge Invocation
 Tokens with its own RS256 key and serves the key at
 http://HOST-ADDR/.well-known/jwks.json (start the remote with
 FORGE_JWKS_URL pointing there, and FORGE_APP_ID = the manifest's app.id),
-then sends: the lifecycle events, each mapped event (one delivery sent
-again with retryContext, which must be answered {duplicate: true}), each
+then sends: the lifecycle events, each mapped event, one event whose
+delivery times out (the connection closed before an answer) and is then
+retried with retryContext (answered {duplicate: true}: handled once), each
 merge check trigger, each UI resolver endpoint call with its context, and
 seven forged tokens to every endpoint (missing, alg none, HS256 signed
 with the public key, another key, another app, expired, not yet valid),
