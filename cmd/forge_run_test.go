@@ -151,3 +151,50 @@ func TestForgeRunLocal(t *testing.T) {
 		t.Fatal("forge run did not stop within 30 s of Ctrl-C")
 	}
 }
+
+// TestForgeSimulateExitCodes: forge simulate on the starter exits 0 with a
+// PASS line per call; broken, 1 with the FAIL line; as JSON, the same
+// verdicts; forge simulate event prints the handler's console output.
+func TestForgeSimulateExitCodes(t *testing.T) {
+	dir, node := forgeStarter(t)
+	f, out, errOut := serveFactory()
+	if c := execute(context.Background(), f, []string{"forge", "simulate", "--node", node, dir}); c != 0 || !strings.Contains(out.String(), "8 of 8 passed, all passed") {
+		t.Fatalf("starter: exit %d\n%s\n%s", c, out, errOut)
+	}
+	f, out, _ = serveFactory()
+	if c := execute(context.Background(), f, []string{"forge", "simulate", "event", "avi:bitbucket:push:repository", "--node", node, dir}); c != 0 ||
+		!strings.Contains(out.String(), "log: event avi:bitbucket:push:repository repository {") {
+		t.Errorf("event: exit %d\n%s", c, out)
+	}
+	idx := filepath.Join(dir, "src", "index.js")
+	src, err := os.ReadFile(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "console.log('uninstalling');", "throw new Error('broken');", 1)
+	if broken == string(src) {
+		t.Fatal("the starter's onPreUninstall changed; update the test")
+	}
+	if err := os.WriteFile(idx, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, out, _ = serveFactory()
+	if c := execute(context.Background(), f, []string{"forge", "simulate", "--node", node, dir}); c != 1 ||
+		!strings.Contains(out.String(), "FAIL preUninstall  on-pre-uninstall ← preUninstall") || !strings.Contains(out.String(), "threw Error: broken (at src/index.js:") {
+		t.Errorf("broken: exit %d\n%s", c, out)
+	}
+	f, out, _ = serveFactory()
+	if c := execute(context.Background(), f, []string{"forge", "simulate", "--format", "json", "--node", node, dir}); c != 1 {
+		t.Errorf("broken, JSON: exit %d", c)
+	}
+	var rep struct {
+		OK      bool `json:"ok"`
+		Results []struct {
+			Name   string `json:"name"`
+			Passed bool   `json:"passed"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out.String()), &rep); err != nil || rep.OK || len(rep.Results) != 8 {
+		t.Errorf("JSON: %v\n%s", err, out)
+	}
+}
