@@ -54,8 +54,10 @@ triggers. Then the host waits; it reloads when manifest.yml or src/
 changes. A JSON API on --listen (POST /api/call, GET /api/state) invokes
 resolvers with the module's extension context, fires events, merge checks
 and schedules; --serve adds a page there that lists the modules by
-location with buttons, and shows each call's result, console output,
-Bitbucket calls and the storage. forge simulate runs everything once.
+location with buttons, renders UI Kit modules with the app's own
+@forge/react (plain HTML for Atlassian's components), and shows each
+call's result, console output, Bitbucket calls and the storage. forge
+simulate runs everything once.
 
 With --remote URL the modules that name an endpoint call that Forge
 Remote, with Forge Invocation Tokens the host signs (JWKS at

@@ -30,6 +30,9 @@ type Manifest struct {
 	FetchBackend []string
 	Remotes      []Remote
 	Endpoints    map[string]Endpoint
+	// Resources maps a resource key to its path (a UI Kit .jsx file, or a
+	// Custom UI folder).
+	Resources map[string]string
 }
 
 // Module is one entry of a module list.
@@ -46,6 +49,8 @@ type Module struct {
 	Triggers         []string // merge check triggers
 	Interval         string   // scheduledTrigger
 	Title            string
+	Resource         string // a UI module's resource key
+	Render           string // "native" for UI Kit
 	// TimeoutSeconds is the module's or its function's timeoutSeconds,
 	// 0 when not set.
 	TimeoutSeconds int
@@ -100,6 +105,10 @@ type rawManifest struct {
 			} `yaml:"fetch"`
 		} `yaml:"external"`
 	} `yaml:"permissions"`
+	Resources []struct {
+		Key  string `yaml:"key"`
+		Path string `yaml:"path"`
+	} `yaml:"resources"`
 	Remotes []struct {
 		Key        string   `yaml:"key"`
 		BaseURL    any      `yaml:"baseUrl"`
@@ -120,6 +129,10 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		Functions: map[string]string{},
 		Scopes:    raw.Permissions.Scopes,
 		Endpoints: map[string]Endpoint{},
+		Resources: map[string]string{},
+	}
+	for _, r := range raw.Resources {
+		m.Resources[r.Key] = r.Path
 	}
 	if len(raw.Modules) == 0 {
 		return nil, loadErrorf("%s has no modules", ManifestFile)
@@ -138,6 +151,8 @@ func ParseManifest(b []byte) (*Manifest, error) {
 				mod.Title = str(e["name"])
 			}
 			mod.Interval = str(e["interval"])
+			mod.Resource = str(e["resource"])
+			mod.Render = str(e["render"])
 			mod.Events = strs(e["events"])
 			mod.Triggers = strs(e["triggers"])
 			if n, ok := e["timeoutSeconds"].(int); ok {

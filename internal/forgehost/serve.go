@@ -44,6 +44,10 @@ type ModuleView struct {
 	Triggers []string `json:"triggers,omitempty"`
 	Endpoint string   `json:"endpoint,omitempty"`
 	Note     string   `json:"note,omitempty"`
+	// UIKit says the page can render the module (render: native);
+	// Context is what its resolver and useProductContext see.
+	UIKit   bool           `json:"uiKit,omitempty"`
+	Context map[string]any `json:"context,omitempty"`
 }
 
 // Modules lists the app's modules by location (module type), with the
@@ -58,6 +62,10 @@ func (s *Server) Modules(ctx context.Context) []ModuleView {
 		}
 		for _, mod := range m.Modules[t] {
 			v := ModuleView{Type: t, Location: locationOf(t), Key: mod.Key, Title: mod.Title, Function: mod.Function, Resolver: mod.Resolver, Events: mod.Events, Triggers: mod.Triggers}
+			if _, ok := m.Resources[mod.Resource]; ok && mod.Render == "native" {
+				v.UIKit = true
+				v.Context = s.Host.World().ExtensionContext(mod)
+			}
 			if mod.Endpoint != "" || mod.ResolverEndpoint != "" {
 				v.Endpoint = mod.Endpoint + mod.ResolverEndpoint
 				if s.Remote == nil {
@@ -210,6 +218,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'")
 		_, _ = w.Write(pageHTML) // a broken connection is the browser's to report
+	case strings.HasPrefix(r.URL.Path, "/ui/") && s.Page && r.Method == http.MethodGet:
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /ui/frame/{module}", s.serveUIFrame)
+		mux.HandleFunc("GET /ui/bundle/{module}", s.serveUIBundle)
+		mux.ServeHTTP(w, r)
 	case r.URL.Path == "/api/state" && r.Method == http.MethodGet:
 		h := s.Host
 		values, secrets := h.Store().Snapshot(h.InstallationID())

@@ -197,3 +197,50 @@ func TestPageInBrowser(t *testing.T) {
 		t.Errorf("the page asked for %v", ext)
 	}
 }
+
+// TestUIKitInBrowser: the page renders the starter's UI Kit page with the
+// app's own @forge/react: useProductContext gets the module's context,
+// invoke('getUser') calls the resolver on this host, and the forgeDoc is
+// drawn; a Button's onClick runs the app's handler.
+func TestUIKitInBrowser(t *testing.T) {
+	b := browsertest.New(t)
+	files, _ := starterFiles(t, "atlassian-connect.json", templateDescriptor(t))
+	dir := writeStarter(t, files, map[string]func(string) string{
+		// A button whose handler invokes the resolver again.
+		"src/frontend/index.jsx": func(s string) string {
+			s = strings.Replace(s, "import ForgeReconciler, { Heading, Text, useProductContext } from '@forge/react';", "import ForgeReconciler, { Button, Heading, Text, useProductContext } from '@forge/react';", 1)
+			return strings.Replace(s, "      <Text>{repository ? 'Repository ' + repository.uuid : ''}</Text>\n", "      <Text>{repository ? 'Repository ' + repository.uuid : ''}</Text>\n      <Button onClick={() => invoke('getContext').then((c) => setUser({ display_name: 'clicked ' + c.moduleKey }))}>Again</Button>\n", 1)
+		},
+	})
+	h := startHost(t, dir, Options{})
+	srv := httptest.NewServer(&Server{Host: h, Page: true})
+	defer srv.Close()
+	var before, after string
+	b.Run(60*time.Second,
+		chromedp.Navigate(srv.URL+"/"),
+		chromedp.WaitVisible(`//div[contains(., "example-repo-page")]/button[text()="render"]`, chromedp.BySearch),
+		chromedp.Click(`//div[contains(., "bitbucket:repoMainMenuPage example-repo-page")]/button[text()="render"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//div[@id="uikit"]//p[contains(., "Hello, Sample User")]`, chromedp.BySearch),
+		chromedp.Text("#uikit", &before, chromedp.ByQuery),
+		chromedp.Click(`//div[@id="uikit"]//button[text()="Again"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`//div[@id="uikit"]//p[contains(., "Hello, clicked example-repo-page")]`, chromedp.BySearch),
+		chromedp.Text("#uikit", &after, chromedp.ByQuery),
+	)
+	b.Screenshot("uikit")
+	for _, want := range []string{"Example Page", "Hello, Sample User", "Repository {0e2d4d5c-7c39-4d4e-8f7a-5e4b3a2c1d00}"} {
+		if !strings.Contains(before, want) {
+			t.Errorf("the rendered page lacks %q:\n%s", want, before)
+		}
+	}
+	if !strings.Contains(after, "Hello, clicked example-repo-page") {
+		t.Errorf("after the click:\n%s", after)
+	}
+	if ext := b.ExternalRequests(); len(ext) != 0 {
+		t.Errorf("the page asked for %v", ext)
+	}
+	for _, l := range b.Console() {
+		if strings.Contains(l, "error") {
+			t.Logf("console: %s", l)
+		}
+	}
+}
