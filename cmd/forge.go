@@ -29,6 +29,9 @@ admins to it with forgeAppLink and forgeAppId.
   forge new    a starter Forge app (manifest.yml, UI Kit code, triggers, a
                data-migration helper, README) from the descriptor
   forge link   add forgeAppLink and forgeAppId to the descriptor
+  forge run --local   host the Forge app on this machine, as Forge for
+               Bitbucket would: functions, storage, events, merge checks
+  forge simulate      run every function of the Forge app once that way
 
 Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.`,
 		Example: `  connectgen forge plan
@@ -38,7 +41,7 @@ Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, args []string) error { return c.Help() },
 	}
-	c.AddCommand(newForgePlanCmd(f, nil), newForgeNewCmd(f, nil), newForgeLinkCmd(f, nil))
+	c.AddCommand(newForgePlanCmd(f, nil), newForgeNewCmd(f, nil), newForgeLinkCmd(f, nil), newForgeSimulateCmd(f, nil), newForgeRunCmd(f, nil))
 	return c
 }
 

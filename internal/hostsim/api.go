@@ -92,6 +92,9 @@ func (h *Host) apiHandler() http.Handler {
 			return
 		}
 		p := h.profile()
+		if h.serveBearer(w, r, call, muxes[p.Product()], p.APIError) {
+			return
+		}
 		if reason := h.authenticate(r, p); reason != "" {
 			call.Status, call.Reason = http.StatusUnauthorized, reason
 			h.record(call)

@@ -140,6 +140,7 @@ type Host struct {
 	desc    *Descriptor
 	inst    *Installation // nil when not installed
 	calls   []Call
+	bearer  BearerCheck // nil: Bearer tokens go to the authentication steps
 }
 
 // CheckAppURL returns an error when raw cannot be an app's base URL: it
