@@ -84,12 +84,18 @@ func (w *World) ProjectJSON() map[string]any {
 	m["created_on"] = created
 	m["updated_on"] = created
 	m["has_publicly_visible_repos"] = false
-	m["owner"] = map[string]any{
+	m["owner"] = w.teamJSON()
+	m["workspace"] = w.workspaceRef()
+	return m
+}
+
+// teamJSON is the workspace as an account: the owner of its repositories
+// and projects.
+func (w *World) teamJSON() map[string]any {
+	return map[string]any{
 		"type": "team", "uuid": WorkspaceUUID, "username": WorkspaceSlug, "display_name": WorkspaceName,
 		"links": map[string]any{"self": link(w.api("/workspaces/" + WorkspaceSlug)), "html": link(web + "/" + WorkspaceSlug + "/"), "avatar": link(web + "/workspaces/" + WorkspaceSlug + "/avatar/")},
 	}
-	m["workspace"] = w.workspaceRef()
-	return m
 }
 
 func (w *World) projectRef() map[string]any {
@@ -118,7 +124,9 @@ func (w *World) RepoJSON(r *Repo) map[string]any {
 	m["description"] = r.Description
 	m["scm"] = "git"
 	m["website"] = nil
-	m["owner"] = w.accountJSON(sampleUser)
+	// Repositories belong to the workspace, which Bitbucket renders as a
+	// team account (with a username: the workspace slug).
+	m["owner"] = w.teamJSON()
 	m["workspace"] = w.workspaceRef()
 	m["is_private"] = true
 	m["project"] = w.projectRef()

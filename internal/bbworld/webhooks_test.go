@@ -1,0 +1,179 @@
+package bbworld
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// entitySchemas names the schema of Bitbucket's OpenAPI document each
+// payload entity is checked against.
+var entitySchemas = map[string]string{
+	"actor": "account", "repository": "repository", "fork": "repository", "pullrequest": "pullrequest",
+	"commit": "commit", "commit_status": "commitstatus", "project": "project", "previous_owner": "account",
+}
+
+// TestEveryEventEveryEntity builds every event's payload and checks it
+// has each entity the "Event payloads" page lists for it, that every
+// entity validates against its schema, and that every entity with a type
+// has links.
+func TestEveryEventEveryEntity(t *testing.T) {
+	doc := bitbucketDoc(t)
+	w := New("http://127.0.0.1:1")
+	checked := 0
+	for event, entities := range EventEntities {
+		data, err := w.EventData("client-1", event)
+		if err != nil {
+			t.Errorf("%s: %v", event, err)
+			continue
+		}
+		want := append([]string{"actor"}, entities...)
+		if !strings.HasPrefix(event, "project:") && !strings.HasPrefix(event, "user:") {
+			want = append(want, "repository")
+		}
+		for _, e := range want {
+			v, ok := data[e]
+			if !ok {
+				t.Errorf("%s has no %s", event, e)
+				continue
+			}
+			m, _ := v.(map[string]any)
+			switch e {
+			case "comment":
+				schema := "pullrequest_comment"
+				if event == "repo:commit_comment_created" {
+					schema = "commit_comment"
+				}
+				if err := doc.ValidateSchema(schema, v); err != nil {
+					t.Errorf("%s: comment: %v", event, err)
+				}
+				checked++
+			case "approval", "changes_request":
+				if m["date"] == nil {
+					t.Errorf("%s: %s has no date", event, e)
+				}
+				if err := doc.ValidateSchema("account", m["user"]); err != nil {
+					t.Errorf("%s: %s.user: %v", event, e, err)
+				}
+				checked++
+			case "push":
+				for _, ch := range m["changes"].([]any) {
+					chm := ch.(map[string]any)
+					for _, side := range []string{"old", "new"} {
+						if chm[side] == nil {
+							continue
+						}
+						if err := doc.ValidateSchema("branch", chm[side]); err != nil {
+							t.Errorf("%s: push change %s: %v", event, side, err)
+						}
+						checked++
+					}
+					for _, c := range chm["commits"].([]any) {
+						if err := doc.ValidateSchema("commit", c); err != nil {
+							t.Errorf("%s: pushed commit: %v", event, err)
+						}
+						if a := c.(map[string]any)["author"].(map[string]any); a["type"] != "author" {
+							t.Errorf("%s: a commit author has type %v", event, a["type"])
+						}
+						checked++
+					}
+					if chm["links"] == nil {
+						t.Errorf("%s: a push change has no links", event)
+					}
+				}
+			default:
+				if s, ok := entitySchemas[e]; ok {
+					if err := doc.ValidateSchema(s, v); err != nil {
+						t.Errorf("%s: %s: %v", event, e, err)
+					}
+					checked++
+				}
+			}
+			if m != nil && m["type"] != nil && m["links"] == nil {
+				t.Errorf("%s: %s has a type but no links", event, e)
+			}
+		}
+	}
+	if checked < 60 {
+		t.Errorf("only %d entities checked", checked)
+	}
+	// What the REST API and the payloads say about the same things agree.
+	data, _ := w.EventData("client-1", "pullrequest:approved")
+	pr := data["pullrequest"].(map[string]any)
+	if len(pr["reviewers"].([]any)) == 0 || len(pr["participants"].([]any)) < 2 {
+		t.Errorf("the pull request has no reviewers or participants: %v", pr)
+	}
+	if data["repository"].(map[string]any)["project"].(map[string]any)["key"] != ProjectKey {
+		t.Error("the repository has no project")
+	}
+}
+
+func TestIssueEventsRefused(t *testing.T) {
+	w := New("http://127.0.0.1:1")
+	_, err := w.EventData("c", "issue:created")
+	var removed *ErrRemovedEvent
+	if !errors.As(err, &removed) || !strings.Contains(err.Error(), "2026-08-20") {
+		t.Errorf("issue:created: %v", err)
+	}
+	if _, err := w.EventData("c", "repo:nope"); err == nil {
+		t.Error("an unknown event was built")
+	}
+}
+
+// TestEventsCarryTheAppsWrites: a commit status event carries the status
+// the app set last, a comment event the comment it added.
+func TestEventsCarryTheAppsWrites(t *testing.T) {
+	w, srv := newTestServer(t, nil)
+	head := c3("sample-repo")
+	do(t, srv, "POST", "/2.0/repositories/sample-workspace/sample-repo/commit/"+head+"/statuses/build", `{"key":"app-build","state":"FAILED","url":"https://ci.example/9"}`)
+	do(t, srv, "POST", "/2.0/repositories/sample-workspace/sample-repo/pullrequests/1/comments", `{"content":{"raw":"the app's comment"}}`)
+	data, _ := w.EventData("client-1", "repo:commit_status_updated")
+	if cs := data["commit_status"].(map[string]any); cs["key"] != "app-build" || cs["state"] != "FAILED" {
+		t.Errorf("commit_status %v", cs)
+	}
+	data, _ = w.EventData("client-1", "pullrequest:comment_created")
+	if c := data["comment"].(map[string]any); c["content"].(map[string]any)["raw"] != "the app's comment" {
+		t.Errorf("comment %v", c)
+	}
+}
+
+// TestContextParameters: the parameters the fixed map left empty are
+// resolved from the same objects the REST API returns.
+func TestContextParameters(t *testing.T) {
+	w := New("http://127.0.0.1:1")
+	objs := w.ContextObjects("client-1")
+	r := w.Repos[0]
+	for name, want := range map[string]string{
+		"repository.full_name":                "sample-workspace/sample-repo",
+		"repository.uuid":                     RepoUUID,
+		"repository.workspace.slug":           WorkspaceSlug,
+		"repository.project.uuid":             ProjectUUID,
+		"repository.project.key":              ProjectKey,
+		"repository.mainbranch.name":          "main",
+		"repository.owner.username":           WorkspaceSlug,
+		"pullrequest.id":                      "1",
+		"pullrequest.state":                   "OPEN",
+		"pullrequest.source.commit.hash":      r.PullRequests[0].sourceHead,
+		"pullrequest.destination.branch.name": "main",
+		"pullrequest.author.account_id":       UserAccountID,
+		"commit.hash":                         r.PullRequests[0].sourceHead,
+		"branch.name":                         "feature/add-widget",
+		"user.account_id":                     UserAccountID,
+		"user.uuid":                           UserUUID,
+		"user.nickname":                       UserNickname,
+		"target_user.account_id":              reviewer.AccountID,
+		"workspace.uuid":                      WorkspaceUUID,
+		"file.path":                           "README.md",
+		"repository.is_private":               "true",
+	} {
+		got, ok := ResolveContext(objs, name)
+		if !ok || got != want {
+			t.Errorf("{%s} = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	for _, name := range []string{"repository.nope", "pullrequest.reviewers", "snippet.id", "user.username"} {
+		if got, ok := ResolveContext(objs, name); ok {
+			t.Errorf("{%s} resolved to %q; Bitbucket leaves it empty", name, got)
+		}
+	}
+}
