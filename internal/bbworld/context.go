@@ -82,3 +82,32 @@ func ResolveContext(objs map[string]any, name string) (string, bool) {
 		return fmt.Sprint(v), true
 	}
 }
+
+// ContextValues flattens the context objects to every scalar parameter
+// they resolve ("repository.owner.username" → "sample-workspace"), for
+// hosts that fill module URLs from a map. Links and lists are left out:
+// Bitbucket's context parameters name fields, not list items.
+func (w *World) ContextValues(clientKey string) map[string]string {
+	out := map[string]string{}
+	var walk func(prefix string, v any)
+	walk = func(prefix string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if k == "links" {
+					continue
+				}
+				walk(prefix+"."+k, e)
+			}
+		case []any:
+		default:
+			if s, ok := ResolveContext(map[string]any{"v": x}, "v"); ok {
+				out[prefix[1:]] = s
+			}
+		}
+	}
+	for name, obj := range w.ContextObjects(clientKey) {
+		walk("."+name, obj)
+	}
+	return out
+}

@@ -177,3 +177,20 @@ func TestContextParameters(t *testing.T) {
 		}
 	}
 }
+
+func TestContextValuesFlatten(t *testing.T) {
+	w := New("http://127.0.0.1:1")
+	v := w.ContextValues("c")
+	objs := w.ContextObjects("c")
+	if len(v) < 80 {
+		t.Errorf("only %d context values", len(v))
+	}
+	for name, got := range v {
+		if want, ok := ResolveContext(objs, name); !ok || want != got {
+			t.Errorf("%s = %q; ResolveContext says %q, %v", name, got, want, ok)
+		}
+	}
+	if v["repository.owner.username"] != WorkspaceSlug || v["pullrequest.state"] != "OPEN" {
+		t.Errorf("values %v", v)
+	}
+}
