@@ -121,7 +121,7 @@ func runInstallLink(opts *installLinkOptions) error {
 	}
 
 	if desc != nil {
-		if p := projectProduct(descFile, src); p == descriptor.Jira || p == descriptor.Confluence {
+		if p := projectProduct(descFile, src); p.Known() && p.Info().PrivateInstallsBlocked {
 			return usageErrorf("install links are Bitbucket's; this is a %s app, and %s sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)", p.Title(), p.Title())
 		}
 	}

@@ -57,15 +57,11 @@ const (
 // defaultDescription is the description an app gets without
 // --description: it names the product the template is for.
 func defaultDescription(template string) string {
-	switch template {
-	case "jira":
-		return "A Jira Cloud Connect app"
-	case "confluence":
-		return "A Confluence Cloud Connect app"
-	case "jira-service-desk":
-		return "A Jira Service Management Cloud Connect app"
+	if d, ok := descriptor.TemplateDescription(template); ok {
+		return d
 	}
-	return "A Bitbucket Cloud Connect app"
+	d, _ := descriptor.TemplateDescription(string(descriptor.DefaultProduct()))
+	return d
 }
 
 func newNewCmd(f *Factory, runF func(*newOptions) error) *cobra.Command {
@@ -413,7 +409,7 @@ func printCreated(f *Factory, p *scaffold.Plan, display, product string) {
 			fmt.Fprintf(out, "  %s %s\n", e.Action, filepath.Join(display, filepath.FromSlash(e.File.Path)))
 		}
 	}
-	if templates.Product(product) != descriptor.Bitbucket {
+	if templates.Product(product).Info().PrivateInstallsBlocked {
 		fmt.Fprintf(out, `
 Next steps:
   cd %s

@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostcheck"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
 	"github.com/connectgen/connectgen/internal/runner"
@@ -152,7 +152,7 @@ func runRun(opts *runOptions) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	if cloud := proj.Product == descriptor.Jira || proj.Product == descriptor.Confluence; cloud {
+	if proj.Product.Info().PrivateInstallsBlocked {
 		// Said once, because ACE's own dev loop does exactly this.
 		fmt.Fprintf(ios.Out, "connectgen: not registering the app with a %s site (ACE's addon.register() with credentials.json): sites no longer install private Connect apps from a descriptor URL (since 2026-03-31)\n", proj.Product.Title())
 	}
@@ -267,7 +267,7 @@ func runRun(opts *runOptions) error {
 		}
 	case opts.Local:
 		cfg.OnReady = func(ctx context.Context, out io.Writer) {
-			hostsim.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr})
+			hostcheck.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr})
 		}
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostcheck"
 	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/hostui"
 )
@@ -158,7 +159,7 @@ func runSimulate(opts *simulateOptions) error {
 	}
 	defer h.Close()
 
-	r := h.RunChecks(ctx)
+	r := hostcheck.Run(ctx, h)
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
@@ -172,7 +173,7 @@ func runSimulate(opts *simulateOptions) error {
 		}
 	} else {
 		if r.Unreachable {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s; start it first (npm start or connectgen run) or point --app at it", r.Check(hostsim.CheckDescriptor).Reason)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s; start it first (npm start or connectgen run) or point --app at it", r.Check(hostcheck.CheckDescriptor).Reason)}
 		}
 		write := r.WriteText
 		if opts.Verbose {

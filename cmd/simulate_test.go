@@ -32,7 +32,7 @@ func testAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: testapp NAME DIR")
 	}
 	ts.Check(testenv.Check("npm"))
-	testdata, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata"))
+	testdata, err := filepath.Abs(filepath.Join("..", "internal", "hostcheck", "testdata"))
 	ts.Check(err)
 	dir := ts.MkAbs(args[1])
 	ts.Check(os.MkdirAll(dir, 0o755))
@@ -53,7 +53,7 @@ func startAppCmd(ts *testscript.TestScript, neg bool, args []string) {
 	env := []string{"HOME=" + ts.Getenv("HOME")}
 	switch args[0] {
 	case "brokenapp":
-		d, err := filepath.Abs(filepath.Join("..", "internal", "hostsim", "testdata", "brokenapp"))
+		d, err := filepath.Abs(filepath.Join("..", "internal", "hostcheck", "testdata", "brokenapp"))
 		ts.Check(err)
 		dir = d
 	case "jiraapp", "brokenjiraapp":

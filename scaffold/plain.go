@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io/fs"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/json5"
 )
 
 // Products are the values of config.json's product that
 // atlassian-connect-express knows.
-var Products = []string{"bitbucket", "jira", "confluence"}
+var Products = descriptor.ProductsOf()
 
 // applyPlainRules does to a plain ACE app what atlas-connect does to the
 // template it downloads: package.json's name becomes the project's name
@@ -42,8 +43,8 @@ func applyPlainRules(files []File, name string) ([]File, error) {
 				continue
 			}
 			p := *cfg.Product
-			if p == "jira-service-desk" {
-				out, _, err := SetTopLevelString(files[i].Content, "product", "jira")
+			if canon, ok := descriptor.AliasOf(p); ok {
+				out, _, err := SetTopLevelString(files[i].Content, "product", string(canon))
 				if err != nil {
 					return nil, fmt.Errorf("template config.json: %v", err)
 				}
@@ -79,10 +80,11 @@ func (t *Template) Product() string {
 	if err != nil {
 		return ""
 	}
-	if p := configProduct(b); p != "jira-service-desk" {
-		return p
+	p := configProduct(b)
+	if canon, ok := descriptor.AliasOf(p); ok {
+		return string(canon)
 	}
-	return "jira"
+	return p
 }
 
 func configProduct(src []byte) string {

@@ -35,5 +35,5 @@ func Product(template string) descriptor.Product {
 	if p, err := descriptor.ParseProduct(template); err == nil {
 		return p
 	}
-	return descriptor.Bitbucket
+	return descriptor.DefaultProduct()
 }

@@ -18,6 +18,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"io/fs"
 	"net/http"
 	"os"
@@ -43,14 +44,14 @@ var Values = scaffold.Data{
 	Description: "A Bitbucket Cloud Connect app",
 	VendorName:  "Example Vendor",
 	VendorURL:   "https://example.com",
-	Template:    "bitbucket",
+	Template:    string(descriptor.Bitbucket),
 	Version:     "test",
 }
 
 // Render returns the files of the bitbucket template rendered with Values,
 // the editor files among them, as `connectgen new` writes them.
 func Render() ([]scaffold.File, error) {
-	return scaffold.Render(templates.FS, "bitbucket", Values, templates.EditorFiles(Values.Template)...)
+	return scaffold.Render(templates.FS, string(descriptor.Bitbucket), Values, templates.EditorFiles(Values.Template)...)
 }
 
 var (
@@ -405,7 +406,7 @@ func lastLines(b []byte, n int) string {
 // CopyApp copies the files of the flat folders srcs, in order (a later
 // file of the same name wins), into dst and links the shared node_modules
 // (ACE 11, express) into it, installing them first if no earlier run did.
-// Test apps such as internal/hostsim/testdata/jiraapp are made this way
+// Test apps such as internal/hostcheck/testdata/jiraapp are made this way
 // from their own folder and testdata/acecommon.
 func CopyApp(dst string, srcs ...string) error {
 	nm, err := NodeModules()

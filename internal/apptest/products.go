@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
@@ -13,7 +14,15 @@ import (
 // templates. They share the bitbucket template's npm files (package.json,
 // package-lock.json, .npmrc: the _ace layer), so they use its
 // node_modules.
-var ProductTemplates = []string{"jira", "confluence", "jira-service-desk"}
+var ProductTemplates = func() []string {
+	var ts []string
+	for _, p := range descriptor.AllProducts() {
+		if !p.Default {
+			ts = append(ts, p.Templates...)
+		}
+	}
+	return ts
+}()
 
 // RenderTemplate returns the files of template rendered with Values, the
 // editor files among them, as `connectgen new` writes them.

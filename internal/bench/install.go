@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,7 @@ func benchInstall(e *env) error {
 				if err != nil {
 					return 0, err
 				}
-				if _, _, err := timed(command(d, e.bin, "new", "app", "-t", "bitbucket", "--yes")); err != nil {
+				if _, _, err := timed(command(d, e.bin, "new", "app", "-t", string(descriptor.Bitbucket), "--yes")); err != nil {
 					return 0, err
 				}
 				return npmInstall(filepath.Join(d, "app"))

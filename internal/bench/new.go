@@ -3,6 +3,7 @@ package main
 import (
 	"archive/zip"
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"io"
 	"io/fs"
 	"net"
@@ -27,7 +28,7 @@ func benchNew(e *env) error {
 	if err := os.MkdirAll(ref, 0o755); err != nil {
 		return err
 	}
-	if _, _, err := timed(command(ref, e.bin, "new", "a-quick-addon", "-t", "bitbucket", "--yes")); err != nil {
+	if _, _, err := timed(command(ref, e.bin, "new", "a-quick-addon", "-t", string(descriptor.Bitbucket), "--yes")); err != nil {
 		return err
 	}
 	tree := filepath.Join(ref, "a-quick-addon")
@@ -113,7 +114,7 @@ func benchNewIn(e *env, dir, tree, acBin, zipURL string) (ours, peer, floor samp
 	}
 	s, err := e.measure(
 		contender{"connectgen new", run("ours", func(d string) *exec.Cmd {
-			return command(d, e.bin, "new", "app", "-t", "bitbucket", "--yes")
+			return command(d, e.bin, "new", "app", "-t", string(descriptor.Bitbucket), "--yes")
 		})},
 		contender{"atlas-connect new", run("atlas", func(d string) *exec.Cmd {
 			c := command(d, acBin, "new", "app", "-t", zipURL)

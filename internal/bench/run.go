@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"io"
 	"net"
 	"net/http"
@@ -120,7 +121,7 @@ func benchSimulateJira(e *env) error {
 	if err != nil {
 		return err
 	}
-	if err := apptest.NewTemplateProject(dir, "jira", node); err != nil {
+	if err := apptest.NewTemplateProject(dir, string(descriptor.Jira), node); err != nil {
 		return err
 	}
 	port, err := apptest.FreePort()

@@ -41,20 +41,11 @@ func closeCloudScopes(scopes []string) map[string]bool {
 var apiMigrations = []string{"signed-install", "context-qsh", "gdpr"}
 
 func (v *validation) tunnelAdvice() string {
-	if v.product.Cloud() {
-		return "serve it over https (connectgen run --base-url https://…) before installing it on a site"
-	}
-	return "use an https tunnel (connectgen run) before installing on bitbucket.org"
+	return v.product.Info().TunnelAdvice
 }
 
 func (v *validation) sampleParam() string {
-	switch v.product {
-	case Jira:
-		return "{issue.key}"
-	case Confluence:
-		return "{content.id}"
-	}
-	return "{repository.full_name}"
+	return v.product.Info().SampleParam
 }
 
 // cloudUnknown decides how an unknown property of a Jira or Confluence
@@ -227,7 +218,7 @@ func (v *validation) cloudLocation(m moduleRef) {
 	if !ok || s == "" {
 		return
 	}
-	if k := nearMiss(s, cloudLocations[v.product]); k != "" {
+	if k := nearMiss(s, v.product.Info().Locations); k != "" {
 		v.at(n, m.ptr+"/location", "location-near-miss", SeverityNote,
 			fmt.Sprintf("location %q is close to the well-known %s location %q; if it is a typo, %s does not show the module there", s, v.product.Title(), k, v.product.Title()),
 			fmt.Sprintf("did you mean %q?", k))

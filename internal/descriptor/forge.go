@@ -80,8 +80,8 @@ func CheckForgeAppLink(s string) (problem, appID string) {
 	}
 	switch p := q.Get("product"); {
 	case p == "":
-		return "forgeAppLink has no product parameter; add &product=bitbucket", rest
-	case p != "bitbucket":
+		return "forgeAppLink has no product parameter; add &product=" + string(Bitbucket), rest
+	case p != string(Bitbucket):
 		return fmt.Sprintf("forgeAppLink installs into product %q; a Bitbucket app's link has product=bitbucket", p), rest
 	}
 	if u.Fragment != "" {

@@ -68,7 +68,7 @@ func WriteText(w io.Writer, results []*Result, color bool) error {
 				fmt.Fprintf(&b, "  %s %s\n", paint(styleGreen, "suggestion:"), f.Suggestion)
 			}
 		}
-		if r.Product.Cloud() {
+		if !r.Product.Info().Default {
 			fmt.Fprintf(&b, "%s: checked as a %s descriptor (%s)\n", r.File, r.Product.Title(), r.ProductReason)
 		}
 		fmt.Fprintln(&b, summary(r, paint))

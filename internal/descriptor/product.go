@@ -1,7 +1,6 @@
 package descriptor
 
 import (
-	_ "embed"
 	"errors"
 	"fmt"
 	"os"
@@ -12,31 +11,14 @@ import (
 	"github.com/connectgen/connectgen/internal/json5"
 )
 
-// Product is the Atlassian product a descriptor is for. Jira Service
-// Management apps are Jira apps (atlas-connect writes "product": "jira"
-// for them), with the serviceDesk* modules.
-type Product string
-
-// The products connectgen knows.
-const (
-	Bitbucket  Product = "bitbucket"
-	Jira       Product = "jira"
-	Confluence Product = "confluence"
-)
-
 // Products lists the product names --product and config.json accept.
-var Products = []string{"bitbucket", "jira", "confluence", "jira-service-desk"}
+var Products = ProductNames()
 
-// ParseProduct reads a product name, case-insensitively; jira-service-desk
-// is Jira, as atlas-connect maps it.
+// ParseProduct reads a product name or alias, case-insensitively;
+// jira-service-desk is Jira, as atlas-connect maps it.
 func ParseProduct(s string) (Product, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "bitbucket":
-		return Bitbucket, nil
-	case "jira", "jira-service-desk":
-		return Jira, nil
-	case "confluence":
-		return Confluence, nil
+	if p, ok := lookupProduct(s); ok {
+		return p, nil
 	}
 	msg := fmt.Sprintf("unknown product %q (known: %s)", s, strings.Join(Products, ", "))
 	if c := closest(s, Products); c != "" {
@@ -45,37 +27,7 @@ func ParseProduct(s string) (Product, error) {
 	return "", fmt.Errorf("%s", msg)
 }
 
-// Title is the product's name for messages: "Bitbucket", "Jira", "Confluence".
-func (p Product) Title() string {
-	switch p {
-	case Jira:
-		return "Jira"
-	case Confluence:
-		return "Confluence"
-	}
-	return "Bitbucket"
-}
-
-// Cloud says whether p is Jira or Confluence: the products whose installs
-// are signed by Atlassian and whose scopes are READ, WRITE, ….
-func (p Product) Cloud() bool { return p == Jira || p == Confluence }
-
-var (
-	//go:embed schema-jira.json
-	schemaJiraJSON []byte
-	//go:embed schema-confluence.json
-	schemaConfluenceJSON []byte
-)
-
-func schemaSource(p Product) []byte {
-	switch p {
-	case Jira:
-		return schemaJiraJSON
-	case Confluence:
-		return schemaConfluenceJSON
-	}
-	return schemaJSON
-}
+func schemaSource(p Product) []byte { return p.Info().schema }
 
 // SchemaFor returns the JSON Schema (draft 2020-12) of product p's
 // descriptor that Validate checks, for editors and other validators.
@@ -121,9 +73,9 @@ func moduleKinds(p Product) []string {
 // productOfKind returns the products whose module reference has kind.
 func productOfKind(kind string) []Product {
 	var ps []Product
-	for _, p := range []Product{Bitbucket, Jira, Confluence} {
-		if isKnown(moduleKinds(p), kind) {
-			ps = append(ps, p)
+	for _, p := range products {
+		if isKnown(moduleKinds(p.Product), kind) {
+			ps = append(ps, p.Product)
 		}
 	}
 	return ps
@@ -154,13 +106,8 @@ func DetectProduct(root *json5.Node) (Product, string) {
 			}
 			for _, e := range m.Value.Elems {
 				loc, _ := str(e.Get("location"))
-				switch {
-				case strings.HasPrefix(loc, "org.bitbucket."):
-					vote(Bitbucket, "location "+loc)
-				case strings.HasPrefix(loc, "jira.") || strings.HasPrefix(loc, "atl.jira") || loc == "system.top.navigation.bar" || strings.HasPrefix(loc, "atl.admin") || strings.HasPrefix(loc, "servicedesk"):
-					vote(Jira, "location "+loc)
-				case strings.HasPrefix(loc, "system.header") || strings.HasPrefix(loc, "system.content") || strings.HasPrefix(loc, "confluence.") || strings.HasPrefix(loc, "system.admin") || strings.HasPrefix(loc, "system.space"):
-					vote(Confluence, "location "+loc)
+				if p := locationProduct(loc); p != "" {
+					vote(p, "location "+loc)
 				}
 			}
 		}
@@ -168,13 +115,8 @@ func DetectProduct(root *json5.Node) (Product, string) {
 	if scopes := root.Get("scopes"); scopes != nil && scopes.Kind == json5.Array {
 		for _, e := range scopes.Elems {
 			s, _ := str(e)
-			switch {
-			case strings.EqualFold(s, "space_admin"):
-				vote(Confluence, "scope "+s)
-			case strings.EqualFold(s, "project_admin"):
-				vote(Jira, "scope "+s)
-			case isKnown(knownScopes, s):
-				vote(Bitbucket, "scope "+s)
+			if p := scopeProduct(s); p != "" {
+				vote(p, "scope "+s)
 			}
 		}
 	}
@@ -192,22 +134,41 @@ func DetectProduct(root *json5.Node) (Product, string) {
 	if root.Get("apiMigrations") != nil {
 		jc++
 	}
-	best := Bitbucket
-	if score[Jira] > 0 || score[Confluence] > 0 || jc > 0 {
-		best = Jira
-		if score[Confluence] > score[Jira] {
-			best = Confluence
+	// The default product unless a Cloud-rules product has more to show;
+	// among those, the first in the table (Jira, atlas-connect's
+	// default) on a tie.
+	def := DefaultProduct()
+	best := def
+	var cloud []string
+	for _, p := range products {
+		if p.CloudRules {
+			cloud = append(cloud, p.Title)
 		}
-		if score[Bitbucket] > score[best] && jc == 0 {
-			best = Bitbucket
+	}
+	cloudBest := Product("")
+	for _, p := range products {
+		if p.CloudRules && (cloudBest == "" || score[p.Product] > score[cloudBest]) {
+			cloudBest = p.Product
+		}
+	}
+	if cloudBest != "" && (score[cloudBest] > 0 || jc > 0) {
+		best = cloudBest
+		if score[def] > score[best] && jc == 0 {
+			best = def
 		}
 	}
 	why := reasons[best]
 	if len(why) == 0 {
-		if best == Bitbucket {
-			return best, "nothing in the descriptor is Jira's or Confluence's"
+		if best == def {
+			return best, "nothing in the descriptor is " + strings.Join(cloud, "'s or ") + "'s"
 		}
-		return best, "scopes or apiMigrations of Jira and Confluence, and no module only Confluence has"
+		var others []string
+		for _, t := range cloud {
+			if t != best.Title() {
+				others = append(others, t)
+			}
+		}
+		return best, "scopes or apiMigrations of " + strings.Join(cloud, " and ") + ", and no module only " + strings.Join(others, " or ") + " has"
 	}
 	sort.Strings(why)
 	return best, strings.Join(why, ", ")

@@ -108,7 +108,7 @@ func (v *validation) lifecycle() {
 func (v *validation) rules() {
 	v.placeholders()
 	v.baseURL()
-	if v.product.Cloud() {
+	if v.product.Info().CloudRules {
 		v.cloudScopes()
 		v.cloudMigrations()
 		v.cloudModules()

@@ -26,7 +26,7 @@ func compiledSchema(p Product) *schemaNode {
 	if err != nil {
 		panic("descriptor: embedded schema of " + string(p) + ": " + err.Error())
 	}
-	if p == Bitbucket {
+	if !p.Info().CloudRules {
 		s.skip = rootSkipped
 	}
 	compiled[p] = s
@@ -134,7 +134,7 @@ func (v *validation) schemaFinding(e schemaError) {
 				msg = fmt.Sprintf("unknown property %q in %s", name, where(ptr))
 			}
 			rule, sev := "unknown-property", SeverityError
-			if v.product.Cloud() {
+			if v.product.Info().CloudRules {
 				rule, sev, msg = v.cloudUnknown(ptr, name, msg)
 			} else {
 				msg += "; Bitbucket rejects descriptors with properties it does not know"

@@ -24,7 +24,7 @@ type ScopeChange struct {
 func (c ScopeChange) Increased() bool { return len(c.Added) > 0 }
 
 func grantedScopes(r *Result) map[string]bool {
-	if r.Product.Cloud() {
+	if r.Product.Info().CloudRules {
 		// Jira and Confluence grant nothing beyond the declared scopes.
 		scopes, _ := r.Scopes()
 		return closeCloudScopes(scopes)
@@ -65,10 +65,7 @@ func (r *Result) AddScopeIncrease(c ScopeChange, sev Severity) {
 	f := Finding{Rule: "scope-increase", Severity: sev, Line: r.root.Pos.Line, Column: r.root.Pos.Column,
 		Suggestion: "ask only for the scopes the app needs; if it needs these, expect installations to stay on the previous version until the owners approve"}
 	added := quoteList(c.Added)
-	consequence := "Bitbucket emails the workspace owners, who must approve the new scopes; until they do, installations keep the previous descriptor"
-	if r.Product.Cloud() {
-		consequence = r.Product.Title() + " does not update installed apps that ask for more scopes until a site admin approves the update; until then, sites keep the previous version"
-	}
+	consequence := r.Product.Info().ScopeIncrease
 	if c.AllScopes {
 		f.Pointer = "/scopes"
 		f.Message = fmt.Sprintf("the descriptor no longer lists scopes, which asks for all of them (adds %s): %s", added, consequence)

@@ -226,20 +226,14 @@ var confluenceEvents = []string{
 
 // ProductEvents returns the documented webhook events of p.
 func ProductEvents(p Product) []string {
-	switch p {
-	case Jira:
-		return append([]string(nil), jiraEvents...)
-	case Confluence:
-		return append([]string(nil), confluenceEvents...)
-	}
-	return append([]string(nil), knownEvents...)
+	return append([]string(nil), p.Info().events...)
 }
 
-// cloudLocations are well-known web sections of Jira and Confluence, for
+// jiraLocations and confluenceLocations are well-known web sections of Jira and Confluence, for
 // the did-you-mean of a near miss only: apps may place items in any web
 // section, including other apps', so a location not listed is fine.
-var cloudLocations = map[Product][]string{
-	Jira: {
+var (
+	jiraLocations = []string{
 		"system.top.navigation.bar", "system.user.options/personal", "system.admin/globalsettings",
 		"admin_plugins_menu", "atl.admin/menu", "atl.jira.proj.config",
 		"atl.jira.view.issue.right.context", "atl.jira.view.issue.left.context",
@@ -247,15 +241,15 @@ var cloudLocations = map[Product][]string{
 		"operations-top-level", "operations-work", "operations-attachments", "operations-voting",
 		"operations-operations", "operations-subtasks", "operations-delete",
 		"jira.agile.board.tools", "jira.agile.board.configuration",
-	},
-	Confluence: {
+	}
+	confluenceLocations = []string{
 		"system.header/left", "system.help/content", "system.user/content", "system.dashboard",
 		"system.admin/configuration", "system.admin/globalsettings", "atl.general",
 		"system.content.action", "system.content.action/primary", "system.content.action/secondary",
 		"system.content.action/modify", "system.content.button", "system.content.metadata",
 		"system.space.tools/addons", "system.space.admin/addons",
-	},
-}
+	}
+)
 
 // nearMiss returns the well-known location s is a typo of: the same but
 // for case, or at most two edits away (one for short values); "" when s is

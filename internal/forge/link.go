@@ -48,7 +48,7 @@ func Link(file string, src []byte, appLink, appID string) (*LinkResult, error) {
 	if root.Kind != json5.Object {
 		return nil, fmt.Errorf("%s is not a descriptor: it holds %s, not an object", file, root.Kind)
 	}
-	if p, why := descriptor.DetectProduct(root); p != descriptor.Bitbucket {
+	if p, why := descriptor.DetectProduct(root); !p.Info().ForgeMigration {
 		return nil, &NotBitbucketError{Product: string(p), Why: why}
 	}
 	out := src

@@ -110,7 +110,7 @@ func NewPlan(res *descriptor.Result) (*Plan, error) {
 		}
 		return nil, &InvalidError{File: res.File, Finding: f}
 	}
-	if p, why := descriptor.DetectProduct(root); p != descriptor.Bitbucket {
+	if p, why := descriptor.DetectProduct(root); !p.Info().ForgeMigration {
 		return nil, &NotBitbucketError{Product: string(p), Why: why}
 	}
 	s := func(key string) string { v, _ := strString(root.Get(key)); return v }

@@ -98,7 +98,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 	res := descriptor.Validate(file, src, descriptor.Options{BaseURL: baseURL, Product: descriptor.Product(product)})
 	product, why := Product(res.Product), res.ProductReason
 	if product == "" {
-		product = Bitbucket
+		product = descriptor.DefaultProduct()
 	}
 	d := &Descriptor{Source: src, Validation: res, Product: product, ProductReason: why}
 	// ACE serves JSON; a descriptor that is only JSON5 is already an
@@ -106,7 +106,8 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 	if err := json.Unmarshal(src, d); err != nil {
 		return nil, fmt.Errorf("the descriptor is not JSON: %w", err)
 	}
-	if product.Cloud() {
+	if product.Info().CloudRules {
+		// Jira and Confluence grant what the scopes array says.
 		var sc struct {
 			Scopes *[]string `json:"scopes"`
 		}
@@ -129,10 +130,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 			}
 		}
 	}
-	kinds := descriptor.PageKinds()
-	if product.Cloud() {
-		kinds = append(kinds, descriptor.CloudPageKinds()...)
-	}
+	kinds := product.Info().PageKinds
 	for _, pk := range kinds {
 		m := raw.Modules[pk.List]
 		if len(m) == 0 {
@@ -195,11 +193,11 @@ func (h *Host) Modules() []Module {
 	return append([]Module(nil), h.desc.Modules...)
 }
 
-// appPath returns the path (and query) of rawURL relative to the
+// AppPath returns the path (and query) of rawURL relative to the
 // descriptor's baseUrl: relative URLs as they are, absolute ones only when
 // they lie under baseUrl. ok is false for a URL elsewhere (a web item
 // linking out), which the host does not load.
-func appPath(rawURL, baseURL string) (string, bool) {
+func AppPath(rawURL, baseURL string) (string, bool) {
 	if strings.HasPrefix(rawURL, "/") && !strings.HasPrefix(rawURL, "//") {
 		return rawURL, true
 	}
@@ -220,13 +218,13 @@ func appPath(rawURL, baseURL string) (string, bool) {
 	return "", false
 }
 
-// fillURL replaces the context parameters of a module URL with the sample
+// FillURL replaces the context parameters of a module URL with the sample
 // values, escaped for where they stand (path or query). override, when
 // not nil, gives the value for a query parameter whose value holds a
 // context parameter. unknown lists the parameters the host has no value
 // for; Bitbucket leaves such parameters empty, and so does the host.
-func (h *Host) fillURL(tmpl string, override func(name string) (string, bool)) (filled string, unknown []string) {
-	values := h.contextValues()
+func (h *Host) FillURL(tmpl string, override func(name string) (string, bool)) (filled string, unknown []string) {
+	values := h.profile().ContextValues()
 	path, query, hasQuery := strings.Cut(tmpl, "?")
 	fill := func(s string, esc func(string) string) string {
 		return descriptor.ReplaceContextParams(s, func(name string) string {

@@ -40,13 +40,15 @@ func (h *Host) answerClientKey(w http.ResponseWriter, r *http.Request, addonKey 
 		body()
 	}
 	if r.Method != http.MethodGet {
-		answer(http.StatusMethodNotAllowed, "", func() { apiError(w, http.StatusMethodNotAllowed, "The client-key endpoint answers GET only.") })
+		answer(http.StatusMethodNotAllowed, "", func() {
+			h.profile().APIError(w, http.StatusMethodNotAllowed, "The client-key endpoint answers GET only.")
+		})
 		return
 	}
 	forgeApp := r.Header.Get(ForgeAppHeader)
 	if forgeApp == "" {
 		msg := fmt.Sprintf("the client-key endpoint is for Forge apps (api.asApp().requestBitbucket); on the local host, send the Forge app's id in %s", ForgeAppHeader)
-		answer(http.StatusUnauthorized, msg, func() { apiError(w, http.StatusUnauthorized, msg) })
+		answer(http.StatusUnauthorized, msg, func() { h.profile().APIError(w, http.StatusUnauthorized, msg) })
 		return
 	}
 	h.mu.Lock()
@@ -54,7 +56,7 @@ func (h *Host) answerClientKey(w http.ResponseWriter, r *http.Request, addonKey 
 	h.mu.Unlock()
 	notFound := func(why string) {
 		answer(http.StatusNotFound, why, func() {
-			apiError(w, http.StatusNotFound, "The Connect addon or the Forge app does not exist (local host: "+why+")")
+			h.profile().APIError(w, http.StatusNotFound, "The Connect addon or the Forge app does not exist (local host: "+why+")")
 		})
 	}
 	switch {

@@ -18,17 +18,21 @@ func FuzzModuleURL(f *testing.F) {
 	} {
 		f.Add(s, "https://app.example/sub")
 	}
-	h := &Host{data: newSampleData("http://127.0.0.1:1")}
+	h, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer h.Close()
 	f.Fuzz(func(t *testing.T, tmpl, base string) {
-		filled, _ := h.fillURL(tmpl, nil)
-		for name := range h.data.contextValues() {
+		filled, _ := h.FillURL(tmpl, nil)
+		for name := range h.profile().ContextValues() {
 			if strings.Contains(filled, "{"+name+"}") && !strings.Contains(tmpl, "{{"+name+"}") {
 				t.Fatalf("fillURL(%q) = %q keeps {%s}", tmpl, filled, name)
 			}
 		}
-		h.fillURL(tmpl, func(string) (string, bool) { return xssMarker, true })
-		if p, ok := appPath(filled, base); ok && !strings.HasPrefix(p, "/") {
-			t.Fatalf("appPath(%q, %q) = %q, not a path", filled, base, p)
+		h.FillURL(tmpl, func(string) (string, bool) { return "<script>connectgen_xss()</script>", true })
+		if p, ok := AppPath(filled, base); ok && !strings.HasPrefix(p, "/") {
+			t.Fatalf("AppPath(%q, %q) = %q, not a path", filled, base, p)
 		}
 	})
 }
@@ -63,4 +67,34 @@ func FuzzDescriptorProducts(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDetectProduct: the host plays the product internal/descriptor reads
+// from the descriptor (its own tests cover the reading).
+func TestDetectProduct(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		want Product
+	}{
+		{`{"modules":{"repoPages":[]},"scopes":["repository"]}`, Bitbucket},
+		{`{"modules":{"jiraIssueGlances":[]}}`, Jira},
+		{`{"modules":{"serviceDeskPortalHeaders":[{"url":"/x"}]}}`, Jira},
+		{`{"modules":{"generalPages":[{"location":"system.header/left"}]}}`, Confluence},
+		{`{"modules":{"generalPages":[{"location":"system.top.navigation.bar"}]}}`, Jira},
+		{`{"scopes":["READ"]}`, Jira},
+		{`{"apiMigrations":{"signed-install":true}}`, Jira},
+		{`not json`, Bitbucket},
+	} {
+		d, _ := parseDescriptor("f", []byte(tt.src), "http://127.0.0.1:3000", "")
+		got := Bitbucket
+		if d != nil {
+			got = d.Product
+		}
+		if got != tt.want {
+			t.Errorf("product of %s = %s, want %s", tt.src, got, tt.want)
+		}
+	}
+	if _, err := New(Options{Product: "jria"}); err == nil {
+		t.Error("New took an unknown product")
+	}
 }

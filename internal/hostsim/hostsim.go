@@ -2,11 +2,21 @@
 // host: it does to a Connect app what the product does (fetch the
 // descriptor, install, sign iframe URLs and webhooks, uninstall) and serves
 // a small REST API of the product on a loopback port that answers only the
-// app's correctly signed calls. RunChecks drives all of it and reports
-// whether the app answers correctly and securely. The product comes from
-// the descriptor or Options.Product; Jira and Confluence sign installs
-// with the host's RS256 key, whose public half the host serves as a key
-// CDN (cloud.go, product.go).
+// app's correctly signed calls. internal/hostcheck drives all of it and
+// reports whether the app answers correctly and securely. The product comes from
+// the descriptor or Options.Product.
+//
+// The host is a core and one profile per product. The core (this file,
+// lifecycle.go, send.go, api.go, webhooks.go, keys.go) keeps the
+// installation, signs and checks tokens, sends and records requests and
+// serves the key CDN, where Jira and Confluence apps fetch the public half
+// of the RS256 key installs are signed with. Everything a product does
+// its own way (install payload and signature, page URLs and tokens,
+// webhooks, the REST stand-in's routes and token rules, the security
+// probes) is its Profile, one file each: profile_bitbucket.go,
+// profile_jira.go, profile_confluence.go (with profile_cloud.go, what Jira
+// and Confluence share). The checks that judge an app with the host are
+// internal/hostcheck's.
 //
 // Bitbucket stopped installing new Connect apps in February 2026, so this
 // host is the only place a developer can see a new app work end to end;
@@ -81,10 +91,13 @@ type Options struct {
 	// "connection:NNNNNNN", as Bitbucket gives unregistered apps, or for
 	// Jira and Confluence a fresh UUID).
 	ClientKey string
-	// Product is the product the host plays: Bitbucket, Jira or
-	// Confluence. Empty: read from the descriptor (Jira and Confluence
-	// modules, scopes and webhooks), else Bitbucket.
+	// Product is the product the host plays, one with a profile. Empty:
+	// read from the descriptor (its modules, scopes and webhooks), else
+	// the product table's default.
 	Product Product
+	// APIAuth are extra ways to authenticate a call to the REST API,
+	// tried in order before the profile's app token check (see AuthStep).
+	APIAuth []AuthStep
 }
 
 // Installation is what the host sent the app in the installed lifecycle
@@ -107,22 +120,19 @@ type Host struct {
 	now    func() time.Time
 	log    io.Writer
 
-	ln     net.Listener
-	srv    *http.Server
-	apiURL string
-	data   *sampleData
-	cloud  *CloudSample // Jira's and Confluence's sample data
+	ln       net.Listener
+	srv      *http.Server
+	apiURL   string
+	profiles map[Product]Profile
 
-	keys  *keyServer // Jira's and Confluence's install signing key
-	other *keyServer // a key the app must not trust, for check 6
+	keys  *keyServer // the signing key of products with SignedInstall
+	other *keyServer // a key the app must not trust, for the security check
 
-	mu             sync.Mutex
-	clientKey      string
-	cloudClientKey string
-	keyGets        int
-	desc           *Descriptor
-	inst           *Installation // nil when not installed
-	calls          []Call
+	mu      sync.Mutex
+	keyGets int
+	desc    *Descriptor
+	inst    *Installation // nil when not installed
+	calls   []Call
 }
 
 // CheckAppURL returns an error when raw cannot be an app's base URL: it
@@ -184,22 +194,8 @@ func New(opts Options) (*Host, error) {
 			},
 		}
 	}
-	ck := opts.ClientKey
-	if ck == "" {
-		n, err := rand.Int(rand.Reader, big.NewInt(9_000_000))
-		if err != nil {
-			return nil, err
-		}
-		ck = fmt.Sprintf("connection:%d", 1_000_000+n.Int64())
-	}
-	switch opts.Product {
-	case "", Bitbucket, Jira, Confluence:
-	default:
-		return nil, fmt.Errorf("unknown product %q (known: bitbucket, jira, confluence)", opts.Product)
-	}
-	cloudKey := opts.ClientKey
-	if cloudKey == "" {
-		cloudKey = uuid4()
+	if _, ok := profiles[opts.Product]; opts.Product != "" && !ok {
+		return nil, fmt.Errorf("unknown product %q (known: %s)", opts.Product, strings.Join(ProfileNames(), ", "))
 	}
 	ln := opts.Listener
 	if ln == nil {
@@ -212,20 +208,20 @@ func New(opts Options) (*Host, error) {
 		}
 	}
 	h := &Host{
-		opts:      opts,
-		appURL:    strings.TrimRight(opts.AppURL, "/"),
-		client:    client,
-		now:       opts.Now,
-		log:       opts.Log,
-		ln:        ln,
-		apiURL:    "http://" + ln.Addr().String(),
-		clientKey: ck,
-		keys:      &keyServer{},
-		other:     &keyServer{},
+		opts:     opts,
+		appURL:   strings.TrimRight(opts.AppURL, "/"),
+		client:   client,
+		now:      opts.Now,
+		log:      opts.Log,
+		ln:       ln,
+		apiURL:   "http://" + ln.Addr().String(),
+		keys:     &keyServer{},
+		other:    &keyServer{},
+		profiles: map[Product]Profile{},
 	}
-	h.cloudClientKey = cloudKey
-	h.data = newSampleData(h.apiURL)
-	h.cloud = newCloudSample(h.apiURL)
+	for p, newProfile := range profiles {
+		h.profiles[p] = newProfile(h)
+	}
 	h.srv = &http.Server{
 		Handler:           h.apiHandler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -245,13 +241,44 @@ func (h *Host) AppURL() string { return h.appURL }
 
 // ClientKey is the client key of the host's installation.
 func (h *Host) ClientKey() string {
-	cloud := h.Product().Cloud()
+	if h.opts.ClientKey != "" {
+		return h.opts.ClientKey
+	}
+	return h.profile().ClientKey()
+}
+
+// Product is the product the host plays: Options.Product, else what the
+// descriptor fetched last is for, else the product table's default.
+func (h *Host) Product() Product {
+	if h.opts.Product != "" {
+		return h.opts.Product
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if cloud {
-		return h.cloudClientKey
+	if h.desc != nil && h.desc.Product != "" {
+		if _, ok := h.profiles[h.desc.Product]; ok {
+			return h.desc.Product
+		}
 	}
-	return h.clientKey
+	return descriptor.DefaultProduct()
+}
+
+// profile is the Profile of the product the host plays.
+func (h *Host) profile() Profile { return h.profiles[h.Product()] }
+
+// Labels name the sample context of the product the host plays, for
+// people (the local host's page).
+func (h *Host) Labels() Labels { return h.profile().Labels() }
+
+// ProfileNames lists the products the host can play.
+func ProfileNames() []string {
+	var names []string
+	for _, p := range descriptor.AllProducts() {
+		if _, ok := profiles[p.Product]; ok {
+			names = append(names, string(p.Product))
+		}
+	}
+	return names
 }
 
 // Installation returns the current installation, if the app is installed.
@@ -270,10 +297,6 @@ func (h *Host) Descriptor() *Descriptor {
 	defer h.mu.Unlock()
 	return h.desc
 }
-
-// Sample returns the sample workspace, repository and user the REST API
-// serves and module URLs are filled with.
-func (h *Host) Sample() Sample { return h.data.public() }
 
 // Close stops the REST API.
 func (h *Host) Close() error {

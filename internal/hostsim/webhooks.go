@@ -3,7 +3,6 @@ package hostsim
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -17,20 +16,11 @@ func grantedScopes(d *Descriptor) map[string]bool {
 	return descriptor.GrantedScopes(d.Scopes, d.ScopesDeclared)
 }
 
-// hookEvents expands one webhook entry to the events the host sends it:
-// the event itself, or for "*" one sample event per granted scope family.
-func hookEvents(d *Descriptor, w Webhook) []string {
-	if w.Event != "*" || d.Product.Cloud() {
-		return []string{w.Event}
-	}
-	granted := grantedScopes(d)
-	var evs []string
-	for _, f := range descriptor.EventFamilies() {
-		if granted[f.Scope] {
-			evs = append(evs, f.Sample)
-		}
-	}
-	return evs
+// WebhookEvents expands one webhook entry to the events the host sends
+// it, as the product does (Bitbucket: "*" is one sample event per granted
+// scope family).
+func (h *Host) WebhookEvents(d *Descriptor, w Webhook) []string {
+	return h.profile().WebhookEvents(d, w)
 }
 
 // Events lists the webhook events the host can send the app, in
@@ -44,7 +34,7 @@ func (h *Host) Events() []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, w := range d.Webhooks {
-		for _, e := range hookEvents(d, w) {
+		for _, e := range h.WebhookEvents(d, w) {
 			if !seen[e] {
 				seen[e] = true
 				out = append(out, e)
@@ -80,104 +70,39 @@ func hookFor(d *Descriptor, event string) (Webhook, bool) {
 // status and body; an error means the app is not installed, has no webhook
 // for event, or gave no HTTP answer.
 func (h *Host) SendWebhook(ctx context.Context, event string) (status int, body string, err error) {
-	a, err := h.sendWebhook(ctx, event, nil)
+	a, err := h.SendWebhookAs(ctx, event, nil)
 	if err != nil {
 		return a.Status, string(a.Body), err
 	}
 	return a.Status, string(a.Body), nil
 }
 
-func (h *Host) sendWebhook(ctx context.Context, event string, tok tokenFunc) (answer, error) {
-	d, inst, err := h.installed()
+// SendWebhookAs sends event's webhook signed by tok (nil: the host's
+// genuine token) and returns the app's answer without judging it.
+func (h *Host) SendWebhookAs(ctx context.Context, event string, tok TokenFunc) (Answer, error) {
+	d, inst, err := h.Installed()
 	if err != nil {
-		return answer{}, err
+		return Answer{}, err
 	}
 	w, ok := hookFor(d, event)
 	if !ok {
-		return answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
+		return Answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
 	}
-	p, ok := appPath(w.URL, d.BaseURL)
+	p, ok := AppPath(w.URL, d.BaseURL)
 	if !ok {
-		return answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
+		return Answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
 	}
 	if tok == nil {
-		tok = h.hostToken(inst, h.now())
+		tok = h.PageToken(inst)
 	}
-	header, body := h.webhookRequest(event)
-	return h.send(ctx, http.MethodPost, p, header, body, authHeader, tok)
+	header, body := h.WebhookRequest(event)
+	return h.Send(ctx, http.MethodPost, p, header, body, AuthHeader, tok)
 }
 
-func (h *Host) webhookRequest(event string) (http.Header, []byte) {
-	if h.Product().Cloud() {
-		return h.cloudWebhookRequest(event)
-	}
-	header := http.Header{
-		"X-Event-Key":      {event},
-		"X-Request-Uuid":   {uuid4()},
-		"X-Hook-Uuid":      {uuid4()},
-		"X-Attempt-Number": {"1"},
-		"User-Agent":       {"Bitbucket-Webhooks/2.0"},
-		"Content-Type":     {"application/json"},
-	}
-	b, _ := json.Marshal(map[string]any{"event": event, "data": h.eventData(event)})
-	return header, b
-}
-
-// eventData is the data of a webhook, shaped like Bitbucket's payload for
-// the event's family: the actor and the repository, plus the push, pull
-// request, issue, project or property.
-func (h *Host) eventData(event string) map[string]any {
-	d := h.data
-	actor := map[string]any{
-		"type": "user", "uuid": d.s.UserUUID, "account_id": d.s.UserAccountID,
-		"display_name": d.s.UserName, "nickname": "sample-user",
-	}
-	repo := map[string]any{
-		"type": "repository", "uuid": d.s.RepositoryUUID, "full_name": d.s.Repository,
-		"name": "sample-repo", "is_private": true, "scm": "git",
-		"workspace": map[string]any{"type": "workspace", "uuid": d.s.WorkspaceUUID, "slug": d.s.Workspace},
-		"links":     map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + d.s.Repository}},
-	}
-	commit := map[string]any{
-		"type": "commit", "hash": "7f3c1b2a9d8e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
-		"message": "Update README\n", "date": "2026-01-02T03:04:05+00:00",
-		"author": map[string]any{"raw": "Sample User <sample@example.com>", "user": actor},
-	}
-	data := map[string]any{"actor": actor, "repository": repo}
-	family, _ := descriptor.EventFamilyOf(event)
-	switch {
-	case event == "repo:push":
-		data["push"] = map[string]any{"changes": []any{map[string]any{
-			"old":     map[string]any{"type": "branch", "name": "main", "target": map[string]any{"type": "commit", "hash": "1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c"}},
-			"new":     map[string]any{"type": "branch", "name": "main", "target": commit},
-			"created": false, "forced": false, "closed": false, "truncated": false,
-			"commits": []any{commit},
-		}}}
-	case family.Prefix == descriptor.FamilyPullRequest:
-		data["pullrequest"] = map[string]any{
-			"type": "pullrequest", "id": 1, "title": "Add a feature", "state": "OPEN",
-			"author":      actor,
-			"source":      map[string]any{"branch": map[string]any{"name": "feature"}, "commit": map[string]any{"hash": "7f3c1b2a9d8e"}, "repository": repo},
-			"destination": map[string]any{"branch": map[string]any{"name": "main"}, "commit": map[string]any{"hash": "1d2c3b4a5f6e"}, "repository": repo},
-			"created_on":  "2026-01-02T03:04:05.000000+00:00", "updated_on": "2026-01-02T03:04:05.000000+00:00",
-		}
-	case family.Prefix == descriptor.FamilyIssue:
-		data["issue"] = map[string]any{
-			"type": "issue", "id": 1, "title": "Something is broken", "state": "new",
-			"kind": "bug", "priority": "major", "reporter": actor,
-			"created_on": "2026-01-02T03:04:05.000000+00:00",
-		}
-	case family.Prefix == descriptor.FamilyProject:
-		data["project"] = map[string]any{"type": "project", "key": "SAMP", "name": "Sample Project", "uuid": "{a1b2c3d4-0000-4000-8000-00000000beef}"}
-		delete(data, "repository")
-	case family.Prefix == descriptor.FamilyUser:
-		data["property"] = map[string]any{"key": "sample-property", "value": "changed"}
-		delete(data, "repository")
-	default:
-		// The other repository events (descriptor.FamilyRepo) carry only
-		// the actor and the repository.
-	}
-	return data
+// WebhookRequest is the headers and body of event's webhook, shaped as
+// the product sends it.
+func (h *Host) WebhookRequest(event string) (http.Header, []byte) {
+	return h.profile().WebhookRequest(event)
 }
 
 func uuid4() string {
@@ -194,17 +119,17 @@ func uuid4() string {
 // context parameters filled with the sample workspace, repository and
 // user, and a fresh jwt query parameter signed for the installation.
 func (h *Host) SignedURL(moduleURL string) (string, error) {
-	d, inst, err := h.installed()
+	d, inst, err := h.Installed()
 	if err != nil {
 		return "", err
 	}
-	filled, _ := h.fillURL(moduleURL, nil)
-	p, ok := appPath(filled, d.BaseURL)
+	filled, _ := h.FillURL(moduleURL, nil)
+	p, ok := AppPath(filled, d.BaseURL)
 	if !ok {
 		return "", fmt.Errorf("module URL %q is not under the app's baseUrl %q", moduleURL, d.BaseURL)
 	}
-	u := h.appURL + h.withPageParams(p, d.Key, moduleKeyOf(d, moduleURL))
-	t, err := h.hostToken(inst, h.now())(http.MethodGet, u)
+	u := h.appURL + h.PageURL(p, d.Key, moduleKeyOf(d, moduleURL))
+	t, err := h.PageToken(inst)(http.MethodGet, u)
 	if err != nil {
 		return "", err
 	}
@@ -224,4 +149,21 @@ func moduleKeyOf(d *Descriptor, moduleURL string) string {
 		}
 	}
 	return "module"
+}
+
+// PageURL adds the parameters the product puts on every iframe URL to an
+// app path.
+func (h *Host) PageURL(path, appKey, moduleKey string) string {
+	return h.profile().PageURL(path, appKey, moduleKey)
+}
+
+// ContextToken returns what AP.context.getToken gives a page of the app:
+// an HS256 context token (qsh "context-qsh", valid 15 minutes) for the
+// current installation, with the user and the product's sample context.
+func (h *Host) ContextToken() (string, error) {
+	_, inst, err := h.Installed()
+	if err != nil {
+		return "", err
+	}
+	return h.profile().ContextToken(inst)
 }

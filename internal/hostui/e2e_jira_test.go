@@ -17,7 +17,7 @@ import (
 )
 
 // cloudBrowserCase is one Jira or Confluence test app of
-// internal/hostsim/testdata shown in the local product's page.
+// internal/hostcheck/testdata shown in the local product's page.
 type cloudBrowserCase struct {
 	app, module, event string
 	look               []string          // in the sidebar, lower case
@@ -33,7 +33,7 @@ type cloudBrowserCase struct {
 }
 
 // TestJiraAppInBrowser: a Jira app on real Node and ACE 11
-// (internal/hostsim/testdata/jiraapp) inside the local Jira page in
+// (internal/hostcheck/testdata/jiraapp) inside the local Jira page in
 // headless Chromium: installed with the host's RS256 signature, its page
 // in an iframe with a freshly signed URL, AP.request answered by the REST
 // stand-in, its context token from AP.context.getToken accepted by the
@@ -93,7 +93,7 @@ func cloudAppInBrowser(t *testing.T, product string, tc cloudBrowserCase) {
 	testenv.Need(t, "npm", "chromium")
 	b := newBrowser(t)
 	dir := t.TempDir()
-	testdata := filepath.Join("..", "hostsim", "testdata")
+	testdata := filepath.Join("..", "hostcheck", "testdata")
 	if tc.template != "" {
 		node, err := testenv.MachineNode()
 		if err != nil {

@@ -15,23 +15,16 @@ func HostBackend(h *hostsim.Host) Backend { return hostBackend{h} }
 type hostBackend struct{ h *hostsim.Host }
 
 func (b hostBackend) App() AppInfo {
-	s := b.h.Sample()
+	l := b.h.Labels()
 	app := AppInfo{
 		BaseURL:    b.h.AppURL(),
 		ClientKey:  b.h.ClientKey(),
-		Workspace:  s.Workspace,
-		Repository: s.Repository,
-		User:       s.UserName,
+		Workspace:  l.Site,
+		Repository: l.Container,
+		User:       l.User,
 	}
-	switch p := b.h.Product(); p {
-	case hostsim.Jira, hostsim.Confluence:
-		c := b.h.CloudSample()
+	if p := b.h.Product(); !p.Info().Default {
 		app.Product = string(p)
-		app.Workspace, app.User = "Sample Site", c.DisplayName
-		app.Repository = "Sample Project (" + c.ProjectKey + ")"
-		if p == hostsim.Confluence {
-			app.Repository = "Sample Space (" + c.SpaceKey + ")"
-		}
 	}
 	if d := b.h.Descriptor(); d != nil {
 		app.Name, app.Key = d.Name, d.Key

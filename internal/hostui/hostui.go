@@ -72,8 +72,8 @@ type AppInfo struct {
 	Repository string // repository full name, e.g. "sample-workspace/sample-repo"
 	User       string // display name of the signed-in sample user
 
-	// Product is the product the host plays: "bitbucket" (the default when
-	// empty), "jira" or "confluence". For Jira and Confluence, Workspace is
+	// Product is the product the host plays, a name of internal/descriptor's
+	// product table (the default product when empty). For Jira and Confluence, Workspace is
 	// the site's name and Repository the sample project or space.
 	Product string
 }
@@ -81,35 +81,17 @@ type AppInfo struct {
 // ProductName is the product's name for the page: Bitbucket, Jira or
 // Confluence.
 func (a AppInfo) ProductName() string {
-	switch a.Product {
-	case "jira":
-		return "Jira"
-	case "confluence":
-		return "Confluence"
-	}
-	return "Bitbucket"
+	return descriptor.Product(a.Product).Title()
 }
 
 // Builtin are the product's own entries at the top of the sidebar.
 func (a AppInfo) Builtin() []string {
-	switch a.Product {
-	case "jira":
-		return []string{"Timeline", "Backlog", "Board", "Issues"}
-	case "confluence":
-		return []string{"Overview", "Pages", "Blogs", "Space settings"}
-	}
-	return []string{"Source", "Commits", "Branches", "Pull requests"}
+	return descriptor.Product(a.Product).Info().Sidebar
 }
 
 // APIExample is a path of the product's REST API, for messages.
 func (a AppInfo) APIExample() string {
-	switch a.Product {
-	case "jira":
-		return "/rest/api/3/myself"
-	case "confluence":
-		return "/wiki/rest/api/user/current"
-	}
-	return "/2.0/user"
+	return descriptor.Product(a.Product).Info().APIExample
 }
 
 // ContextTokener is a Backend that also answers AP.context.getToken: a
@@ -161,18 +143,8 @@ var kinds = []struct{ kind, label, area string }{
 // area is where a kind's entries sit in product's sidebar: Bitbucket's
 // workspace pages are Jira's and Confluence's site pages.
 func area(kind, product, bitbucket string) string {
-	if product == "jira" || product == "confluence" {
-		switch kind {
-		case descriptor.KindGeneralPage:
-			return "Apps"
-		case descriptor.KindAdminPage, descriptor.KindConfigurePage:
-			return "Administration"
-		case descriptor.KindWebPanel, descriptor.KindWebItem:
-			if product == "jira" {
-				return "Issue SAMP-1"
-			}
-			return "Page"
-		}
+	if a, ok := descriptor.Product(product).Info().Areas[kind]; ok {
+		return a
 	}
 	return bitbucket
 }

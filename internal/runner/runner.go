@@ -522,7 +522,7 @@ func ReadyMessageFor(p descriptor.Product, baseURL, localURL string, watch bool)
 	if baseURL != localURL {
 		fmt.Fprintf(&b, "  on this machine: %s\n", localURL)
 	}
-	if p == descriptor.Jira || p == descriptor.Confluence {
+	if p.Known() && p.Info().PrivateInstallsBlocked {
 		b.WriteString(`
 ` + p.Title() + ` sites no longer install private Connect apps from a descriptor URL
 (blocked since 31 March 2026; Connect support ends in December 2026). Use

@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
@@ -7,18 +7,20 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 const testForgeAppID = "ari:cloud:ecosystem::app/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d"
 
-func getClientKey(t *testing.T, h *Host, addonKey, forgeApp string) (int, string) {
+func getClientKey(t *testing.T, h *hostsim.Host, addonKey, forgeApp string) (int, string) {
 	t.Helper()
 	req, err := http.NewRequest("GET", h.APIURL()+"/2.0/addon/"+addonKey+"/client-key", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if forgeApp != "" {
-		req.Header.Set(ForgeAppHeader, forgeApp)
+		req.Header.Set(hostsim.ForgeAppHeader, forgeApp)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -53,7 +55,7 @@ func TestClientKeyEndpoint(t *testing.T) {
 		status              int
 		want                string
 	}{
-		{"no Forge app", fakeKey, "", 401, ForgeAppHeader},
+		{"no Forge app", fakeKey, "", 401, hostsim.ForgeAppHeader},
 		{"another Forge app", fakeKey, "ari:cloud:ecosystem::app/11111111-2222-4333-8444-555555555555", 404, "the caller is"},
 		{"another addon key", "other-app", testForgeAppID, 404, `not \"other-app\"`},
 	}

@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"bytes"
@@ -8,17 +8,18 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
 // checkApp starts the app in dir, runs every check against it from a new
 // host, logs the report and returns the host, the report and the host's
 // log. The host is closed when the test ends.
-func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
+func checkApp(t *testing.T, dir string) (*hostsim.Host, *Report, *bytes.Buffer) {
 	t.Helper()
 	appURL := apptest.StartApp(t, dir)
 	log := &bytes.Buffer{}
-	h, err := New(Options{AppURL: appURL, Log: log})
+	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +28,13 @@ func checkApp(t *testing.T, dir string) (*Host, *Report, *bytes.Buffer) {
 }
 
 // runAllChecks runs every check of h within a minute and logs the report.
-func runAllChecks(t *testing.T, h *Host) *Report {
+func runAllChecks(t *testing.T, h *hostsim.Host) *Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	start := time.Now()
-	r := h.RunChecks(ctx)
-	t.Logf("RunChecks took %s", time.Since(start))
+	r := Run(ctx, h)
+	t.Logf("Run took %s", time.Since(start))
 	var out bytes.Buffer
 	r.WriteTextVerbose(&out)
 	t.Logf("report:\n%s", out.String())

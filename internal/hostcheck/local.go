@@ -1,9 +1,11 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
 	"fmt"
 	"io"
+
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // CheckThenHost is `connectgen run --local`'s local host: it runs every
@@ -12,19 +14,19 @@ import (
 // and the host's REST API kept answering it until ctx ends (the app
 // stops), so the running app has a host to call. Problems are written to
 // out too: the app keeps running whatever the host finds.
-func CheckThenHost(ctx context.Context, out io.Writer, opts Options) {
-	h, err := New(opts)
+func CheckThenHost(ctx context.Context, out io.Writer, opts hostsim.Options) {
+	h, err := hostsim.New(opts)
 	if err != nil {
 		fmt.Fprintf(out, "connectgen: local host: %v\n", err)
 		return
 	}
 	defer h.Close()
-	// The product comes from the descriptor; RunChecks reports a
+	// The product comes from the descriptor; Run reports a
 	// descriptor it cannot fetch.
 	if _, err := h.FetchDescriptor(ctx); err == nil {
 		fmt.Fprintf(out, "connectgen: checking the app with the local %s host\n", h.Product().Title())
 	}
-	r := h.RunChecks(ctx)
+	r := Run(ctx, h)
 	if ctx.Err() != nil {
 		return
 	}

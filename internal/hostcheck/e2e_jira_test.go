@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/apptest"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/testenv"
 )
 
@@ -29,16 +30,16 @@ func aceTestApp(t *testing.T, name string) string {
 // checkCloudApp starts the ACE app in dir pointed at a new host's key CDN
 // (CONNECT_KEYS_CDN_URL), runs every check and returns the host and the
 // report.
-func checkCloudApp(t *testing.T, dir string, product Product) (*Host, *Report, *bytes.Buffer) {
+func checkCloudApp(t *testing.T, dir string, product hostsim.Product) (*hostsim.Host, *Report, *bytes.Buffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := "http://" + ln.Addr().String() + KeysPath
+	keys := "http://" + ln.Addr().String() + hostsim.KeysPath
 	appURL := apptest.StartApp(t, dir, "CONNECT_KEYS_CDN_URL="+keys)
 	log := &bytes.Buffer{}
-	h, err := New(Options{AppURL: appURL, Log: log, Listener: ln, Product: product})
+	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Log: log, Listener: ln, Product: product})
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -59,7 +60,7 @@ func checkCloudApp(t *testing.T, dir string, product Product) (*Host, *Report, *
 func TestACEJiraAppPassesEveryCheck(t *testing.T) {
 	testenv.Need(t, "npm")
 	h, r, log := checkCloudApp(t, aceTestApp(t, "jiraapp"), "")
-	if !r.OK() || r.Product != Jira {
+	if !r.OK() || r.Product != hostsim.Jira {
 		t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())
 	}
 	myself := 0
@@ -74,7 +75,7 @@ func TestACEJiraAppPassesEveryCheck(t *testing.T) {
 	if got := r.Check(CheckWebhooks).Reason; got != "3 signed webhook(s) accepted" {
 		t.Errorf("check 3: %s", got)
 	}
-	if !strings.Contains(log.String(), "KEYS GET "+KeysPath+"/connectgen-local/") {
+	if !strings.Contains(log.String(), "KEYS GET "+hostsim.KeysPath+"/connectgen-local/") {
 		t.Errorf("ACE never fetched the install key:\n%s", log.String())
 	}
 	sec := strings.Join(r.Check(CheckSecurity).Details, "\n")
@@ -131,7 +132,7 @@ func TestACEJiraAppWithoutKeyCDN(t *testing.T) {
 	h := newHost(t, appURL, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	r := h.RunChecks(ctx)
+	r := Run(ctx, h)
 	c := r.Check(CheckInstall)
 	if c.Passed || !strings.Contains(c.Reason, "Could not get public key with keyId") || !strings.Contains(c.Reason, "start the app with CONNECT_KEYS_CDN_URL="+h.KeysURL()) {
 		t.Errorf("check 2: %+v", c)
@@ -184,7 +185,7 @@ func TestBrokenACEJiraAppFailsExactlyItsChecks(t *testing.T) {
 func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
 	testenv.Need(t, "npm")
 	h, r, log := checkCloudApp(t, aceTestApp(t, "confluenceapp"), "")
-	if !r.OK() || r.Product != Confluence {
+	if !r.OK() || r.Product != hostsim.Confluence {
 		t.Fatalf("checks failed: %v (product %s)\nlog:\n%s", r.Failed(), r.Product, log.String())
 	}
 	got := map[string]int{}
@@ -213,7 +214,7 @@ func TestACEConfluenceAppPassesEveryCheck(t *testing.T) {
 // installAndOpen installs the app again, as run --local leaves it, and
 // GETs the module URL tmpl signed by the host: it returns the signed URL
 // and the page, which must answer 200.
-func installAndOpen(t *testing.T, h *Host, tmpl string) (string, string) {
+func installAndOpen(t *testing.T, h *hostsim.Host, tmpl string) (string, string) {
 	t.Helper()
 	if _, err := h.Install(context.Background()); err != nil {
 		t.Fatal(err)
@@ -246,12 +247,12 @@ func TestGeneratedCloudAppsPassEveryCheck(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		template string
-		product  Product
+		product  hostsim.Product
 		call     string // the page's call, "" for JSM's portal header
 	}{
-		{"jira", Jira, "/rest/api/3/myself"},
-		{"confluence", Confluence, "/wiki/rest/api/user/current"},
-		{"jira-service-desk", Jira, ""},
+		{"jira", hostsim.Jira, "/rest/api/3/myself"},
+		{"confluence", hostsim.Confluence, "/wiki/rest/api/user/current"},
+		{"jira-service-desk", hostsim.Jira, ""},
 	} {
 		t.Run(tc.template, func(t *testing.T) {
 			dir := t.TempDir()

@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // TestAppTokenLifetime: the REST stand-in takes an app token living up to
@@ -18,15 +19,15 @@ import (
 func TestAppTokenLifetime(t *testing.T) {
 	type hostCase struct {
 		name  string
-		host  func(t *testing.T) *Host
+		host  func(t *testing.T) *hostsim.Host
 		key   string
 		path  string
 		claim func(c *connectjwt.Claims, clientKey string)
 	}
 	cases := []hostCase{
-		{"bitbucket", func(t *testing.T) *Host { return newHost(t, startFakeApp(t, defects{}).url, nil) }, fakeKey, "/2.0/user",
+		{"bitbucket", func(t *testing.T) *hostsim.Host { return newHost(t, startFakeApp(t, defects{}).url, nil) }, fakeKey, "/2.0/user",
 			func(c *connectjwt.Claims, ck string) { c.Subject = ck }},
-		{"jira", func(t *testing.T) *Host { return newJiraHost(t, startFakeJiraApp(t, jiraDefects{})) }, fakeJiraKey, "/rest/api/3/myself",
+		{"jira", func(t *testing.T) *hostsim.Host { return newJiraHost(t, startFakeJiraApp(t, jiraDefects{})) }, fakeJiraKey, "/rest/api/3/myself",
 			func(c *connectjwt.Claims, ck string) { c.Audience = connectjwt.Audience{ck} }},
 	}
 	for _, hc := range cases {

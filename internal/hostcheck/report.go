@@ -1,10 +1,12 @@
-package hostsim
+package hostcheck
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // Check is the outcome of one check.
@@ -20,14 +22,14 @@ type Check struct {
 	Details []string `json:"details,omitempty"`
 }
 
-// Report is the outcome of RunChecks.
+// Report is the outcome of Run.
 type Report struct {
 	// Product is the product the host played: bitbucket, jira or
 	// confluence.
-	Product Product  `json:"product"`
-	AppURL  string   `json:"appUrl"`
-	APIURL  string   `json:"apiUrl"`
-	Checks  []*Check `json:"checks"`
+	Product descriptor.Product `json:"product"`
+	AppURL  string             `json:"appUrl"`
+	APIURL  string             `json:"apiUrl"`
+	Checks  []*Check           `json:"checks"`
 	// Unreachable is true when the app gave no HTTP answer at all.
 	Unreachable bool          `json:"unreachable"`
 	Duration    time.Duration `json:"-"`

@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // jiraDefects switch on one mistake each in fakeJiraApp.
@@ -27,7 +28,7 @@ type jiraDefects struct {
 	webhookNoAuth     bool
 	skipQSH           bool // page and webhook tokens: qsh not checked
 	unescaped         bool // the page echoes issueKey raw
-	outboundSub       bool // the app's API call names the client in sub (Bitbucket's way)
+	outboundSub       bool // the app's API call names the client in sub (hostsim.Bitbucket's way)
 	longOutbound      bool // the app's API call carries a token issued now, valid for an hour
 	keepAfterUninstal bool
 	pageText          bool
@@ -229,7 +230,7 @@ func (a *fakeJiraApp) callAPI(inst map[string]any) string {
 	return u.DisplayName
 }
 
-func newJiraHost(t *testing.T, app *fakeJiraApp) *Host {
+func newJiraHost(t *testing.T, app *fakeJiraApp) *hostsim.Host {
 	h := newHost(t, app.url, nil)
 	app.keyCDN = h.KeysURL()
 	return h
@@ -263,13 +264,13 @@ func TestJiraChecksCatchEachDefect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			app := startFakeJiraApp(t, tt.d)
 			h := newJiraHost(t, app)
-			r := h.RunChecks(context.Background())
+			r := Run(context.Background(), h)
 			var sb strings.Builder
 			r.WriteTextVerbose(&sb)
 			if fmt.Sprint(r.Failed()) != fmt.Sprint(tt.failed) {
 				t.Fatalf("failed %v, want %v\n%s", r.Failed(), tt.failed, sb.String())
 			}
-			if r.Product != Jira || !strings.HasPrefix(sb.String(), "Local Jira host ") {
+			if r.Product != hostsim.Jira || !strings.HasPrefix(sb.String(), "Local Jira host ") {
 				t.Fatalf("product %q\n%s", r.Product, sb.String())
 			}
 			if tt.failed == nil {
@@ -290,7 +291,7 @@ func TestJiraHostSpeaksJira(t *testing.T) {
 	app := startFakeJiraApp(t, jiraDefects{})
 	h := newJiraHost(t, app)
 	ctx := context.Background()
-	r := h.RunChecks(ctx)
+	r := Run(ctx, h)
 	if !r.OK() {
 		var sb strings.Builder
 		r.WriteTextVerbose(&sb)
@@ -403,7 +404,7 @@ func TestJiraHostSpeaksJira(t *testing.T) {
 // httpClient signs it.
 func TestConfluenceStandIn(t *testing.T) {
 	app := startFakeJiraApp(t, jiraDefects{})
-	h := newHost(t, app.url, func(o *Options) { o.Product = Confluence })
+	h := newHost(t, app.url, func(o *hostsim.Options) { o.Product = hostsim.Confluence })
 	app.keyCDN = h.KeysURL()
 	ctx := context.Background()
 	inst, err := h.Install(ctx)
@@ -460,35 +461,5 @@ func TestConfluenceStandIn(t *testing.T) {
 	st, b, err := h.SendWebhook(ctx, "comment_created")
 	if err != nil || st != 204 {
 		t.Errorf("webhook: %d %s %v", st, b, err)
-	}
-}
-
-// TestDetectProduct: the host plays the product internal/descriptor reads
-// from the descriptor (its own tests cover the reading).
-func TestDetectProduct(t *testing.T) {
-	for _, tt := range []struct {
-		src  string
-		want Product
-	}{
-		{`{"modules":{"repoPages":[]},"scopes":["repository"]}`, Bitbucket},
-		{`{"modules":{"jiraIssueGlances":[]}}`, Jira},
-		{`{"modules":{"serviceDeskPortalHeaders":[{"url":"/x"}]}}`, Jira},
-		{`{"modules":{"generalPages":[{"location":"system.header/left"}]}}`, Confluence},
-		{`{"modules":{"generalPages":[{"location":"system.top.navigation.bar"}]}}`, Jira},
-		{`{"scopes":["READ"]}`, Jira},
-		{`{"apiMigrations":{"signed-install":true}}`, Jira},
-		{`not json`, Bitbucket},
-	} {
-		d, _ := parseDescriptor("f", []byte(tt.src), "http://127.0.0.1:3000", "")
-		got := Bitbucket
-		if d != nil {
-			got = d.Product
-		}
-		if got != tt.want {
-			t.Errorf("product of %s = %s, want %s", tt.src, got, tt.want)
-		}
-	}
-	if _, err := New(Options{Product: "jria"}); err == nil {
-		t.Error("New took an unknown product")
 	}
 }

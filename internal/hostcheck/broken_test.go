@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"path/filepath"

@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"bytes"
@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
-func installed(t *testing.T, d defects) (*fakeApp, *Host, Installation) {
+func installed(t *testing.T, d defects) (*fakeApp, *hostsim.Host, hostsim.Installation) {
 	t.Helper()
 	app := startFakeApp(t, d)
 	h := newHost(t, app.url, nil)
@@ -76,7 +77,7 @@ func TestInstallPayload(t *testing.T) {
 	if _, ok := h.Installation(); ok {
 		t.Error("still installed after Uninstall")
 	}
-	if err := h.Uninstall(context.Background()); err != errNotInstalled {
+	if err := h.Uninstall(context.Background()); err == nil || !strings.Contains(err.Error(), "not installed") {
 		t.Errorf("second Uninstall: %v", err)
 	}
 }
@@ -114,7 +115,8 @@ func TestWebhookPayloads(t *testing.T) {
 }
 
 func TestHookEvents(t *testing.T) {
-	star := Webhook{Event: "*", URL: "/w"}
+	h := newHost(t, "http://127.0.0.1:1", func(o *hostsim.Options) { o.Product = hostsim.Bitbucket })
+	star := hostsim.Webhook{Event: "*", URL: "/w"}
 	tests := []struct {
 		scopes   []string
 		declared bool
@@ -127,18 +129,18 @@ func TestHookEvents(t *testing.T) {
 		{[]string{"repository:admin"}, true, ""},
 	}
 	for _, tt := range tests {
-		d := &Descriptor{Scopes: tt.scopes, ScopesDeclared: tt.declared}
-		if got := strings.Join(hookEvents(d, star), " "); got != tt.want {
+		d := &hostsim.Descriptor{Scopes: tt.scopes, ScopesDeclared: tt.declared}
+		if got := strings.Join(h.WebhookEvents(d, star), " "); got != tt.want {
 			t.Errorf("scopes %v: %q, want %q", tt.scopes, got, tt.want)
 		}
 	}
-	if got := hookEvents(&Descriptor{}, Webhook{Event: "repo:fork"}); len(got) != 1 || got[0] != "repo:fork" {
+	if got := h.WebhookEvents(&hostsim.Descriptor{}, hostsim.Webhook{Event: "repo:fork"}); len(got) != 1 || got[0] != "repo:fork" {
 		t.Errorf("a named event: %v", got)
 	}
 }
 
 func TestFillURLAndAppPath(t *testing.T) {
-	h := &Host{data: newSampleData("http://api")}
+	h := newHost(t, "http://127.0.0.1:1", func(o *hostsim.Options) { o.Product = hostsim.Bitbucket })
 	tests := []struct{ tmpl, want, unknown string }{
 		{"/p?repoPath={repository.full_name}", "/p?repoPath=sample-workspace%2Fsample-repo", ""},
 		{"/r/{repository.full_name}/pr/{pullrequest.id}", "/r/sample-workspace%2Fsample-repo/pr/1", ""},
@@ -146,12 +148,12 @@ func TestFillURLAndAppPath(t *testing.T) {
 		{"/p?a={no.such}", "/p?a=", "no.such"},
 	}
 	for _, tt := range tests {
-		got, unknown := h.fillURL(tt.tmpl, nil)
+		got, unknown := h.FillURL(tt.tmpl, nil)
 		if got != tt.want || strings.Join(unknown, ",") != tt.unknown {
 			t.Errorf("fillURL(%q) = %q %v, want %q %q", tt.tmpl, got, unknown, tt.want, tt.unknown)
 		}
 	}
-	got, _ := h.fillURL("/p?repoPath={repository.full_name}&n=1", func(string) (string, bool) { return xssMarker, true })
+	got, _ := h.FillURL("/p?repoPath={repository.full_name}&n=1", func(string) (string, bool) { return xssMarker, true })
 	if got != "/p?repoPath=%3Cscript%3Econnectgen_xss%28%29%3C%2Fscript%3E&n=1" {
 		t.Errorf("override: %q", got)
 	}
@@ -169,7 +171,7 @@ func TestFillURLAndAppPath(t *testing.T) {
 		{"//elsewhere.example/page", "https://app.example", "", false},
 	}
 	for _, tt := range paths {
-		got, ok := appPath(tt.raw, tt.base)
+		got, ok := hostsim.AppPath(tt.raw, tt.base)
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("appPath(%q, %q) = %q %v, want %q %v", tt.raw, tt.base, got, ok, tt.want, tt.ok)
 		}
@@ -182,7 +184,7 @@ func TestAPIRefusesBadTokens(t *testing.T) {
 	_, h, inst := installed(t, defects{})
 	now := time.Now()
 	sign := func(iss, sub, secret, method, path string, at time.Time) string {
-		c, err := connectjwt.NewClaims(iss, sub, method, path, "", at, TokenTTL)
+		c, err := connectjwt.NewClaims(iss, sub, method, path, "", at, hostsim.TokenTTL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +197,7 @@ func TestAPIRefusesBadTokens(t *testing.T) {
 	good := func(path string) string {
 		return "JWT " + sign(fakeKey, inst.ClientKey, inst.SharedSecret, "GET", path, now)
 	}
-	c, _ := connectjwt.NewClaims(fakeKey, inst.ClientKey, "GET", "/2.0/user", "", now, TokenTTL)
+	c, _ := connectjwt.NewClaims(fakeKey, inst.ClientKey, "GET", "/2.0/user", "", now, hostsim.TokenTTL)
 	payload, _ := json.Marshal(c)
 	none := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none"}`)) + "." + base64.RawURLEncoding.EncodeToString(payload) + "."
 
@@ -291,7 +293,7 @@ func TestUnreachableApp(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close()
 	h := newHost(t, "http://"+addr, nil)
-	r := h.RunChecks(context.Background())
+	r := Run(context.Background(), h)
 	if !r.Unreachable || r.OK() || len(r.Checks) != 7 {
 		t.Fatalf("report %+v", r)
 	}
@@ -316,8 +318,8 @@ func TestSlowAppTimesOut(t *testing.T) {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release })}
 	go srv.Serve(ln)
 	t.Cleanup(func() { close(release); srv.Close() })
-	h := newHost(t, "http://"+ln.Addr().String(), func(o *Options) { o.Timeout = 300 * time.Millisecond })
-	r := h.RunChecks(context.Background())
+	h := newHost(t, "http://"+ln.Addr().String(), func(o *hostsim.Options) { o.Timeout = 300 * time.Millisecond })
+	r := Run(context.Background(), h)
 	if c := r.Check(CheckDescriptor); c.Passed || !strings.Contains(c.Reason, "Timeout") {
 		t.Errorf("check 1: %+v", c)
 	}
@@ -325,7 +327,7 @@ func TestSlowAppTimesOut(t *testing.T) {
 
 func TestNewRefusesBadAppURLs(t *testing.T) {
 	for _, u := range []string{"ftp://x", "127.0.0.1:3000", "http://", "http://127.0.0.1:3000/?a=1", "http://127.0.0.1:3000/#x"} {
-		if h, err := New(Options{AppURL: u}); err == nil {
+		if h, err := hostsim.New(hostsim.Options{AppURL: u}); err == nil {
 			h.Close()
 			t.Errorf("New(%q) accepted it", u)
 		}

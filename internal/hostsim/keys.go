@@ -9,38 +9,12 @@ import (
 	"sync"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
-	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
-// Product is the Atlassian product the host plays, in internal/descriptor's
-// vocabulary (--product is read with descriptor.ParseProduct).
-type Product = descriptor.Product
-
-// The products the host plays.
-const (
-	Bitbucket  = descriptor.Bitbucket
-	Jira       = descriptor.Jira
-	Confluence = descriptor.Confluence
-)
-
-// Product is the product the host plays: Options.Product, else what the
-// descriptor fetched last is for, else Bitbucket.
-func (h *Host) Product() Product {
-	if h.opts.Product != "" {
-		return h.opts.Product
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.desc != nil && h.desc.Product != "" {
-		return h.desc.Product
-	}
-	return Bitbucket
-}
-
-// keyServer is the host's key CDN: the RSA key Jira and Confluence sign
-// installs with, its public half served as PEM at /connect-keys/<kid>, as
+// keyServer is the host's key CDN: the RSA key products with
+// SignedInstall (Jira, Confluence) sign installs with, its public half served as PEM at /connect-keys/<kid>, as
 // ACE 11 fetches it from $CONNECT_KEYS_CDN_URL/<kid>. The key is made on
-// first use, so a Bitbucket run never pays for it.
+// first use, so a run of a product without signed installs never pays for it.
 type keyServer struct {
 	once sync.Once
 	key  *rsa.PrivateKey
@@ -99,11 +73,33 @@ func (h *Host) serveKey(w http.ResponseWriter, r *http.Request) {
 	w.Write(h.keys.pem)
 }
 
-// keyFetches counts the app's fetches of the public key: a signed
+// KeyFetches counts the app's fetches of the public key: a signed
 // install refused without one means the app was not pointed at the host's
 // key CDN.
-func (h *Host) keyFetches() int {
+func (h *Host) KeyFetches() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.keyGets
+}
+
+// InstallHint explains a refused signed install, given KeyFetches before
+// it: ACE verifies it with the public key it fetches from
+// $CONNECT_KEYS_CDN_URL/<kid>. It is "" when the app did fetch the key or
+// the product does not sign installs.
+func (h *Host) InstallHint(fetchesBefore int) string {
+	p := h.Product()
+	if !p.Info().SignedInstall || h.KeyFetches() > fetchesBefore {
+		return ""
+	}
+	return fmt.Sprintf("; the app never fetched the host's public key: %s verifies the signed install with the key at $CONNECT_KEYS_CDN_URL/<kid>, so start the app with CONNECT_KEYS_CDN_URL=%s (ACE 11), and fix the host's port with --host-addr if needed",
+		p.Title(), h.KeysURL())
+}
+
+// PrepareKeys makes the host's install key and the security check's
+// other key in the background, when the product signs installs, so that
+// neither waits for the other later.
+func (h *Host) PrepareKeys() {
+	if h.Product().Info().SignedInstall {
+		go h.other.get()
+	}
 }

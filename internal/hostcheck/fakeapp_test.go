@@ -1,4 +1,4 @@
-package hostsim
+package hostcheck
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/connectgen/connectgen/internal/connectjwt"
+	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
 // defects switch on one mistake each in fakeApp.
@@ -264,13 +265,13 @@ func getJSON(t *testing.T, u, tok string, v any) {
 	json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(v)
 }
 
-func newHost(t *testing.T, appURL string, mod func(*Options)) *Host {
+func newHost(t *testing.T, appURL string, mod func(*hostsim.Options)) *hostsim.Host {
 	t.Helper()
-	o := Options{AppURL: appURL, Timeout: 5 * time.Second}
+	o := hostsim.Options{AppURL: appURL, Timeout: 5 * time.Second}
 	if mod != nil {
 		mod(&o)
 	}
-	h, err := New(o)
+	h, err := hostsim.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +305,7 @@ func TestChecksCatchEachDefect(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			app := startFakeApp(t, tt.d)
 			h := newHost(t, app.url, nil)
-			r := h.RunChecks(context.Background())
+			r := Run(context.Background(), h)
 			var sb strings.Builder
 			r.WriteTextVerbose(&sb)
 			if fmt.Sprint(r.Failed()) != fmt.Sprint(tt.failed) {
@@ -336,7 +337,7 @@ func TestChecksCatchEachDefect(t *testing.T) {
 
 func TestManyPagesAreBounded(t *testing.T) {
 	app := startFakeApp(t, defects{manyPages: true})
-	r := newHost(t, app.url, nil).RunChecks(context.Background())
+	r := Run(context.Background(), newHost(t, app.url, nil))
 	c := r.Check(CheckPages)
 	if !r.OK() || c.Reason != "50 page(s) of 60 module(s) answered 2xx HTML" {
 		t.Fatalf("failed %v; check 4: %q", r.Failed(), c.Reason)
@@ -355,7 +356,7 @@ func TestManyPagesAreBounded(t *testing.T) {
 func TestCorrectAppCallsAreJudged(t *testing.T) {
 	app := startFakeApp(t, defects{})
 	h := newHost(t, app.url, nil)
-	r := h.RunChecks(context.Background())
+	r := Run(context.Background(), h)
 	if !r.OK() {
 		t.Fatalf("failed %v", r.Failed())
 	}
@@ -365,7 +366,7 @@ func TestCorrectAppCallsAreJudged(t *testing.T) {
 		t.Errorf("check 5: %q", got)
 	}
 	noCall := startFakeApp(t, defects{noAPICall: true})
-	r = newHost(t, noCall.url, nil).RunChecks(context.Background())
+	r = Run(context.Background(), newHost(t, noCall.url, nil))
 	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "the app made no calls to the REST API during the checks" {
 		t.Errorf("check 5 without calls: %+v", got)
 	}
