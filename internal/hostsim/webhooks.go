@@ -94,7 +94,7 @@ func (h *Host) SendWebhookAs(ctx context.Context, event string, tok TokenFunc) (
 	if !ok {
 		return Answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
 	}
-	p, ok := AppPath(w.URL, d.BaseURL)
+	p, ok := h.webhookPath(w, d)
 	if !ok {
 		return Answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
 	}
