@@ -136,6 +136,8 @@ type pageData struct {
 	Sections  []section
 	Events    []string
 	ScriptURL string
+	// Writes are what the app wrote through the REST API.
+	Writes []WriteGroup
 
 	// The module view only.
 	Page     *hostsim.Module
@@ -151,6 +153,9 @@ func (h *handler) data(r *http.Request) *pageData {
 		d.AppError = fmt.Sprintf("app base URL %q: %v", app.BaseURL, err)
 	}
 	d.AppOrigin = origin
+	if wl, ok := h.b.(WritesLister); ok {
+		d.Writes = wl.Writes()
+	}
 	pages := h.b.Pages()
 	for _, k := range kinds {
 		s := section{Label: k.label, Area: area(k.kind, app.Product, k.area)}
@@ -212,6 +217,13 @@ func (h *handler) module(w http.ResponseWriter, r *http.Request) {
 		d.Error = d.AppError
 		h.render(w, http.StatusBadGateway, "module.html.tmpl", d)
 		return
+	}
+	if v, ok := h.b.(Visibler); ok {
+		if shown, why := v.Visibility(*d.Page); !shown {
+			d.Error = hiddenMessage(d.App.ProductName(), why)
+			h.render(w, http.StatusOK, "module.html.tmpl", d)
+			return
+		}
 	}
 	signed, err := h.b.SignedURL(*d.Page)
 	if err == nil {
