@@ -252,9 +252,10 @@ func (p *cloudProfile) jiraIssue() map[string]any {
 			"status":    map[string]any{"id": "1", "name": "To Do", "statusCategory": map[string]any{"key": "new"}},
 			"project":   map[string]any{"id": c.ProjectID, "key": c.ProjectKey, "name": "Sample Project"},
 			"reporter":  p.jiraUser(),
-			"assignee":  nil,
-			"created":   "2026-01-02T03:04:05.000+0000",
-			"updated":   "2026-01-02T03:04:05.000+0000",
+			// Unassigned: the published IssueBean has no null assignee, so the
+			// field is left out.
+			"created": "2026-01-02T03:04:05.000+0000",
+			"updated": "2026-01-02T03:04:05.000+0000",
 		},
 	}
 }

@@ -57,3 +57,18 @@ func (h *Host) webhookPath(w Webhook, d *Descriptor) (string, bool) {
 	}
 	return AppPath(u, d.BaseURL)
 }
+
+// RoutePatterns lists the REST stand-in's route patterns of product
+// ("GET /rest/api/3/myself", "/2.0/" for Bitbucket's sample world), for
+// tests that hold every route to a conformance case.
+func (h *Host) RoutePatterns(product Product) []string {
+	p, ok := h.profiles[product]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, rt := range p.Routes() {
+		out = append(out, rt.Pattern)
+	}
+	return out
+}
