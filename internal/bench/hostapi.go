@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 	"github.com/connectgen/connectgen/internal/bbworld"
 	"github.com/connectgen/connectgen/internal/bbworld/conformance"
 	"github.com/connectgen/connectgen/internal/connectjwt"
-	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/hostsim"
 	"github.com/connectgen/connectgen/internal/openapicheck"
 )
 
@@ -42,9 +43,10 @@ var hostAPICalls = []string{
 // host serves and how much of it conforms (routes, calls, webhook
 // entities), and times its REST answers against Stoplight Prism mocking
 // the same document, in the same run. The stand-in is timed as apps meet
-// it: each call signed as ACE signs it and the token verified (HS256, qsh)
-// before the sample world answers; Prism checks only that some credential
-// is present.
+// it: the whole local host (internal/hostsim) with a loopback app
+// installed, each call signed as ACE signs it and the token verified
+// (HS256, qsh, lifetime, scopes) before the sample world answers; Prism
+// checks only that some credential is present.
 func benchHostAPI(e *env) error {
 	root, err := repoRoot()
 	if err != nil {
@@ -55,27 +57,25 @@ func benchHostAPI(e *env) error {
 	if err != nil {
 		return err
 	}
-	const secret, clientKey = "bench-shared-secret-0123456789abcdef", "connection:4242"
-	granted := descriptor.GrantedScopes([]string{"account", "project", "repository:write", "pullrequest:write"}, true)
-	var w *bbworld.World
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "JWT ") {
-			req := &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI(), Received: true}
-			if _, err := connectjwt.Verify(strings.TrimPrefix(auth, "JWT "), secret, req, time.Now()); err != nil {
-				http.Error(rw, err.Error(), http.StatusUnauthorized)
-				return
-			}
-		}
-		w.ServeAPI(rw, r, bbworld.Caller{ClientKey: clientKey, AppKey: conformance.App, Granted: granted})
-	}))
-	defer srv.Close()
-	w = bbworld.New(srv.URL)
-
-	rest, err := conformance.RunREST(doc, w, srv.URL, srv.Client())
+	h, inst, err := installedBitbucketHost()
 	if err != nil {
 		return err
 	}
-	ents := conformance.RunEntities(doc, w, clientKey)
+	defer h.Close()
+	w, base := h.World(), h.APIURL()
+	sign := func(method, uri string) (string, error) {
+		c, err := connectjwt.NewClaims(conformance.App, inst.ClientKey, method, uri, "", time.Now(), 3*time.Minute)
+		if err != nil {
+			return "", err
+		}
+		return connectjwt.Sign(inst.SharedSecret, c)
+	}
+	signed := &http.Client{Timeout: 10 * time.Second, Transport: signer{sign}}
+	rest, err := conformance.RunREST(doc, w, base, signed)
+	if err != nil {
+		return err
+	}
+	ents := conformance.RunEntities(doc, w, inst.ClientKey)
 	var b strings.Builder
 	b.WriteString("## host-api\n\nThe local Bitbucket host against Bitbucket's published OpenAPI document (`internal/openapicheck/testdata/bitbucket-swagger.v3.json`), checked with kin-openapi:\n\n")
 	b.WriteString(table([]string{"what", "count"}, [][]string{
@@ -90,13 +90,6 @@ func benchHostAPI(e *env) error {
 	}
 	b.WriteString("\nDocumented operations the host does not serve answer 501 naming themselves; paths outside the API answer 404 as Bitbucket does.\n")
 
-	sign := func(path string) (string, error) {
-		c, err := connectjwt.NewClaims(conformance.App, clientKey, "GET", path, "", time.Now(), 3*time.Minute)
-		if err != nil {
-			return "", err
-		}
-		return connectjwt.Sign(secret, c)
-	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	callAll := func(base string, prefix string, header func(path string) (string, error)) (time.Duration, error) {
 		start := time.Now()
@@ -126,8 +119,8 @@ func benchHostAPI(e *env) error {
 		return time.Since(start), nil
 	}
 	ours := contender{"local host", func(int) (time.Duration, error) {
-		return callAll(srv.URL, "", func(p string) (string, error) {
-			t, err := sign(p)
+		return callAll(base, "", func(p string) (string, error) {
+			t, err := sign("GET", p)
 			return "JWT " + t, err
 		})
 	}}
@@ -231,4 +224,55 @@ func startPrism(e *env, docPath string) (string, func(), error) {
 	}
 	stop()
 	return "", nil, errors.New("prism mock did not answer GET /user within 90 s")
+}
+
+// signer signs each request as ACE's httpClient does.
+type signer struct {
+	sign func(method, uri string) (string, error)
+}
+
+func (s signer) RoundTrip(r *http.Request) (*http.Response, error) {
+	tok, err := s.sign(r.Method, r.URL.RequestURI())
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "JWT "+tok)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// installedBitbucketHost starts the local Bitbucket host with a loopback
+// app (key conformance.App, the scopes the conformance cases need)
+// installed.
+func installedBitbucketHost() (*hostsim.Host, hostsim.Installation, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, hostsim.Installation{}, err
+	}
+	appURL := "http://" + l.Addr().String()
+	app := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/atlassian-connect.json" {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{ // the host reports a short answer
+			"key": conformance.App, "name": "Bench", "baseUrl": appURL,
+			"authentication": map[string]any{"type": "jwt"},
+			"lifecycle":      map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
+			"scopes":         []any{"account", "project", "repository:write", "pullrequest:write"},
+			"contexts":       []any{"account"},
+		})
+	})}
+	go func() { _ = app.Serve(l) }() // ends when the process does
+	h, err := hostsim.New(hostsim.Options{AppURL: appURL, Timeout: 10 * time.Second})
+	if err != nil {
+		return nil, hostsim.Installation{}, err
+	}
+	inst, err := h.Install(context.Background())
+	if err != nil {
+		h.Close()
+		return nil, hostsim.Installation{}, err
+	}
+	return h, inst, nil
 }
