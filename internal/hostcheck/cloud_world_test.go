@@ -151,3 +151,25 @@ func TestConfluenceContentPropertiesAndWebhookURLs(t *testing.T) {
 		t.Errorf("webhook URLs %q", a.hooks)
 	}
 }
+
+// TestChecksSkipHiddenPages: the page check does not load a page the
+// product would hide, and says so.
+func TestChecksSkipHiddenPages(t *testing.T) {
+	_, h := installCondApp(t, hostsim.Jira)
+	d := h.Descriptor()
+	pages, notes := h.Pages(d)
+	keys := map[string]bool{}
+	for _, p := range pages {
+		keys[p.Key] = true
+	}
+	if keys["when-enabled"] || !keys["always"] || !keys["when-not-enabled"] {
+		t.Errorf("pages loaded: %v", keys)
+	}
+	found := false
+	for _, n := range notes {
+		found = found || strings.Contains(n, "when-enabled: hidden by its conditions (entity_property_exists")
+	}
+	if !found {
+		t.Errorf("notes %q", notes)
+	}
+}
