@@ -154,14 +154,19 @@ func (p *bitbucketProfile) ContextToken(inst Installation) (string, error) {
 }
 
 // WebhookEvents expands "*" to one sample event per granted scope family.
+// Events Bitbucket no longer sends (issue:*, since Issues were removed)
+// are left out: the app never gets them.
 func (p *bitbucketProfile) WebhookEvents(d *Descriptor, w Webhook) []string {
 	if w.Event != "*" {
+		if p.RefuseEvent(w.Event) != "" {
+			return nil
+		}
 		return []string{w.Event}
 	}
 	granted := grantedScopes(d)
 	var evs []string
 	for _, f := range descriptor.EventFamilies() {
-		if granted[f.Scope] {
+		if granted[f.Scope] && p.RefuseEvent(f.Sample) == "" {
 			evs = append(evs, f.Sample)
 		}
 	}
