@@ -45,7 +45,7 @@ func do(t *testing.T, srv *httptest.Server, method, path, body string) (*http.Re
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read whole below
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

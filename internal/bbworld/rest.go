@@ -34,12 +34,6 @@ type call struct {
 
 type handler func(*call)
 
-// route is a served operation.
-type route struct {
-	method, template string
-	h                handler
-}
-
 var served = map[string]handler{}
 
 func serve(method, template string, h handler) { served[method+" "+template] = h }

@@ -42,7 +42,7 @@ func call(t *testing.T, srv *httptest.Server, method, path, body string) (int, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read whole below
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

@@ -38,7 +38,7 @@ func realHost(t *testing.T, appURL string, product hostsim.Product) *hostsim.Hos
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // the test is over
 	if _, err := h.Install(context.Background()); err != nil {
 		t.Fatal(err)
 	}
