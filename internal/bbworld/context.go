@@ -84,9 +84,9 @@ func ResolveContext(objs map[string]any, name string) (string, bool) {
 }
 
 // ContextValues flattens the context objects to every scalar parameter
-// they resolve ("repository.owner.username" → "sample-workspace"), for
-// hosts that fill module URLs from a map. Links and lists are left out:
-// Bitbucket's context parameters name fields, not list items.
+// they resolve ("repository.owner.username" → "sample-workspace",
+// "repository.links.html.href"), for hosts that fill module URLs from a
+// map. Lists are left out: context parameters name fields, not items.
 func (w *World) ContextValues(clientKey string) map[string]string {
 	out := map[string]string{}
 	var walk func(prefix string, v any)
@@ -94,9 +94,6 @@ func (w *World) ContextValues(clientKey string) map[string]string {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
-				if k == "links" {
-					continue
-				}
 				walk(prefix+"."+k, e)
 			}
 		case []any:

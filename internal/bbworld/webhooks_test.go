@@ -122,7 +122,7 @@ func TestContextValuesFlatten(t *testing.T) {
 			t.Errorf("%s = %q; ResolveContext says %q, %v", name, got, want, ok)
 		}
 	}
-	if v["repository.owner.username"] != WorkspaceSlug || v["pullrequest.state"] != "OPEN" {
+	if v["repository.owner.username"] != WorkspaceSlug || v["pullrequest.state"] != "OPEN" || v["repository.links.html.href"] != "https://bitbucket.org/sample-workspace/sample-repo" {
 		t.Errorf("values %v", v)
 	}
 }
