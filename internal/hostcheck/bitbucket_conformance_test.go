@@ -93,4 +93,10 @@ func TestBitbucketHostConformance(t *testing.T) {
 	if _, _, err := h.SendWebhook(context.Background(), "issue:created"); err == nil || !strings.Contains(err.Error(), "2026-08-20") {
 		t.Errorf("issue:created: %v", err)
 	}
+	if why := h.RefuseEvent("issue:comment_created"); !strings.Contains(why, "Issues were removed from Bitbucket Cloud on 2026-08-20") {
+		t.Errorf("RefuseEvent: %q", why)
+	}
+	if why := h.RefuseEvent("repo:push"); why != "" {
+		t.Errorf("RefuseEvent(repo:push) = %q", why)
+	}
 }

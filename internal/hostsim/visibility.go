@@ -72,3 +72,12 @@ func (h *Host) RoutePatterns(product Product) []string {
 	}
 	return out
 }
+
+// RefuseEvent says why the product would not send event (Bitbucket:
+// issue:*, since Issues were removed on 2026-08-20), or "".
+func (h *Host) RefuseEvent(event string) string {
+	if r, ok := h.profile().(eventRefuser); ok {
+		return r.RefuseEvent(event)
+	}
+	return ""
+}
