@@ -138,6 +138,8 @@ type pageData struct {
 	ScriptURL string
 	// Writes are what the app wrote through the REST API.
 	Writes []WriteGroup
+	// Hidden says, by "kind/key", why the product would hide a module now.
+	Hidden map[string]string
 
 	// The module view only.
 	Page     *hostsim.Module
@@ -157,6 +159,16 @@ func (h *handler) data(r *http.Request) *pageData {
 		d.Writes = wl.Writes()
 	}
 	pages := h.b.Pages()
+	if v, ok := h.b.(Visibler); ok {
+		for _, p := range pages {
+			if shown, why := v.Visibility(p); !shown {
+				if d.Hidden == nil {
+					d.Hidden = map[string]string{}
+				}
+				d.Hidden[p.Kind+"/"+p.Key] = strings.Join(why, "; ")
+			}
+		}
+	}
 	for _, k := range kinds {
 		s := section{Label: k.label, Area: area(k.kind, app.Product, k.area)}
 		for _, p := range pages {

@@ -96,6 +96,9 @@ func TestHiddenModuleNotOpened(t *testing.T) {
 	})
 	h := realHost(t, app, hostsim.Jira)
 	hd := Handler(HostBackend(h))
+	if body := do(t, hd, "GET", "/", "127.0.0.1:8000", nil, "").Body.String(); !strings.Contains(body, `data-hidden="true">hidden now: entity_property_equal_to`) {
+		t.Errorf("the host page does not mark the hidden module:\n%s", body)
+	}
 	w := do(t, hd, "GET", "/module/generalPage/gated", "127.0.0.1:8000", nil, "")
 	if body := w.Body.String(); strings.Contains(body, "<iframe") || !strings.Contains(body, "Jira would not show this module now") || !strings.Contains(body, "entity_property_equal_to") {
 		t.Errorf("hidden page: %d %s", w.Code, body)
