@@ -132,7 +132,7 @@ func TestSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
-	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate", "## simulate (Jira)", "## install"} {
+	for _, section := range []string{"## new", "### On disk", "## validate", "## run", "## simulate", "## simulate (Jira)", "## install", "## host-api"} {
 		if !strings.Contains(text, section) {
 			t.Errorf("report has no %q section:\n%s", section, text)
 		}

@@ -40,7 +40,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 10, "measured runs per figure, after the warm-up")
 	flag.IntVar(&o.warmup, "warmup", 1, "unmeasured runs first")
 	flag.StringVar(&o.out, "out", "BENCHMARKS.md", "report file; - for standard output")
-	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate,simulate-jira,install,forge-event (default all)")
+	flag.StringVar(&o.only, "only", "", "comma-separated figures to run: new,validate,run,simulate,simulate-jira,install,forge-event,host-api (default all)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.Parse()
 	text, err := runAll(o)
@@ -119,6 +119,7 @@ func runAll(o options) (string, error) {
 		{"simulate-jira", benchSimulateJira},
 		{"install", benchInstall},
 		{"forge-event", benchForgeEvent},
+		{"host-api", benchHostAPI},
 	}
 	var failed []string
 	for _, f := range figures {

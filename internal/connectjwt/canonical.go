@@ -33,6 +33,37 @@ func CanonicalRequest(method, rawURL, baseURL string) (string, error) {
 	return strings.ToUpper(method) + "&" + canonicalPath(pathname, jsuriPath(baseURL)) + "&" + canonicalQuery(query), nil
 }
 
+// CanonicalRequestAsWritten returns the canonical request of a request a
+// server received, computed over its path percent-decoded: the path as the
+// client wrote and signed it before its HTTP library escaped it. ACE's
+// httpClient hashes the path it is given (atlassian-jwt's
+// fromExpressRequest over urijs's path()) and then sends it escaped, so an
+// app that calls /2.0/repositories/ws/{uuid} or /a(b) signs "{uuid}" and
+// "(b)" while the server receives %7Buuid%7D and %28b%29. The query is
+// read as CanonicalRequest reads it (ACE signs it decoded and canonicalizes
+// it RFC 3986 style, which comes to the same). It fails where
+// CanonicalRequest fails and for a path whose escapes are not UTF-8.
+func CanonicalRequestAsWritten(method, rawURL, baseURL string) (string, error) {
+	if !isToken(method) {
+		return "", fmt.Errorf("invalid HTTP method %q", method)
+	}
+	rawURL = sanitizeUTF8(rawURL)
+	baseURL = sanitizeUTF8(baseURL)
+	pathname, query, err := nodeURLParse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	decoded, ok := decodeURIComponent(pathname)
+	if !ok {
+		return "", fmt.Errorf("the path %q has escapes that are not UTF-8", pathname)
+	}
+	basePath := jsuriPath(baseURL)
+	if b, ok := decodeURIComponent(basePath); ok {
+		basePath = b
+	}
+	return strings.ToUpper(method) + "&" + canonicalPath(decoded, basePath) + "&" + canonicalQuery(query), nil
+}
+
 // QSH returns the query string hash of a request: the hex SHA-256 of its
 // CanonicalRequest.
 func QSH(method, rawURL, baseURL string) (string, error) {

@@ -294,7 +294,16 @@ func decodeSegment(s string) ([]byte, error) {
 
 // Request is the request a token is checked against: the qsh must be the
 // hash of its canonical request.
-type Request struct{ Method, URL, BaseURL string }
+//
+// Received marks a request as a server received it, whose client may have
+// signed the path before escaping it: a qsh over CanonicalRequestAsWritten
+// is then accepted too. A host checking an app's call sets it (apps on ACE
+// sign /2.0/repositories/ws/{uuid} and send %7Buuid%7D); an app checking
+// the product's token does not need it.
+type Request struct {
+	Method, URL, BaseURL string
+	Received             bool
+}
 
 // Verify checks a token as ACE does, in ACE's order: the algorithm is HS256
 // (refusing "none" and everything else), iss is present, the signature
@@ -394,7 +403,16 @@ func CheckQSH(c Claims, req Request) error {
 	if c.QSH == want {
 		return nil
 	}
-	e := errorf(ReasonQSH, "query hash does not match: expected canonical request %s (qsh %s), token has qsh %s", canonical, want, c.QSH)
+	expected := fmt.Sprintf("expected canonical request %s (qsh %s)", canonical, want)
+	if req.Received {
+		if written, err := CanonicalRequestAsWritten(req.Method, req.URL, req.BaseURL); err == nil && written != canonical {
+			if c.QSH == hashCanonical(written) {
+				return nil
+			}
+			expected += fmt.Sprintf(" or, over the unescaped path as the client wrote it, %s (qsh %s)", written, hashCanonical(written))
+		}
+	}
+	e := errorf(ReasonQSH, "query hash does not match: %s, token has qsh %s", expected, c.QSH)
 	if c.QSH == "context-qsh" {
 		e.Msg += " (a context token from AP.context.getToken, which only routes checking context tokens accept)"
 	}

@@ -117,7 +117,7 @@ func TestExtraJWTVectors(t *testing.T) {
 		if v.BaseURL != nil {
 			base = *v.BaseURL
 		}
-		if _, err := Verify(v.Token, v.Secret, &Request{v.Method, v.URL, base}, time.Unix(c.IssuedAt, 0)); err != nil {
+		if _, err := Verify(v.Token, v.Secret, &Request{Method: v.Method, URL: v.URL, BaseURL: base}, time.Unix(c.IssuedAt, 0)); err != nil {
 			t.Errorf("Verify(%s): %v", v.Payload, err)
 		}
 	}

@@ -208,7 +208,11 @@ func checkWebhooks(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.De
 	for _, w := range d.Webhooks {
 		evs := h.WebhookEvents(d, w)
 		if len(evs) == 0 {
-			c.Details = append(c.Details, fmt.Sprintf("%s %s: no granted scope lets any event through; nothing sent", w.Event, w.URL))
+			why := "no granted scope lets any event through"
+			if r := h.RefuseEvent(w.Event); r != "" {
+				why = r
+			}
+			c.Details = append(c.Details, fmt.Sprintf("%s %s: %s; nothing sent", w.Event, w.URL, why))
 		}
 		for _, ev := range evs {
 			n++

@@ -122,10 +122,11 @@ func TestHookEvents(t *testing.T) {
 		declared bool
 		want     string
 	}{
-		{nil, false, "repo:push pullrequest:created issue:created project:updated user:account_property_changed"},
+		// issue:* is never sent: Bitbucket removed Issues on 2026-08-20.
+		{nil, false, "repo:push pullrequest:created project:updated user:account_property_changed"},
 		{[]string{}, true, ""},
 		{[]string{"pullrequest"}, true, "repo:push pullrequest:created"},
-		{[]string{"issue:write", "account"}, true, "issue:created user:account_property_changed"},
+		{[]string{"issue:write", "account"}, true, "user:account_property_changed"},
 		{[]string{"repository:admin"}, true, ""},
 	}
 	for _, tt := range tests {
@@ -136,6 +137,9 @@ func TestHookEvents(t *testing.T) {
 	}
 	if got := h.WebhookEvents(&hostsim.Descriptor{}, hostsim.Webhook{Event: "repo:fork"}); len(got) != 1 || got[0] != "repo:fork" {
 		t.Errorf("a named event: %v", got)
+	}
+	if got := h.WebhookEvents(&hostsim.Descriptor{}, hostsim.Webhook{Event: "issue:comment_created"}); len(got) != 0 {
+		t.Errorf("a removed event: %v", got)
 	}
 }
 

@@ -58,6 +58,9 @@ type Module struct {
 	Name     string `json:"name"`
 	Location string `json:"location,omitempty"`
 	URL      string `json:"url"` // as in the descriptor, context parameters unfilled
+	// Conditions are the module's conditions as the descriptor writes
+	// them (Host.Visibility evaluates them).
+	Conditions json.RawMessage `json:"conditions,omitempty"`
 }
 
 // FetchDescriptor fetches the app's descriptor, validates it with
@@ -157,6 +160,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 				Target struct {
 					URL string `json:"url"`
 				} `json:"target"`
+				Conditions json.RawMessage `json:"conditions"`
 			}
 			if json.Unmarshal(e, &mod) != nil {
 				continue
@@ -172,7 +176,7 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 				// JSM's portal headers and footers have no name.
 				name = mod.Key
 			}
-			d.Modules = append(d.Modules, Module{Kind: pk.Kind, Key: mod.Key, Name: name, Location: mod.Location, URL: mod.URL})
+			d.Modules = append(d.Modules, Module{Kind: pk.Kind, Key: mod.Key, Name: name, Location: mod.Location, URL: mod.URL, Conditions: mod.Conditions})
 		}
 	}
 	if n := res.Errors(); n > 0 {

@@ -29,6 +29,10 @@ type Page struct {
 func (h *Host) Pages(d *Descriptor) (pages []*Page, notes []string) {
 	byPath := map[string]*Page{}
 	for _, m := range d.Modules {
+		if shown, why := h.Visibility(m); !shown {
+			notes = append(notes, fmt.Sprintf("%s %s: hidden by its conditions (%s); %s would not show it, so it is not loaded", m.Kind, m.Key, strings.Join(why, "; "), h.Product().Title()))
+			continue
+		}
 		filled, unknown := h.FillURL(m.URL, nil)
 		p, ok := AppPath(filled, d.BaseURL)
 		if !ok {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/bbworld"
 	"github.com/connectgen/connectgen/internal/connectjwt"
 	"github.com/connectgen/connectgen/internal/descriptor"
 )
@@ -24,6 +25,7 @@ var _ = registerProfile(Bitbucket, newBitbucketProfile)
 type bitbucketProfile struct {
 	h         *Host
 	data      *sampleData
+	world     *bbworld.World
 	clientKey string
 }
 
@@ -33,7 +35,7 @@ func newBitbucketProfile(h *Host) Profile {
 		// crypto/rand does not fail on the systems Go supports.
 		panic(err)
 	}
-	return &bitbucketProfile{h: h, data: newSampleData(h.apiURL), clientKey: fmt.Sprintf("connection:%d", 1_000_000+n.Int64())}
+	return &bitbucketProfile{h: h, data: newSampleData(), world: bbworld.New(h.apiURL), clientKey: fmt.Sprintf("connection:%d", 1_000_000+n.Int64())}
 }
 
 func (p *bitbucketProfile) Product() Product { return Bitbucket }
@@ -125,7 +127,26 @@ func (p *bitbucketProfile) ForgedClaims(iss, method, rawURL string, at time.Time
 // PageURL: Bitbucket adds nothing to an app's page URL but the token.
 func (p *bitbucketProfile) PageURL(path, _, _ string) string { return path }
 
-func (p *bitbucketProfile) ContextValues() map[string]string { return p.data.contextValues() }
+// ContextValues are every field of the API objects a module page is opened
+// on (the user, workspace, repository, pull request, branch, commit,
+// file…), as Bitbucket's context parameters are (bbworld).
+func (p *bitbucketProfile) ContextValues() map[string]string {
+	return p.world.ContextValues(p.installKey())
+}
+
+// installKey is the current installation's client key ("" before one):
+// what an app wrote is kept per installation.
+func (p *bitbucketProfile) installKey() string {
+	if inst, ok := p.h.Installation(); ok {
+		return inst.ClientKey
+	}
+	return ""
+}
+
+// World is the sample world the Bitbucket profile serves.
+func (h *Host) World() *bbworld.World {
+	return h.profiles[Bitbucket].(*bitbucketProfile).world
+}
 
 func (p *bitbucketProfile) ContextToken(inst Installation) (string, error) {
 	ctx := map[string]any{"user": map[string]any{"accountId": p.data.s.UserAccountID}}
@@ -133,14 +154,19 @@ func (p *bitbucketProfile) ContextToken(inst Installation) (string, error) {
 }
 
 // WebhookEvents expands "*" to one sample event per granted scope family.
+// Events Bitbucket no longer sends (issue:*, since Issues were removed)
+// are left out: the app never gets them.
 func (p *bitbucketProfile) WebhookEvents(d *Descriptor, w Webhook) []string {
 	if w.Event != "*" {
+		if p.RefuseEvent(w.Event) != "" {
+			return nil
+		}
 		return []string{w.Event}
 	}
 	granted := grantedScopes(d)
 	var evs []string
 	for _, f := range descriptor.EventFamilies() {
-		if granted[f.Scope] {
+		if granted[f.Scope] && p.RefuseEvent(f.Sample) == "" {
 			evs = append(evs, f.Sample)
 		}
 	}
@@ -156,38 +182,37 @@ func (p *bitbucketProfile) WebhookRequest(event string) (http.Header, []byte) {
 		"User-Agent":       {"Bitbucket-Webhooks/2.0"},
 		"Content-Type":     {"application/json"},
 	}
-	b, _ := json.Marshal(map[string]any{"event": event, "data": p.eventData(event)})
+	data, err := p.world.EventData(p.installKey(), event)
+	if err != nil {
+		// SendWebhook refuses these events first (RefuseEvent); the
+		// body says why if one is sent anyway.
+		data = map[string]any{"error": err.Error()}
+	}
+	b, _ := json.Marshal(map[string]any{"event": event, "data": data})
 	return header, b
 }
 
-// Routes is the Bitbucket 2.0 REST stand-in.
-func (p *bitbucketProfile) Routes() []Route {
-	d := p.data
-	return []Route{
-		{"GET /2.0/user", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, d.user) }},
-		{"GET /2.0/workspaces/{workspace}", func(w http.ResponseWriter, r *http.Request) {
-			if ws := r.PathValue("workspace"); ws != d.s.Workspace && ws != d.s.WorkspaceUUID {
-				apiError(w, http.StatusNotFound, fmt.Sprintf("No workspace with identifier '%s'.", ws))
-				return
-			}
-			writeJSON(w, 200, d.workspace)
-		}},
-		{"GET /2.0/repositories/{workspace}/{repo}", func(w http.ResponseWriter, r *http.Request) {
-			full := r.PathValue("workspace") + "/" + r.PathValue("repo")
-			if full != d.s.Repository && r.PathValue("repo") != d.s.RepositoryUUID {
-				apiError(w, http.StatusNotFound, fmt.Sprintf("Repository %s not found", full))
-				return
-			}
-			writeJSON(w, 200, d.repo)
-		}},
-		{"GET /2.0/repositories/{workspace}", func(w http.ResponseWriter, r *http.Request) {
-			var values []any
-			if r.PathValue("workspace") == d.s.Workspace {
-				values = []any{d.repo}
-			}
-			writeJSON(w, 200, map[string]any{"pagelen": 10, "page": 1, "size": len(values), "values": values})
-		}},
+// RefuseEvent says why Bitbucket would not send event (issue:* since
+// Issues were removed), or "".
+func (p *bitbucketProfile) RefuseEvent(event string) string {
+	if _, err := p.world.EventData(p.installKey(), event); err != nil {
+		return err.Error()
 	}
+	return ""
+}
+
+// Routes is the Bitbucket 2.0 REST stand-in: the sample world answers
+// every documented operation it serves, checks the scopes Bitbucket's
+// OpenAPI document names for it, answers 501 for the documented ones it
+// does not serve and 404 for paths outside the API (bbworld.ServeAPI).
+func (p *bitbucketProfile) Routes() []Route {
+	return []Route{{"/2.0/", func(w http.ResponseWriter, r *http.Request) {
+		c := bbworld.Caller{}
+		if d, inst, err := p.h.Installed(); err == nil {
+			c = bbworld.Caller{ClientKey: inst.ClientKey, AppKey: d.Key, Granted: grantedScopes(d)}
+		}
+		p.world.ServeAPI(w, r, c)
+	}}}
 }
 
 // RewriteRequest: Bitbucket serves /2.0/user/ as /2.0/user (the retired
@@ -218,7 +243,7 @@ func (p *bitbucketProfile) CheckToken(r *http.Request) (connectjwt.Claims, strin
 	if claims.Subject != inst.ClientKey {
 		return claims, fmt.Sprintf("sub is %q; it must be the installation's client key %q", claims.Subject, inst.ClientKey)
 	}
-	if _, err := connectjwt.Verify(token, inst.SharedSecret, &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI()}, p.h.now()); err != nil {
+	if _, err := connectjwt.Verify(token, inst.SharedSecret, &connectjwt.Request{Method: r.Method, URL: r.URL.RequestURI(), Received: true}, p.h.now()); err != nil {
 		return claims, "the token is not valid: " + err.Error()
 	}
 	return claims, ""
@@ -246,157 +271,19 @@ type Sample struct {
 	UserName       string `json:"userName"` // display name
 }
 
-// sampleData is the in-memory Bitbucket the REST API serves: one user,
-// one workspace, one repository, shaped like Bitbucket's 2.0 API answers.
-type sampleData struct {
-	s         Sample
-	user      map[string]any
-	workspace map[string]any
-	repo      map[string]any
-}
+// sampleData names the sample world's workspace, repository and user.
+type sampleData struct{ s Sample }
 
-func newSampleData(apiURL string) *sampleData {
-	s := Sample{
-		Workspace:      "sample-workspace",
-		WorkspaceUUID:  "{5f2e2e58-63a0-4b1c-9a39-0d2a3c2b7a10}",
-		Repository:     "sample-workspace/sample-repo",
-		RepositoryUUID: "{0e2d4d5c-7c39-4d4e-8f7a-5e4b3a2c1d00}",
-		UserUUID:       "{6a8b1ee2-3f4d-4a51-9b2c-7d8e9f0a1b2c}",
-		UserAccountID:  "557058:4f4f1c0e-6d0b-4e6e-9a0a-3c3d3e3f4041",
-		UserName:       "Sample User",
-	}
-	link := func(p string) map[string]any { return map[string]any{"href": apiURL + p} }
-	user := map[string]any{
-		"type":         "user",
-		"uuid":         s.UserUUID,
-		"account_id":   s.UserAccountID,
-		"nickname":     "sample-user",
-		"display_name": s.UserName,
-		"created_on":   "2020-01-02T03:04:05.000000+00:00",
-		"links": map[string]any{
-			"self":   link("/2.0/users/" + s.UserUUID),
-			"html":   map[string]any{"href": "https://bitbucket.org/" + s.UserUUID + "/"},
-			"avatar": map[string]any{"href": "https://avatar-management.example/sample-user.png"},
-		},
-	}
-	workspace := map[string]any{
-		"type":       "workspace",
-		"uuid":       s.WorkspaceUUID,
-		"slug":       s.Workspace,
-		"name":       "Sample Workspace",
-		"is_private": true,
-		"created_on": "2020-01-02T03:04:05.000000+00:00",
-		"links": map[string]any{
-			"self": link("/2.0/workspaces/" + s.Workspace),
-			"html": map[string]any{"href": "https://bitbucket.org/" + s.Workspace + "/"},
-		},
-	}
-	repo := map[string]any{
-		"type":        "repository",
-		"uuid":        s.RepositoryUUID,
-		"full_name":   s.Repository,
-		"name":        "sample-repo",
-		"slug":        "sample-repo",
-		"is_private":  true,
-		"scm":         "git",
-		"language":    "go",
-		"description": "A repository of the local Bitbucket host",
-		"size":        123456,
-		"created_on":  "2021-02-03T04:05:06.000000+00:00",
-		"updated_on":  "2026-01-02T03:04:05.000000+00:00",
-		"mainbranch":  map[string]any{"type": "branch", "name": "main"},
-		"owner":       user,
-		"workspace":   map[string]any{"type": "workspace", "uuid": s.WorkspaceUUID, "slug": s.Workspace, "name": "Sample Workspace"},
-		"project":     map[string]any{"type": "project", "key": "SAMP", "name": "Sample Project", "uuid": "{a1b2c3d4-0000-4000-8000-00000000beef}"},
-		"links": map[string]any{
-			"self": link("/2.0/repositories/" + s.Repository),
-			"html": map[string]any{"href": "https://bitbucket.org/" + s.Repository},
-		},
-	}
-	return &sampleData{s: s, user: user, workspace: workspace, repo: repo}
+func newSampleData() *sampleData {
+	return &sampleData{s: Sample{
+		Workspace:      bbworld.WorkspaceSlug,
+		WorkspaceUUID:  bbworld.WorkspaceUUID,
+		Repository:     bbworld.WorkspaceSlug + "/" + bbworld.RepoSlug,
+		RepositoryUUID: bbworld.RepoUUID,
+		UserUUID:       bbworld.UserUUID,
+		UserAccountID:  bbworld.UserAccountID,
+		UserName:       bbworld.UserName,
+	}}
 }
 
 func (d *sampleData) public() Sample { return d.s }
-
-// contextValues are the values of the context parameters module URLs may
-// hold. Parameters not listed are filled with "" (and reported).
-func (d *sampleData) contextValues() map[string]string {
-	ws, slug, _ := strings.Cut(d.s.Repository, "/")
-	return map[string]string{
-		"repository.full_name":   d.s.Repository,
-		"repository.uuid":        d.s.RepositoryUUID,
-		"repository.name":        slug,
-		"repository.slug":        slug,
-		"repository.owner.uuid":  d.s.UserUUID,
-		"workspace.slug":         ws,
-		"workspace.uuid":         d.s.WorkspaceUUID,
-		"user.uuid":              d.s.UserUUID,
-		"user.account_id":        d.s.UserAccountID,
-		"user.username":          "sample-user",
-		"user.nickname":          "sample-user",
-		"target_user.uuid":       d.s.UserUUID,
-		"target_user.account_id": d.s.UserAccountID,
-		"pullrequest.id":         "1",
-		"commit.hash":            "7f3c1b2a9d8e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
-		"branch.name":            "main",
-		"file.path":              "README.md",
-		"file.name":              "README.md",
-	}
-}
-
-// eventData is the data of a webhook, shaped like Bitbucket's payload for
-// the event's family: the actor and the repository, plus the push, pull
-// request, issue, project or property.
-func (p *bitbucketProfile) eventData(event string) map[string]any {
-	d := p.data
-	actor := map[string]any{
-		"type": "user", "uuid": d.s.UserUUID, "account_id": d.s.UserAccountID,
-		"display_name": d.s.UserName, "nickname": "sample-user",
-	}
-	repo := map[string]any{
-		"type": "repository", "uuid": d.s.RepositoryUUID, "full_name": d.s.Repository,
-		"name": "sample-repo", "is_private": true, "scm": "git",
-		"workspace": map[string]any{"type": "workspace", "uuid": d.s.WorkspaceUUID, "slug": d.s.Workspace},
-		"links":     map[string]any{"html": map[string]any{"href": "https://bitbucket.org/" + d.s.Repository}},
-	}
-	commit := map[string]any{
-		"type": "commit", "hash": "7f3c1b2a9d8e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
-		"message": "Update README\n", "date": "2026-01-02T03:04:05+00:00",
-		"author": map[string]any{"raw": "Sample User <sample@example.com>", "user": actor},
-	}
-	data := map[string]any{"actor": actor, "repository": repo}
-	family, _ := descriptor.EventFamilyOf(event)
-	switch {
-	case event == "repo:push":
-		data["push"] = map[string]any{"changes": []any{map[string]any{
-			"old":     map[string]any{"type": "branch", "name": "main", "target": map[string]any{"type": "commit", "hash": "1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7f8e9d0c"}},
-			"new":     map[string]any{"type": "branch", "name": "main", "target": commit},
-			"created": false, "forced": false, "closed": false, "truncated": false,
-			"commits": []any{commit},
-		}}}
-	case family.Prefix == descriptor.FamilyPullRequest:
-		data["pullrequest"] = map[string]any{
-			"type": "pullrequest", "id": 1, "title": "Add a feature", "state": "OPEN",
-			"author":      actor,
-			"source":      map[string]any{"branch": map[string]any{"name": "feature"}, "commit": map[string]any{"hash": "7f3c1b2a9d8e"}, "repository": repo},
-			"destination": map[string]any{"branch": map[string]any{"name": "main"}, "commit": map[string]any{"hash": "1d2c3b4a5f6e"}, "repository": repo},
-			"created_on":  "2026-01-02T03:04:05.000000+00:00", "updated_on": "2026-01-02T03:04:05.000000+00:00",
-		}
-	case family.Prefix == descriptor.FamilyIssue:
-		data["issue"] = map[string]any{
-			"type": "issue", "id": 1, "title": "Something is broken", "state": "new",
-			"kind": "bug", "priority": "major", "reporter": actor,
-			"created_on": "2026-01-02T03:04:05.000000+00:00",
-		}
-	case family.Prefix == descriptor.FamilyProject:
-		data["project"] = map[string]any{"type": "project", "key": "SAMP", "name": "Sample Project", "uuid": "{a1b2c3d4-0000-4000-8000-00000000beef}"}
-		delete(data, "repository")
-	case family.Prefix == descriptor.FamilyUser:
-		data["property"] = map[string]any{"key": "sample-property", "value": "changed"}
-		delete(data, "repository")
-	default:
-		// The other repository events (descriptor.FamilyRepo) carry only
-		// the actor and the repository.
-	}
-	return data
-}

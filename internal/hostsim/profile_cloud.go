@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/cloudworld"
 	"github.com/connectgen/connectgen/internal/connectjwt"
 	"github.com/connectgen/connectgen/internal/descriptor"
 )
@@ -30,10 +31,16 @@ type cloudProfile struct {
 	// parameter, and what the REST stand-in strips before checking a
 	// qsh).
 	contextPath string
+	// props are the app and entity properties apps write, per
+	// installation; conditions read them.
+	props *cloudworld.World
 }
 
 func newCloudProfile(h *Host, product Product, contextPath string) *cloudProfile {
-	return &cloudProfile{h: h, product: product, cloud: newCloudSample(h.apiURL), clientKey: uuid4(), contextPath: contextPath}
+	c := newCloudSample(h.apiURL)
+	props := cloudworld.New(cloudworld.Site{BaseURL: h.apiURL, IssueKey: c.IssueKey, IssueID: c.IssueID,
+		ProjectKey: c.ProjectKey, ProjectID: c.ProjectID, PageID: c.PageID, SpaceKey: c.SpaceKey, AccountID: c.AccountID})
+	return &cloudProfile{h: h, product: product, cloud: c, clientKey: uuid4(), contextPath: contextPath, props: props}
 }
 
 func (p *cloudProfile) Product() Product { return p.product }
@@ -245,9 +252,10 @@ func (p *cloudProfile) jiraIssue() map[string]any {
 			"status":    map[string]any{"id": "1", "name": "To Do", "statusCategory": map[string]any{"key": "new"}},
 			"project":   map[string]any{"id": c.ProjectID, "key": c.ProjectKey, "name": "Sample Project"},
 			"reporter":  p.jiraUser(),
-			"assignee":  nil,
-			"created":   "2026-01-02T03:04:05.000+0000",
-			"updated":   "2026-01-02T03:04:05.000+0000",
+			// Unassigned: the published IssueBean has no null assignee, so the
+			// field is left out.
+			"created": "2026-01-02T03:04:05.000+0000",
+			"updated": "2026-01-02T03:04:05.000+0000",
 		},
 	}
 }
@@ -379,7 +387,7 @@ func (p *cloudProfile) CheckToken(r *http.Request) (connectjwt.Claims, string) {
 	if why := p.audProblem(claims, inst.ClientKey); why != "" {
 		return claims, why
 	}
-	req := &connectjwt.Request{Method: r.Method, URL: p.h.apiURL + r.URL.RequestURI(), BaseURL: p.h.apiURL + p.contextPath}
+	req := &connectjwt.Request{Method: r.Method, URL: p.h.apiURL + r.URL.RequestURI(), BaseURL: p.h.apiURL + p.contextPath, Received: true}
 	if _, err := connectjwt.Verify(token, inst.SharedSecret, req, p.h.now()); err != nil {
 		return claims, "the token is not valid: " + err.Error()
 	}

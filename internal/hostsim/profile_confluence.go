@@ -44,7 +44,7 @@ func confluenceError(w http.ResponseWriter, status int, msg string) {
 // Routes is the Confluence REST stand-in.
 func (p *confluenceProfile) Routes() []Route {
 	apiURL := p.h.apiURL
-	return []Route{
+	return append([]Route{
 		{"GET /wiki/rest/api/user/current", func(w http.ResponseWriter, r *http.Request) {
 			c := p.cloud
 			writeJSON(w, 200, map[string]any{
@@ -83,5 +83,5 @@ func (p *confluenceProfile) Routes() []Route {
 			}
 			writeJSON(w, 200, p.confluencePage())
 		}},
-	}
+	}, p.propertyRoutes()...)
 }

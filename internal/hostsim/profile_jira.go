@@ -3,6 +3,7 @@ package hostsim
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // This file is the host as Jira Cloud: what profile_cloud.go shares with
@@ -43,7 +44,7 @@ func (p *jiraProfile) Routes() []Route {
 	search := func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"issues": []any{p.jiraIssue()}, "isLast": true})
 	}
-	return []Route{
+	routes := []Route{
 		{"GET /rest/api/3/myself", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, p.jiraUser()) }},
 		{"GET /rest/api/3/issue/{key}", func(w http.ResponseWriter, r *http.Request) {
 			if k := r.PathValue("key"); k != p.cloud.IssueKey && k != p.cloud.IssueID {
@@ -80,4 +81,12 @@ func (p *jiraProfile) Routes() []Route {
 			writeJSON(w, 200, map[string]any{"globalPermissions": global, "projectPermissions": projects})
 		}},
 	}
+	// Jira serves API v2 beside v3 (the same resources; rich text is a
+	// string in v2): apps on /rest/api/2/* get the same answers.
+	for _, rt := range routes {
+		if method, path, ok := strings.Cut(rt.Pattern, " /rest/api/3/"); ok {
+			routes = append(routes, Route{method + " /rest/api/2/" + path, rt.Handler})
+		}
+	}
+	return append(routes, p.propertyRoutes()...)
 }

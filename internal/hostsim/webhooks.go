@@ -3,6 +3,7 @@ package hostsim
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,11 +85,16 @@ func (h *Host) SendWebhookAs(ctx context.Context, event string, tok TokenFunc) (
 	if err != nil {
 		return Answer{}, err
 	}
+	if r, ok := h.profile().(eventRefuser); ok {
+		if why := r.RefuseEvent(event); why != "" {
+			return Answer{}, errors.New(why)
+		}
+	}
 	w, ok := hookFor(d, event)
 	if !ok {
 		return Answer{}, fmt.Errorf("the app has no webhook for %s (or lacks the scope for it)", event)
 	}
-	p, ok := AppPath(w.URL, d.BaseURL)
+	p, ok := h.webhookPath(w, d)
 	if !ok {
 		return Answer{}, fmt.Errorf("webhook URL %q is not under the app's baseUrl %q", w.URL, d.BaseURL)
 	}
@@ -97,6 +103,12 @@ func (h *Host) SendWebhookAs(ctx context.Context, event string, tok TokenFunc) (
 	}
 	header, body := h.WebhookRequest(event)
 	return h.Send(ctx, http.MethodPost, p, header, body, AuthHeader, tok)
+}
+
+// eventRefuser is a Profile that refuses to send some events (Bitbucket:
+// issue:*, since Issues were removed).
+type eventRefuser interface {
+	RefuseEvent(event string) string
 }
 
 // WebhookRequest is the headers and body of event's webhook, shaped as

@@ -136,6 +136,10 @@ type pageData struct {
 	Sections  []section
 	Events    []string
 	ScriptURL string
+	// Writes are what the app wrote through the REST API.
+	Writes []WriteGroup
+	// Hidden says, by "kind/key", why the product would hide a module now.
+	Hidden map[string]string
 
 	// The module view only.
 	Page     *hostsim.Module
@@ -151,7 +155,20 @@ func (h *handler) data(r *http.Request) *pageData {
 		d.AppError = fmt.Sprintf("app base URL %q: %v", app.BaseURL, err)
 	}
 	d.AppOrigin = origin
+	if wl, ok := h.b.(WritesLister); ok {
+		d.Writes = wl.Writes()
+	}
 	pages := h.b.Pages()
+	if v, ok := h.b.(Visibler); ok {
+		for _, p := range pages {
+			if shown, why := v.Visibility(p); !shown {
+				if d.Hidden == nil {
+					d.Hidden = map[string]string{}
+				}
+				d.Hidden[p.Kind+"/"+p.Key] = strings.Join(why, "; ")
+			}
+		}
+	}
 	for _, k := range kinds {
 		s := section{Label: k.label, Area: area(k.kind, app.Product, k.area)}
 		for _, p := range pages {
@@ -212,6 +229,13 @@ func (h *handler) module(w http.ResponseWriter, r *http.Request) {
 		d.Error = d.AppError
 		h.render(w, http.StatusBadGateway, "module.html.tmpl", d)
 		return
+	}
+	if v, ok := h.b.(Visibler); ok {
+		if shown, why := v.Visibility(*d.Page); !shown {
+			d.Error = hiddenMessage(d.App.ProductName(), why)
+			h.render(w, http.StatusOK, "module.html.tmpl", d)
+			return
+		}
 	}
 	signed, err := h.b.SignedURL(*d.Page)
 	if err == nil {
