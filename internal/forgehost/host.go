@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/connectgen/connectgen/internal/hostsim"
@@ -295,9 +294,7 @@ type runnerResult struct {
 }
 
 func (p *nodeProc) kill() {
-	if p.cmd.Process != nil {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // the group: node and anything it started
-	}
+	killGroup(p.cmd) // node and anything it started
 	_ = p.stdin.Close() // already gone when killed
 	<-p.done
 }
@@ -328,7 +325,7 @@ func (h *Host) process(ctx context.Context) (*nodeProc, error) {
 		"NODE_ENV=development",
 	)
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inGroup(cmd)
 	stderr := &limitedBuffer{max: 64 << 10}
 	stdout := &lineWriter{f: func(s string) { h.logf("stdout: %s", s) }}
 	cmd.Stdout = stdout
