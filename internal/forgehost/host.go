@@ -294,7 +294,7 @@ type runnerResult struct {
 }
 
 func (p *nodeProc) kill() {
-	killGroup(p.cmd) // node and anything it started
+	killGroup(p.cmd)    // node and anything it started
 	_ = p.stdin.Close() // already gone when killed
 	<-p.done
 }
