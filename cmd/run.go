@@ -221,6 +221,7 @@ func runRun(opts *runOptions) error {
 		}
 		defer session.Close()
 		env = append(env, "AC_HOST_SCRIPT_URL="+session.HostScriptURL())
+		session.ScriptURLSet = true
 	}
 	if !opts.NoInstall {
 		if need, reason := runner.NeedsInstall(proj.Dir); need {
@@ -266,8 +267,12 @@ func runRun(opts *runOptions) error {
 			}
 		}
 	case opts.Local:
+		// The app's complaints about the host's forged requests are
+		// expected: they are labelled so that the checks stand out.
+		probes := &hostcheck.ProbeLog{}
+		cfg.Out, cfg.ErrOut = probes.Writer(ios.Out), probes.Writer(ios.ErrOut)
 		cfg.OnReady = func(ctx context.Context, out io.Writer) {
-			hostcheck.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr})
+			hostcheck.CheckThenHost(ctx, out, hostsim.Options{AppURL: base, Now: opts.f.Now, APIAddr: hostAddr}, hostcheck.Options{Probing: probes.Probing})
 		}
 	}
 	code, err := runner.Run(context.WithoutCancel(ctx), cfg)

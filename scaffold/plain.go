@@ -13,7 +13,7 @@ import (
 
 // Products are the values of config.json's product that
 // atlassian-connect-express knows.
-var Products = descriptor.ProductsOf()
+var Products = descriptor.ConfigProducts()
 
 // applyPlainRules does to a plain ACE app what atlas-connect does to the
 // template it downloads: package.json's name becomes the project's name

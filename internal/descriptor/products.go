@@ -234,9 +234,9 @@ func ProductNames() []string {
 	return append(names, aliases...)
 }
 
-// ProductsOf lists the products' own names (without aliases), as
+// ConfigProducts lists the products' own names (without aliases), as
 // config.json's product takes them.
-func ProductsOf() []string {
+func ConfigProducts() []string {
 	var names []string
 	for _, p := range products {
 		names = append(names, string(p.Product))

@@ -6,6 +6,7 @@
 package hostcheck
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
@@ -54,7 +56,20 @@ const xssMarker = `<script>connectgen_xss()</script>`
 // only: a forged uninstall that the app accepted would delete the
 // installation the remaining checks need. The lifecycle routes are tested
 // by the unsigned reinstall (check 6) and by check 7.
-func Run(ctx context.Context, h *hostsim.Host) *Report {
+func Run(ctx context.Context, h *hostsim.Host) *Report { return RunWith(ctx, h, Options{}) }
+
+// Options adjust Run.
+type Options struct {
+	// Probing, when not nil, is called with true before the host sends
+	// the app requests it must refuse (forged tokens, requests after the
+	// uninstall) and with false after them, so that the app's own log
+	// lines about them can be told apart (see ProbeLog).
+	Probing func(active bool)
+}
+
+// RunWith is Run with options.
+func RunWith(ctx context.Context, h *hostsim.Host, opts Options) *Report {
+	probes := &prober{hook: opts.Probing}
 	start := time.Now()
 	r := &Report{Product: h.Product(), AppURL: h.AppURL(), APIURL: h.APIURL()}
 	add := func(id int) *Check {
@@ -109,11 +124,14 @@ func Run(ctx context.Context, h *hostsim.Host) *Report {
 	checkWebhooks(ctx, h, add(CheckWebhooks), d)
 	checkPages(ctx, h, add(CheckPages), d)
 	c5 := add(CheckAppCalls)
-	open := checkSecurity(ctx, h, add(CheckSecurity), d)
+	sec := checkSecurity(ctx, h, add(CheckSecurity), d, probes)
 	// The app's calls are judged before the uninstall: after it, a call is
 	// refused for want of an installation, which is check 7's business.
-	checkAppCalls(c5, h.Calls()[callsBefore:])
-	checkUninstall(ctx, h, add(CheckUninstall), d, open)
+	// The calls the app made while serving check 6's <script> probe are
+	// its answer to the probe, which check 6 judges.
+	calls := h.Calls()
+	checkAppCalls(c5, append(calls[callsBefore:sec.xssFrom:sec.xssFrom], calls[sec.xssTo:]...), calls[sec.xssFrom:sec.xssTo])
+	checkUninstall(ctx, h, add(CheckUninstall), d, sec.open, probes)
 	return r
 }
 
@@ -124,7 +142,7 @@ func checkDescriptor(h *hostsim.Host, c *Check, d *hostsim.Descriptor, err error
 		if loc == "" {
 			loc = "/"
 		}
-		c.Details = append(c.Details, fmt.Sprintf("%s %s (%s, line %d): %s", f.Severity, f.Rule, loc, f.Line, f.Message))
+		c.Details = append(c.Details, fmt.Sprintf("%s %s (%s, %s): %s", f.Severity, f.Rule, loc, position(d.Source, f), f.Message))
 	}
 	if err != nil {
 		c.Reason = fmt.Sprintf("%v: %s", err, firstFinding(d))
@@ -132,11 +150,47 @@ func checkDescriptor(h *hostsim.Host, c *Check, d *hostsim.Descriptor, err error
 	}
 	c.Passed = true
 	if !d.Product.Info().Default {
-		c.Reason = fmt.Sprintf("%s (key %s) is a %s app the host can install and sign for (%s): %d warning(s), %d note(s)",
-			h.AppURL()+"/atlassian-connect.json", d.Key, d.Product.Title(), d.ProductReason, res.Warnings(), res.Notes())
+		c.Reason = fmt.Sprintf("%s (key %s) is a %s app the host can install and sign for (%s): %s",
+			h.AppURL()+"/atlassian-connect.json", d.Key, d.Product.Title(), d.ProductReason, findingCounts(res))
 		return
 	}
-	c.Reason = fmt.Sprintf("%s (key %s) is valid: %d warning(s), %d note(s)", h.AppURL()+"/atlassian-connect.json", d.Key, res.Warnings(), res.Notes())
+	c.Reason = fmt.Sprintf("%s (key %s) is valid: %s", h.AppURL()+"/atlassian-connect.json", d.Key, findingCounts(res))
+}
+
+// findingCounts counts the warnings and notes, naming the rules of the
+// warnings: "1 warning(s) (baseurl-https), 0 note(s)".
+func findingCounts(res *descriptor.Result) string {
+	var rules []string
+	seen := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.Severity == descriptor.SeverityWarning && !seen[f.Rule] {
+			seen[f.Rule] = true
+			rules = append(rules, f.Rule)
+		}
+	}
+	warnings := fmt.Sprintf("%d warning(s)", res.Warnings())
+	if len(rules) > 0 {
+		warnings += " (" + strings.Join(rules, ", ") + ")"
+	}
+	return fmt.Sprintf("%s, %d note(s)", warnings, res.Notes())
+}
+
+// minifiedLine is the length beyond which a line of the served
+// descriptor is read as minified: a line number alone then says nothing.
+const minifiedLine = 200
+
+// position is where a finding is in the served descriptor: its line, and
+// the column too when that line is a long (minified) one, where every
+// finding would otherwise be "line 1".
+func position(src []byte, f descriptor.Finding) string {
+	if f.Line <= 0 {
+		return "line ?"
+	}
+	lines := bytes.SplitN(src, []byte("\n"), f.Line+1)
+	if f.Line <= len(lines) && len(lines[f.Line-1]) > minifiedLine && f.Column > 0 {
+		return fmt.Sprintf("line %d, column %d", f.Line, f.Column)
+	}
+	return fmt.Sprintf("line %d", f.Line)
 }
 
 func firstFinding(d *hostsim.Descriptor) string {
@@ -176,7 +230,11 @@ func checkWebhooks(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.De
 	}
 	c.Passed = true
 	if n == 0 {
-		c.Reason = "the app has no webhooks"
+		c.NotTried = true
+		c.Reason = "not tried: the app has no webhooks"
+		if len(d.Webhooks) > 0 {
+			c.Reason = "not tried: no granted scope lets an event through to the app's webhooks"
+		}
 		return
 	}
 	c.Reason = fmt.Sprintf("%d signed webhook(s) accepted", n)
@@ -211,7 +269,8 @@ func checkPages(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descr
 	}
 	c.Passed = true
 	if len(pages) == 0 {
-		c.Reason = "the app has no page modules the host loads"
+		c.NotTried = true
+		c.Reason = "not tried: the app has no page modules the host loads"
 		return
 	}
 	c.Reason = fmt.Sprintf("%d page(s) of %d module(s) answered 2xx HTML", len(pages), len(d.Modules))
@@ -222,7 +281,19 @@ func isHTML(ct string) bool {
 	return err == nil && mt == "text/html"
 }
 
-func checkAppCalls(c *Check, calls []hostsim.Call) {
+// checkAppCalls judges the app's own calls to the REST API; probeCalls,
+// made while the app served check 6's <script> probe, are listed but not
+// counted.
+func checkAppCalls(c *Check, calls, probeCalls []hostsim.Call) {
+	defer func() {
+		for _, cl := range probeCalls {
+			verdict := "valid app token"
+			if !cl.OK {
+				verdict = "refused (401): " + cl.Reason
+			}
+			c.Details = append(c.Details, fmt.Sprintf("%s %s: %d, %s; not counted: made while serving check 6's <script> probe", cl.Method, cl.Path, cl.Status, verdict))
+		}
+	}()
 	bad := 0
 	for _, cl := range calls {
 		if cl.OK {
@@ -243,7 +314,8 @@ func checkAppCalls(c *Check, calls []hostsim.Call) {
 	}
 	c.Passed = true
 	if len(calls) == 0 {
-		c.Reason = "the app made no calls to the REST API during the checks"
+		c.NotTried = true
+		c.Reason = "not tried: the app made no calls to the REST API during the checks"
 		return
 	}
 	c.Reason = fmt.Sprintf("all %d call(s) to the REST API carried a valid app token", len(calls))
@@ -290,20 +362,30 @@ func hit(ctx context.Context, h *hostsim.Host, r route, tok hostsim.TokenFunc) (
 	return h.Send(ctx, r.method, r.path, http.Header{"Accept": {"text/html"}}, nil, how, tok)
 }
 
-// checkSecurity returns the routes that accepted a request without a
-// token: they authenticate nothing, which check 6 reports, so check 7 does
-// not try them again.
-func checkSecurity(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descriptor) (open map[string]bool) {
-	open = map[string]bool{}
+// security is what check 6 leaves the others: the routes that accepted a
+// request without a token (they authenticate nothing, which check 6
+// reports, so check 7 does not try them again), and the span of the REST
+// calls the app made while serving the <script> probe (Calls()[xssFrom:
+// xssTo]).
+type security struct {
+	open           map[string]bool
+	xssFrom, xssTo int
+}
+
+func checkSecurity(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descriptor, probes *prober) (sec security) {
+	sec.open = map[string]bool{}
+	sec.xssFrom, sec.xssTo = h.CallCount(), h.CallCount()
+	open := sec.open
 	_, inst, err := h.Installed()
 	if err != nil {
 		c.Reason = err.Error()
-		return open
+		return sec
 	}
 	var failed []string
 	fail := func(s string) { failed = append(failed, s) }
 	routes := authRoutes(h, d)
 	tried := 0
+	probes.start()
 	for _, rt := range routes {
 		for _, f := range h.Forgeries() {
 			var tok hostsim.TokenFunc
@@ -327,12 +409,20 @@ func checkSecurity(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.De
 	}
 
 	// Reinstall: without a token anyone could replace the installation.
-	probes := h.LifecycleProbes(inst, d)
-	checkReinstalls(ctx, h, d, inst, probes, fail, func(s string) { c.Details = append(c.Details, s) })
+	reinstalls := h.LifecycleProbes(inst, d)
+	checkReinstalls(ctx, h, d, inst, reinstalls, probes, fail, func(s string) { c.Details = append(c.Details, s) })
+	probes.stop()
+	forgedInstalls := 0
+	for _, p := range reinstalls.Probes {
+		if !p.Accept {
+			forgedInstalls++
+		}
+	}
 
 	// Escaping: every page whose query carries a context parameter gets
 	// the marker there, correctly signed.
 	xssTried := 0
+	sec.xssFrom = h.CallCount()
 	pages, _ := h.Pages(d)
 	for _, pg := range pages {
 		var params []string
@@ -359,17 +449,21 @@ func checkSecurity(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.De
 			c.Details = append(c.Details, fmt.Sprintf("page %s with <script> in %s: not echoed raw (%d)", pathOnly(pg.Path), strings.Join(params, ", "), a.Status))
 		}
 	}
+	sec.xssTo = h.CallCount()
+	escaping := fmt.Sprintf("%d page(s) escape <script>", xssTried)
 	if xssTried == 0 {
+		escaping = "escaping not tried: no page URL carries a context parameter in its query"
 		c.Details = append(c.Details, "no page URL carries a context parameter in its query; escaping not tried")
 	}
 	c.Details = append(failed, c.Details...)
 	if len(failed) > 0 {
 		c.Reason = fmt.Sprintf("%d problem(s): %s", len(failed), strings.Join(failed, "; "))
-		return open
+		return sec
 	}
 	c.Passed = true
-	c.Reason = fmt.Sprintf("%d forged request(s) to %d route(s) refused; %s; %d page(s) escape <script>", tried, len(routes), probes.Rule, xssTried)
-	return open
+	c.Reason = fmt.Sprintf("%d forged request(s) refused (%d to %d route(s), %d reinstall(s)); %s; %s",
+		tried+forgedInstalls, tried, len(routes), forgedInstalls, reinstalls.Rule, escaping)
+	return sec
 }
 
 func pathOnly(p string) string {
@@ -380,14 +474,18 @@ func pathOnly(p string) string {
 	return u.Path
 }
 
-func checkUninstall(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descriptor, open map[string]bool) {
+func checkUninstall(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.Descriptor, open map[string]bool, probes *prober) {
 	_, inst, err := h.Installed()
 	if err != nil {
 		c.Reason = err.Error()
 		return
 	}
 	if d.Lifecycle.Uninstalled == "" {
-		c.Reason = "the descriptor has no lifecycle.uninstalled URL: the app never learns it was removed"
+		// lifecycle.uninstalled is optional: the product then removes
+		// the app without telling it, and there is nothing to judge.
+		c.Passed = true
+		c.NotTried = true
+		c.Reason = "not tried: the descriptor has no lifecycle.uninstalled URL (optional), so the app is not told when it is removed"
 		return
 	}
 	if err := h.Uninstall(ctx); err != nil {
@@ -409,6 +507,8 @@ func checkUninstall(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.D
 		return
 	}
 	var failed []string
+	probes.start()
+	defer probes.stop()
 	for _, rt := range routes {
 		a, err := hit(ctx, h, rt, h.PageToken(inst))
 		switch {
@@ -433,8 +533,13 @@ func checkUninstall(ctx context.Context, h *hostsim.Host, c *Check, d *hostsim.D
 // probes, each with the current installation's payload; the forged ones
 // must be refused and the genuine one accepted (without a token anyone
 // could replace the installation's shared secret).
-func checkReinstalls(ctx context.Context, h *hostsim.Host, d *hostsim.Descriptor, inst hostsim.Installation, probes hostsim.LifecycleProbes, fail, detail func(string)) {
+func checkReinstalls(ctx context.Context, h *hostsim.Host, d *hostsim.Descriptor, inst hostsim.Installation, probes hostsim.LifecycleProbes, probing *prober, fail, detail func(string)) {
 	for _, p := range probes.Probes {
+		if p.Accept {
+			probing.stop()
+		} else {
+			probing.start()
+		}
 		fetches := h.KeyFetches()
 		a, err := h.PostLifecycle(ctx, d, inst, "installed", p.Token)
 		switch {

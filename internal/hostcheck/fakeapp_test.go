@@ -33,6 +33,8 @@ type defects struct {
 	noAPICall          bool // the page calls nothing
 	hugeDescriptor     bool // the descriptor is larger than any limit
 	manyPages          bool // 60 repo pages with distinct URLs
+	probeCallsBadly    bool // a page with <script> in repoPath calls the API with a bad token
+	uninstallFails     bool // /uninstalled answers 500
 }
 
 // fakeApp is a Connect app written in Go on a real loopback server: with
@@ -52,6 +54,15 @@ type fakeApp struct {
 
 	// extra holds descriptor keys added to the usual ones.
 	extra map[string]any
+	// log, when not nil, gets a line per request the app refuses or
+	// serves, as an app's own log does.
+	log io.Writer
+}
+
+func (a *fakeApp) logf(format string, args ...any) {
+	if a.log != nil {
+		fmt.Fprintf(a.log, format+"\n", args...)
+	}
 }
 
 const fakeKey = "fake-app"
@@ -162,15 +173,21 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.mu.Unlock()
 		if known && !a.d.unsignedReinstall {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				a.logf("refused a reinstall: %v", err)
 				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
 		}
+		a.logf("installed %v", body["clientKey"])
 		a.mu.Lock()
 		a.installs[fmt.Sprint(body["clientKey"])] = body
 		a.mu.Unlock()
 		w.WriteHeader(204)
 	case "/uninstalled":
+		if a.d.uninstallFails {
+			http.Error(w, "store is down", 500)
+			return
+		}
 		inst, err := a.verify(r, headerJWT(r))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
@@ -189,6 +206,7 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/webhook":
 		if !a.d.webhookNoAuth {
 			if _, err := a.verify(r, headerJWT(r)); err != nil {
+				a.logf("refused a webhook: %v", err)
 				http.Error(w, err.Error(), http.StatusUnauthorized)
 				return
 			}
@@ -207,11 +225,19 @@ func (a *fakeApp) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/page":
 		inst, err := a.verify(r, r.URL.Query().Get("jwt"))
 		if err != nil {
+			a.logf("refused a page: %v", err)
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		a.logf("served the page")
 		name := "?"
-		if !a.d.noAPICall {
+		probe := strings.Contains(r.URL.Query().Get("repoPath"), "<script>")
+		switch {
+		case a.d.probeCallsBadly && probe:
+			// A call built from the probe's value, whose token does not
+			// match: the app's answer to the probe, not its own call.
+			a.callAPIWith(inst, "not-the-shared-secret")
+		case !a.d.noAPICall:
 			name = a.callAPI(inst)
 		}
 		repo := r.URL.Query().Get("repoPath")
@@ -235,6 +261,10 @@ func (a *fakeApp) callAPI(inst map[string]any) string {
 	if a.d.badOutbound {
 		secret = "not-the-shared-secret"
 	}
+	return a.callAPIWith(inst, secret)
+}
+
+func (a *fakeApp) callAPIWith(inst map[string]any, secret string) string {
 	ttl := 3 * time.Minute
 	if a.d.longOutbound {
 		ttl = time.Hour
@@ -361,13 +391,18 @@ func TestCorrectAppCallsAreJudged(t *testing.T) {
 		t.Fatalf("failed %v", r.Failed())
 	}
 	// Two page loads with a valid token (check 4 and the escaping test):
-	// both API calls are valid.
-	if got := r.Check(CheckAppCalls).Reason; got != "all 2 call(s) to the REST API carried a valid app token" {
+	// both API calls are valid; the second answers check 6's probe and is
+	// listed, not counted.
+	c5 := r.Check(CheckAppCalls)
+	if got := c5.Reason; got != "all 1 call(s) to the REST API carried a valid app token" {
 		t.Errorf("check 5: %q", got)
+	}
+	if got := strings.Join(c5.Details, "\n"); !strings.Contains(got, "GET /2.0/user: 200, valid app token; not counted: made while serving check 6's <script> probe") {
+		t.Errorf("check 5 does not list the probe's call:\n%s", got)
 	}
 	noCall := startFakeApp(t, defects{noAPICall: true})
 	r = Run(context.Background(), newHost(t, noCall.url, nil))
-	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "the app made no calls to the REST API during the checks" {
+	if got := r.Check(CheckAppCalls); !got.Passed || got.Reason != "not tried: the app made no calls to the REST API during the checks" {
 		t.Errorf("check 5 without calls: %+v", got)
 	}
 }

@@ -349,7 +349,7 @@ PASS 1 descriptor  valid
 FAIL 2 install     answered 500
        POST /installed: 500
 SKIP 3 webhooks    skipped: the app is not installed
-1 of 3 checks passed, 2 failed (1.5s)
+1 of 3 checks passed, 1 failed, 1 skipped (1.5s)
 `
 	if b.String() != want {
 		t.Errorf("text:\n%s\nwant:\n%s", b.String(), want)

@@ -16,6 +16,9 @@ type Check struct {
 	// Passed is false for a failed and for a skipped check.
 	Passed  bool `json:"passed"`
 	Skipped bool `json:"skipped,omitempty"`
+	// NotTried marks a passed check that had nothing to try (an app
+	// without webhooks, say); Reason says why.
+	NotTried bool `json:"notTried,omitempty"`
 	// Reason says in one line why the check passed or failed.
 	Reason string `json:"reason"`
 	// Details are what the check did, one line each, problems first.
@@ -106,12 +109,36 @@ func (r *Report) writeText(w io.Writer, verbose bool) error {
 			}
 		}
 	}
-	verdict := "all checks passed"
-	if !r.OK() {
-		verdict = fmt.Sprintf("%d failed", len(r.Checks)-r.passed())
-	}
-	fmt.Fprintf(ew, "%d of %d checks passed, %s (%s)\n", r.passed(), len(r.Checks), verdict, r.Duration.Round(time.Millisecond))
+	fmt.Fprintf(ew, "%s (%s)\n", r.summary(), r.Duration.Round(time.Millisecond))
 	return ew.err
+}
+
+// summary counts the checks as the lines above list them: "7 of 7 checks
+// passed, 2 of them not tried", "5 of 7 checks passed, 1 failed, 1
+// skipped".
+func (r *Report) summary() string {
+	var failed, skipped, notTried int
+	for _, c := range r.Checks {
+		switch {
+		case c.Skipped:
+			skipped++
+		case !c.Passed:
+			failed++
+		case c.NotTried:
+			notTried++
+		}
+	}
+	s := fmt.Sprintf("%d of %d checks passed", r.passed(), len(r.Checks))
+	if notTried > 0 {
+		s += fmt.Sprintf(", %d of them not tried", notTried)
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(", %d failed", failed)
+	}
+	if skipped > 0 {
+		s += fmt.Sprintf(", %d skipped", skipped)
+	}
+	return s
 }
 
 // WriteJSON writes the report as one JSON object: appUrl, apiUrl, ok,

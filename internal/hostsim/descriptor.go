@@ -111,7 +111,9 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 		var sc struct {
 			Scopes *[]string `json:"scopes"`
 		}
-		json.Unmarshal(src, &sc)
+		// src decoded as JSON above; only the scopes' shape can fail,
+		// which the validation reports.
+		_ = json.Unmarshal(src, &sc)
 		if sc.Scopes != nil {
 			d.Scopes, d.ScopesDeclared = *sc.Scopes, true
 		}
@@ -121,7 +123,9 @@ func parseDescriptor(file string, src []byte, baseURL string, product Product) (
 	var raw struct {
 		Modules map[string]json.RawMessage `json:"modules"`
 	}
-	json.Unmarshal(src, &raw)
+	// Modules of the wrong shape are validation findings; the host
+	// loads what it can read.
+	_ = json.Unmarshal(src, &raw)
 	var hooks []Webhook
 	if json.Unmarshal(raw.Modules["webhooks"], &hooks) == nil {
 		for _, w := range hooks {

@@ -30,10 +30,20 @@ const (
 type Profile interface {
 	// Product is the product the profile plays.
 	Product() Product
-
 	// ClientKey is the installation's client key when Options.ClientKey
 	// is empty, in the product's style.
 	ClientKey() string
+	// Labels name the sample context for the local host's page.
+	Labels() Labels
+
+	LifecycleProfile
+	PageProfile
+	WebhookProfile
+	APIProfile
+}
+
+// LifecycleProfile is how a product installs and uninstalls an app.
+type LifecycleProfile interface {
 	// SiteURL is the product's base URL as the install payload gives it.
 	SiteURL() string
 	// InstallPayload is the body of the installed and uninstalled events.
@@ -46,7 +56,10 @@ type Profile interface {
 	// LifecycleProbes are the reinstalls the security check sends: the
 	// forged ones must be refused, the genuine one accepted.
 	LifecycleProbes(inst Installation, d *Descriptor) LifecycleProbes
+}
 
+// PageProfile is how a product opens an app's pages.
+type PageProfile interface {
 	// PageToken signs an iframe URL or a webhook.
 	PageToken(inst Installation) TokenFunc
 	// PageURL adds the parameters the product puts on every iframe URL
@@ -60,15 +73,21 @@ type Profile interface {
 	// ForgedClaims are the claims of the host's page and webhook tokens,
 	// for the forgeries of the security check.
 	ForgedClaims(iss, method, rawURL string, at time.Time) (connectjwt.Claims, error)
+}
 
+// WebhookProfile is how a product sends an app its events.
+type WebhookProfile interface {
 	// WebhookEvents expands a webhook entry to the events the host sends
 	// it.
 	WebhookEvents(d *Descriptor, w Webhook) []string
 	// WebhookRequest is the headers and body of event's webhook.
 	WebhookRequest(event string) (http.Header, []byte)
+}
 
+// APIProfile is a product's REST stand-in.
+type APIProfile interface {
 	// Routes is the REST stand-in's route table, answered once the
-	// caller's token was accepted.
+	// caller was authenticated (Options.APIAuth, else CheckToken).
 	Routes() []Route
 	// APIError answers in the product's error format.
 	APIError(w http.ResponseWriter, status int, msg string)
@@ -79,9 +98,6 @@ type Profile interface {
 	// SignRequest signs a REST call on the app's behalf, as the app does:
 	// the path to request and its token.
 	SignRequest(inst Installation, method, path string) (reqPath, token string, err error)
-
-	// Labels name the sample context for the local host's page.
-	Labels() Labels
 }
 
 // Route is one route of a profile's REST stand-in: a net/http ServeMux

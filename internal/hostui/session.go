@@ -33,6 +33,10 @@ type Session struct {
 	Host hostsim.Options
 	// Out gets where to look and what the app offers; ErrOut warnings.
 	Out, ErrOut io.Writer
+	// ScriptURLSet says the app was started with AC_HOST_SCRIPT_URL set
+	// to HostScriptURL (run --serve does that): a page that still loads
+	// another script then needs a fix in the app, not a restart.
+	ScriptURLSet bool
 
 	mu sync.Mutex
 	ln net.Listener // open and not yet served, or nil
@@ -175,7 +179,11 @@ func (s *Session) describe(ctx context.Context, ln net.Listener, h *hostsim.Host
 		}
 		client := &http.Client{Timeout: 10 * time.Second}
 		if err := CheckHostScript(ctx, client, page, script); err != nil {
-			fmt.Fprintf(s.ErrOut, "connectgen: warning: %s: %v.\n  AP.request will not work in the host's page: restart the app with\n  AC_HOST_SCRIPT_URL=%s\n", p.Key, err, script)
+			if s.ScriptURLSet {
+				fmt.Fprintf(s.ErrOut, "connectgen: warning: %s: %v.\n  AP.request will not work in the host's page. The app was started with\n  AC_HOST_SCRIPT_URL=%s; load it in the page with <script src=\"{{hostScriptUrl}}\"> (ACE fills it\n  in from AC_HOST_SCRIPT_URL) instead of a fixed address\n", p.Key, err, script)
+			} else {
+				fmt.Fprintf(s.ErrOut, "connectgen: warning: %s: %v.\n  AP.request will not work in the host's page: restart the app with\n  AC_HOST_SCRIPT_URL=%s\n", p.Key, err, script)
+			}
 		}
 		break
 	}

@@ -183,3 +183,27 @@ func TestSessionRefusesNonLoopback(t *testing.T) {
 		t.Errorf("Listen on 0.0.0.0: %v", err)
 	}
 }
+
+// TestSessionScriptURLAlreadySet: when the app was started with
+// AC_HOST_SCRIPT_URL (run --serve), a page without the host script is the
+// page's fault; the warning does not ask to restart with the variable.
+func TestSessionScriptURLAlreadySet(t *testing.T) {
+	app := startLifecycleApp(t)
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	s := &Session{Addr: "127.0.0.1:0", Host: hostsim.Options{AppURL: app.srv.URL}, Out: out, ErrOut: errOut, ScriptURLSet: true}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := strings.TrimSuffix(s.HostScriptURL(), HostScriptPath)
+	if err := serveOnce(t, s, func() string { return base + "/" }); err != nil {
+		t.Fatal(err)
+	}
+	e := errOut.String()
+	if !strings.Contains(e, "plain: the page loads no host script (all.js)") || !strings.Contains(e, "The app was started with") {
+		t.Errorf("warning:\n%s", e)
+	}
+	if strings.Contains(e, "restart the app") {
+		t.Errorf("the warning asks to restart with AC_HOST_SCRIPT_URL, which is set:\n%s", e)
+	}
+}
