@@ -59,7 +59,7 @@ func TestForgeRemoteEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer h.Close()
+	defer func() { _ = h.Close() }() // the host's listener; nothing to report at the end
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	inst, err := h.Install(ctx)
@@ -141,7 +141,7 @@ func TestForgeRemoteOnPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
+	t.Cleanup(func() { _ = h.Close() }) // as above
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	inst, err := h.Install(ctx)
@@ -297,7 +297,7 @@ func postForge(t *testing.T, url, token, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read in full below
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)

@@ -113,6 +113,11 @@ class Refusal extends Error {
   }
 }
 
+// KEY_SOURCE_ERRORS are jose's errors about the JWKS itself (no answer in
+// time, not a key set, an HTTP status other than 200): they say nothing
+// about the token, so the call gets 503, not 401.
+const KEY_SOURCE_ERRORS = ['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID', 'ERR_JOSE_GENERIC'];
+
 // reasonFor turns jose's verification errors into the contract's short
 // reasons; it never repeats the token or the keys.
 function reasonFor(err) {
@@ -251,9 +256,8 @@ function createForgeRemote(addon, options = {}) {
         clockTolerance: opts.clockToleranceSec,
         requiredClaims: ['exp', 'iat', 'app'],
       });
-      if (!payload.app || typeof payload.app !== 'object' || (payload.app.id && payload.app.id !== settings.appId)) {
-        throw new Refusal(401, 'wrong audience');
-      }
+      if (!payload.app || typeof payload.app !== 'object') throw new Refusal(401, 'bad claims');
+      if (payload.app.id && payload.app.id !== settings.appId) throw new Refusal(401, 'wrong audience');
       // jose checks nbf but not a future iat: a token issued later than
       // now (beyond the leeway) is not valid yet either.
       if (payload.iat > Date.now() / 1000 + opts.clockToleranceSec) {
@@ -262,7 +266,7 @@ function createForgeRemote(addon, options = {}) {
       return payload;
     } catch (err) {
       if (err instanceof Refusal) throw err;
-      if (['ERR_JWKS_TIMEOUT', 'ERR_JWKS_INVALID'].includes(err.code) || err.name === 'TypeError' || err.name === 'AbortError') {
+      if (KEY_SOURCE_ERRORS.includes(err.code) || err.name === 'TypeError' || err.name === 'AbortError') {
         log.error(`Forge Remote: cannot read the keys at ${new URL(settings.jwksUrl).origin}: ${err.code || err.name}`);
         throw new Refusal(503, 'cannot read the signing keys');
       }

@@ -517,11 +517,30 @@ test('keys: an unknown kid refetches the JWKS at most once per cooldown', async 
 });
 
 test('keys that cannot be read give 503, not a verdict on the token', async (t) => {
-  const m = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: 'http://127.0.0.1:9/.well-known/jwks.json' }, jwksTimeoutMs: 1000 });
-  t.after(() => close(m.srv));
-  const res = await call('/forge/events', { at: m.base, token: await fit(), body: {} });
-  assert.equal(res.status, 503);
-  assert.equal(await res.text(), 'cannot read the signing keys');
+  const notKeys = await listen((req, res) => {
+    if (req.url === '/slow') return; // never answers
+    if (req.url === '/html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
+    res.writeHead(404).end();
+  });
+  t.after(() => {
+    notKeys.closeAllConnections();
+    return close(notKeys);
+  });
+  const at = `http://127.0.0.1:${notKeys.address().port}`;
+  for (const [what, url] of [
+    ['nothing listening', 'http://127.0.0.1:9/.well-known/jwks.json'],
+    ['HTTP 404', `${at}/.well-known/jwks.json`],
+    ['not a key set', `${at}/html`],
+    ['no answer in time', `${at}/slow`],
+  ]) {
+    const logged = [];
+    const m = await mini({ env: { FORGE_APP_ID: APP_ID, FORGE_JWKS_URL: url }, jwksTimeoutMs: 300, log: { log() {}, error: (l) => logged.push(l) } });
+    const res = await call('/forge/events', { at: m.base, token: await fit(), body: {} });
+    await close(m.srv);
+    assert.equal(res.status, 503, what);
+    assert.equal(await res.text(), 'cannot read the signing keys', what);
+    assert.match(logged.join('\n'), /Forge Remote: cannot read the keys at http:\/\/127\.0\.0\.1:\d+/, what);
+  }
 });
 
 test('off (404) without FORGE_APP_ID; a malformed FORGE_APP_ID or FORGE_JWKS_URL stops the start', async (t) => {
