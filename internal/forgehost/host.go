@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
@@ -558,7 +559,7 @@ func (h *Host) restart(p *nodeProc) {
 
 // args are the handler's arguments, as Forge passes them.
 func (h *Host) args(c Call) []any {
-	installContext := "ari:cloud:bitbucket::workspace/" + strings.Trim(h.world.WorkspaceUUID, "{}")
+	installContext := "ari:cloud:" + string(descriptor.Bitbucket) + "::workspace/" + strings.Trim(h.world.WorkspaceUUID, "{}")
 	backend := map[string]any{
 		"installContext": installContext,
 		"installation":   map[string]any{"id": h.installationID},
@@ -620,7 +621,7 @@ func (h *Host) serveProduct(w http.ResponseWriter, r *http.Request) {
 		path += "?" + r.URL.RawQuery
 	}
 	inv := h.invocation(r)
-	if remote != "bitbucket" {
+	if remote != string(descriptor.Bitbucket) {
 		w.Header().Set("forge-proxy-error", "INVALID_REMOTE")
 		http.Error(w, "the local Forge host plays Bitbucket only; request"+remote+" is not available", http.StatusBadRequest)
 		return

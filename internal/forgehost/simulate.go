@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/forge"
 )
 
 // Result is the verdict on one invocation of Simulate.
@@ -114,7 +116,7 @@ func Simulate(ctx context.Context, h *Host) *Report {
 			add(mod.Function+" ← "+ev, h.Invoke(ctx, Call{Kind: kind, Module: mod, Event: ev, Payload: h.world.EventPayload(ev, h.appID)}))
 		}
 	}
-	for _, mod := range m.Modules["bitbucket:mergeCheck"] {
+	for _, mod := range m.Modules[forge.MergeCheck] {
 		if mod.Function == "" {
 			continue
 		}
