@@ -104,6 +104,8 @@ type ProductCall struct {
 	Status int    `json:"status"`
 	// MissingScope is the scope the manifest lacks for this route.
 	MissingScope string `json:"missingScope,omitempty"`
+	// NoUser says why an asUser() call had no user to act for.
+	NoUser string `json:"noUser,omitempty"`
 }
 
 // Fetch is one fetch call and the egress verdict.
@@ -629,6 +631,17 @@ func (h *Host) serveProduct(w http.ResponseWriter, r *http.Request) {
 	token := h.systemToken
 	if provider == "user" {
 		token = h.userToken
+		// Only a user's own calls (resolvers) carry a user: events,
+		// merge checks, schedules and preUninstall run as the app.
+		if inv != nil && inv.Kind != KindResolver {
+			why := fmt.Sprintf("asUser() has no user in a %s (Forge invokes it without one): call requestBitbucket with asApp()", inv.Kind)
+			h.mu.Lock()
+			inv.Calls = append(inv.Calls, ProductCall{As: provider, Method: r.Method, Path: path, Status: http.StatusUnauthorized, NoUser: why})
+			h.mu.Unlock()
+			w.Header().Set("forge-proxy-error", why)
+			http.Error(w, why, http.StatusUnauthorized)
+			return
+		}
 	}
 	call := ProductCall{As: provider, Method: r.Method, Path: path}
 	if provider == "none" {

@@ -2,8 +2,8 @@ package forgehost
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -323,5 +323,35 @@ app:
 	}
 	if other == nil || other.Passed || !strings.Contains(other.Reason, "src/index has no exported function other (exports: run)") {
 		t.Errorf("missing export: %+v", other)
+	}
+}
+
+// TestAsUserWithoutUser: asUser() in a trigger fails naming asApp().
+func TestAsUserWithoutUser(t *testing.T) {
+	dir := writeApp(t, map[string]string{
+		"manifest.yml": `modules:
+  trigger:
+    - key: t
+      function: f
+      events:
+        - avi:bitbucket:push:repository
+  function:
+    - key: f
+      handler: index.run
+permissions:
+  scopes:
+    - read:repository:bitbucket
+    - read:user:bitbucket
+app:
+  id: ` + testAppID + `
+  runtime:
+    name: nodejs22.x
+`,
+		"src/index.js": "import api, { route } from '@forge/api';\nexport async function run() {\n  const res = await api.asUser().requestBitbucket(route`/2.0/user`);\n  return res.status;\n}\n",
+	})
+	rep := Simulate(context.Background(), startHost(t, dir, Options{}))
+	r := rep.Result("f ← avi:bitbucket:push:repository")
+	if r == nil || r.Passed || !strings.Contains(r.Reason, "asUser() has no user in a trigger") || !strings.Contains(r.Reason, "asApp()") {
+		t.Errorf("%+v", r)
 	}
 }
