@@ -3,6 +3,8 @@ package forgehost
 import (
 	"sort"
 	"strings"
+
+	"github.com/connectgen/connectgen/internal/descriptor"
 )
 
 // World is the sample Bitbucket the local Forge host's events and
@@ -151,7 +153,7 @@ const (
 // repository and pull request of the page.
 func (w World) ExtensionContext(mod Module) map[string]any {
 	ext := map[string]any{"type": mod.Type, "workspace": map[string]any{"uuid": w.WorkspaceUUID}}
-	t := strings.TrimPrefix(mod.Type, "bitbucket:")
+	t := strings.TrimPrefix(mod.Type, productPrefix)
 	if strings.HasPrefix(t, "repo") {
 		ext["repository"] = map[string]any{"uuid": w.RepositoryUUID}
 	}
@@ -175,3 +177,7 @@ func (w World) ExtensionContext(mod Module) map[string]any {
 		"extension":       ext,
 	}
 }
+
+// productPrefix starts the type of every Bitbucket module
+// (bitbucket:repoMainMenuPage).
+const productPrefix = string(descriptor.Bitbucket) + ":"

@@ -19,9 +19,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
 
@@ -104,6 +104,8 @@ type ProductCall struct {
 	Status int    `json:"status"`
 	// MissingScope is the scope the manifest lacks for this route.
 	MissingScope string `json:"missingScope,omitempty"`
+	// NoUser says why an asUser() call had no user to act for.
+	NoUser string `json:"noUser,omitempty"`
 }
 
 // Fetch is one fetch call and the egress verdict.
@@ -295,9 +297,7 @@ type runnerResult struct {
 }
 
 func (p *nodeProc) kill() {
-	if p.cmd.Process != nil {
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL) // the group: node and anything it started
-	}
+	killGroup(p.cmd)    // node and anything it started
 	_ = p.stdin.Close() // already gone when killed
 	<-p.done
 }
@@ -328,7 +328,7 @@ func (h *Host) process(ctx context.Context) (*nodeProc, error) {
 		"NODE_ENV=development",
 	)
 	cmd.ExtraFiles = []*os.File{w}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inGroup(cmd)
 	stderr := &limitedBuffer{max: 64 << 10}
 	stdout := &lineWriter{f: func(s string) { h.logf("stdout: %s", s) }}
 	cmd.Stdout = stdout
@@ -561,7 +561,7 @@ func (h *Host) restart(p *nodeProc) {
 
 // args are the handler's arguments, as Forge passes them.
 func (h *Host) args(c Call) []any {
-	installContext := "ari:cloud:bitbucket::workspace/" + strings.Trim(h.world.WorkspaceUUID, "{}")
+	installContext := "ari:cloud:" + string(descriptor.Bitbucket) + "::workspace/" + strings.Trim(h.world.WorkspaceUUID, "{}")
 	backend := map[string]any{
 		"installContext": installContext,
 		"installation":   map[string]any{"id": h.installationID},
@@ -623,7 +623,7 @@ func (h *Host) serveProduct(w http.ResponseWriter, r *http.Request) {
 		path += "?" + r.URL.RawQuery
 	}
 	inv := h.invocation(r)
-	if remote != "bitbucket" {
+	if remote != string(descriptor.Bitbucket) {
 		w.Header().Set("forge-proxy-error", "INVALID_REMOTE")
 		http.Error(w, "the local Forge host plays Bitbucket only; request"+remote+" is not available", http.StatusBadRequest)
 		return
@@ -631,6 +631,17 @@ func (h *Host) serveProduct(w http.ResponseWriter, r *http.Request) {
 	token := h.systemToken
 	if provider == "user" {
 		token = h.userToken
+		// Only a user's own calls (resolvers) carry a user: events,
+		// merge checks, schedules and preUninstall run as the app.
+		if inv != nil && inv.Kind != KindResolver {
+			why := fmt.Sprintf("asUser() has no user in a %s (Forge invokes it without one): call requestBitbucket with asApp()", inv.Kind)
+			h.mu.Lock()
+			inv.Calls = append(inv.Calls, ProductCall{As: provider, Method: r.Method, Path: path, Status: http.StatusUnauthorized, NoUser: why})
+			h.mu.Unlock()
+			w.Header().Set("forge-proxy-error", why)
+			http.Error(w, why, http.StatusUnauthorized)
+			return
+		}
 	}
 	call := ProductCall{As: provider, Method: r.Method, Path: path}
 	if provider == "none" {

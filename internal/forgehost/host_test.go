@@ -3,6 +3,7 @@ package forgehost
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -274,5 +275,83 @@ export async function spare() {
 	}
 	if spare == nil || !spare.Passed || !strings.Contains(spare.Reason, "console.error 1×") {
 		t.Errorf("spare: %+v", spare)
+	}
+}
+
+// TestLoadErrors: code that throws when loaded, an import that does not
+// resolve, and a handler that is not exported are named; a handler that
+// ends Node fails its call and the next call runs on a new Node.
+func TestLoadErrors(t *testing.T) {
+	manifest := `modules:
+  trigger:
+    - key: t
+      function: f
+      events:
+        - avi:forge:installed:app
+    - key: u
+      function: g
+      events:
+        - avi:forge:upgraded:app
+  function:
+    - key: f
+      handler: index.run
+    - key: g
+      handler: index.other
+app:
+  id: ` + testAppID + `
+  runtime:
+    name: nodejs22.x
+`
+	node := node22(t)
+	for _, c := range []struct{ src, want string }{
+		{"throw new Error('at load');\nexport const run = () => 1;\nexport const other = () => 2;\n", "the app's code throws when it is loaded: Error: at load"},
+		{"import x from './missing';\nexport const run = () => x;\nexport const other = () => 2;\n", `Could not resolve "./missing"`},
+	} {
+		dir := writeApp(t, map[string]string{"manifest.yml": manifest, "src/index.js": c.src})
+		_, err := Start(context.Background(), Options{Dir: dir, Node: node})
+		var le *LoadError
+		if !errors.As(err, &le) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v, want a LoadError with %q", err, c.want)
+		}
+	}
+	dir := writeApp(t, map[string]string{"manifest.yml": manifest, "src/index.js": "export const run = () => process.exit(3);\n"})
+	h := startHost(t, dir, Options{})
+	rep := Simulate(context.Background(), h)
+	run, other := rep.Result("f ← avi:forge:installed:app"), rep.Result("g ← avi:forge:upgraded:app")
+	if run == nil || run.Passed || !strings.Contains(run.Reason, "the Node process ended") {
+		t.Errorf("process.exit: %+v", run)
+	}
+	if other == nil || other.Passed || !strings.Contains(other.Reason, "src/index has no exported function other (exports: run)") {
+		t.Errorf("missing export: %+v", other)
+	}
+}
+
+// TestAsUserWithoutUser: asUser() in a trigger fails naming asApp().
+func TestAsUserWithoutUser(t *testing.T) {
+	dir := writeApp(t, map[string]string{
+		"manifest.yml": `modules:
+  trigger:
+    - key: t
+      function: f
+      events:
+        - avi:bitbucket:push:repository
+  function:
+    - key: f
+      handler: index.run
+permissions:
+  scopes:
+    - read:repository:bitbucket
+    - read:user:bitbucket
+app:
+  id: ` + testAppID + `
+  runtime:
+    name: nodejs22.x
+`,
+		"src/index.js": "import api, { route } from '@forge/api';\nexport async function run() {\n  const res = await api.asUser().requestBitbucket(route`/2.0/user`);\n  return res.status;\n}\n",
+	})
+	rep := Simulate(context.Background(), startHost(t, dir, Options{}))
+	r := rep.Result("f ← avi:bitbucket:push:repository")
+	if r == nil || r.Passed || !strings.Contains(r.Reason, "asUser() has no user in a trigger") || !strings.Contains(r.Reason, "asApp()") {
+		t.Errorf("%+v", r)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/connectgen/connectgen/internal/descriptor"
+	"github.com/connectgen/connectgen/internal/forge"
 	"github.com/connectgen/connectgen/internal/forgefit"
 	"github.com/connectgen/connectgen/internal/hostsim"
 )
@@ -35,7 +37,7 @@ const (
 	KindRemoteCheck     = "mergeCheck"
 	KindRemoteUI        = "ui"
 	KindForged          = "forged"
-	KindRemoteCalls     = "bitbucket"
+	KindRemoteCalls     = "product"
 )
 
 // RemoteOptions configure a RemoteCaller.
@@ -153,7 +155,7 @@ func (m *Manifest) remoteModules() []Module {
 		switch t {
 		case "trigger":
 			return 0
-		case "bitbucket:mergeCheck":
+		case forge.MergeCheck:
 			return 1
 		}
 		return 2
@@ -309,7 +311,7 @@ func (c *RemoteCaller) Run(ctx context.Context) (*Report, error) {
 					forgeTargets = append(forgeTargets, target{mod: mod, body: body})
 				}
 			}
-		case mod.Type == "bitbucket:mergeCheck" && mod.Endpoint != "":
+		case mod.Type == forge.MergeCheck && mod.Endpoint != "":
 			for _, tr := range mod.Triggers {
 				body := c.world.MergeCheckPayload(tr)
 				a := c.send(ctx, delivery{path: c.path(mod), body: body, claims: c.claims(mod, fitBackendLifetime, false), limit: RemoteUILimit})
@@ -415,9 +417,9 @@ func (c *RemoteCaller) Run(ctx context.Context) (*Report, error) {
 	}
 	sort.Strings(refused)
 	if len(refused) > 0 {
-		add(KindRemoteCalls, "bitbucket calls", "", false, strings.Join(refused, "; "), 0)
+		add(KindRemoteCalls, descriptor.Bitbucket.Title()+" calls", "", false, strings.Join(refused, "; "), 0)
 	} else {
-		add(KindRemoteCalls, "bitbucket calls", "", true, fmt.Sprintf("%d call(s) with the app system token, all accepted", n), 0)
+		add(KindRemoteCalls, descriptor.Bitbucket.Title()+" calls", "", true, fmt.Sprintf("%d call(s) with the app system token, all accepted", n), 0)
 	}
 	rep.Duration = time.Since(start)
 	return rep, nil
@@ -472,7 +474,7 @@ func (c *RemoteCaller) Call(ctx context.Context, mod Module, what string, payloa
 	case mod.Type == "trigger":
 		r.Kind = KindRemoteEvent
 		d = delivery{body: c.world.EventPayload(what, c.manifest.AppID), claims: c.claims(mod, fitBackendLifetime, false), limit: RemoteEventLimit}
-	case mod.Type == "bitbucket:mergeCheck":
+	case mod.Type == forge.MergeCheck:
 		r.Kind = KindRemoteCheck
 		d = delivery{body: c.world.MergeCheckPayload(what), claims: c.claims(mod, fitBackendLifetime, false), limit: RemoteUILimit}
 	default:

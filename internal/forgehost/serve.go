@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/forge"
 )
 
 //go:embed ui/forge.html
@@ -107,18 +109,18 @@ func locationOf(t string) string {
 	switch {
 	case t == "trigger", t == "scheduledTrigger", t == "preUninstall":
 		return "Backend: " + t
-	case t == "bitbucket:mergeCheck":
+	case t == forge.MergeCheck:
 		return "Pull request: merge checks"
-	case strings.HasPrefix(t, "bitbucket:repoPullRequest"):
-		return "Pull request: " + strings.TrimPrefix(t, "bitbucket:repoPullRequest")
-	case strings.HasPrefix(t, "bitbucket:repoCode"):
-		return "Repository source: " + strings.TrimPrefix(t, "bitbucket:repoCode")
-	case strings.HasPrefix(t, "bitbucket:repo"):
-		return "Repository: " + strings.TrimPrefix(t, "bitbucket:repo")
-	case strings.HasPrefix(t, "bitbucket:project"):
-		return "Project: " + strings.TrimPrefix(t, "bitbucket:project")
-	case strings.HasPrefix(t, "bitbucket:workspace"):
-		return "Workspace: " + strings.TrimPrefix(t, "bitbucket:workspace")
+	case strings.HasPrefix(t, productPrefix+"repoPullRequest"):
+		return "Pull request: " + strings.TrimPrefix(t, productPrefix+"repoPullRequest")
+	case strings.HasPrefix(t, productPrefix+"repoCode"):
+		return "Repository source: " + strings.TrimPrefix(t, productPrefix+"repoCode")
+	case strings.HasPrefix(t, productPrefix+"repo"):
+		return "Repository: " + strings.TrimPrefix(t, productPrefix+"repo")
+	case strings.HasPrefix(t, productPrefix+"project"):
+		return "Project: " + strings.TrimPrefix(t, productPrefix+"project")
+	case strings.HasPrefix(t, productPrefix+"workspace"):
+		return "Workspace: " + strings.TrimPrefix(t, productPrefix+"workspace")
 	}
 	return t
 }
@@ -179,7 +181,7 @@ func (s *Server) Do(ctx context.Context, req Request) (*Result, *Invocation, err
 			payload = w.EventPayload(req.Event, s.Host.appID)
 		}
 		c = Call{Kind: kind, Module: *mod, Event: req.Event, Payload: payload}
-	case typ == "bitbucket:mergeCheck":
+	case typ == forge.MergeCheck:
 		if payload == nil {
 			payload = w.MergeCheckPayload(req.Trigger)
 		}

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/connectgen/connectgen/internal/forge"
 )
 
 // Result is the verdict on one invocation of Simulate.
@@ -114,7 +116,7 @@ func Simulate(ctx context.Context, h *Host) *Report {
 			add(mod.Function+" ← "+ev, h.Invoke(ctx, Call{Kind: kind, Module: mod, Event: ev, Payload: h.world.EventPayload(ev, h.appID)}))
 		}
 	}
-	for _, mod := range m.Modules["bitbucket:mergeCheck"] {
+	for _, mod := range m.Modules[forge.MergeCheck] {
 		if mod.Function == "" {
 			continue
 		}
@@ -214,6 +216,10 @@ var srcFrame = regexp.MustCompile(`\(?((?:[^()\s]*/)?src/[^()\s]+:\d+:\d+)\)?`)
 func judge(name string, inv *Invocation) *Result {
 	r := &Result{Name: name, Kind: inv.Kind, Module: inv.Module, Function: inv.Function, Handler: inv.Handler, DurationMS: inv.Duration.Milliseconds(), Logs: inv.Logs}
 	for _, c := range inv.Calls {
+		if c.NoUser != "" {
+			r.Reason = fmt.Sprintf("requestBitbucket %s %s: %s", c.Method, c.Path, c.NoUser)
+			return r
+		}
 		if c.MissingScope != "" {
 			r.Reason = fmt.Sprintf("requestBitbucket %s %s needs the scope %s, which manifest.yml's permissions.scopes lacks (answered %d)", c.Method, c.Path, c.MissingScope, c.Status)
 			return r
