@@ -19,21 +19,18 @@ func newForgeCmd(f *Factory) *cobra.Command {
 		Use:   "forge",
 		Short: "Move a Bitbucket Connect app to Forge: report, starter app, descriptor link",
 		Long: `Bitbucket stopped installing new Connect apps on 2026-02-02 and ends Connect
-support on 2027-01-31. Bitbucket has no "Connect on Forge" path: every app is
-rebuilt as a separate Forge app, and the Connect descriptor points workspace
-admins to it with forgeAppLink and forgeAppId.
+support on 2027-01-31; every app is rebuilt as a separate Forge app, which the
+Connect descriptor names with forgeAppLink and forgeAppId.
 
-  forge plan   what moves where: every module, location, scope, event,
-               condition and lifecycle hook with its Forge equivalent or
-               what to do instead
-  forge new    a starter Forge app (manifest.yml, UI Kit code, triggers, a
-               data-migration helper, README) from the descriptor
-  forge link   add forgeAppLink and forgeAppId to the descriptor
-  forge run --local   host the Forge app on this machine, as Forge for
-               Bitbucket would: functions, storage, events, merge checks
+  forge plan          what moves where, with its Forge equivalent
+  forge new           a starter Forge app (or, with --remote, a Forge app in
+                      front of the Connect server) from the descriptor
+  forge link          add forgeAppLink and forgeAppId to the descriptor
+  forge run --local   host the Forge app on this machine, as Forge would
   forge simulate      run every function of the Forge app once that way
 
-Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.`,
+Bitbucket only: for Jira and Confluence use Atlassian's connect-to-forge.
+Details: README ("Moving to Forge").`,
 		Example: `  connectgen forge plan
   connectgen forge new --dir ../my-app-forge
   connectgen forge link --app-link 'https://developer.atlassian.com/console/install/0b7c1a2e-4d5f-4a6b-9c8d-7e6f5a4b3c2d?signature=AYAB…&product=bitbucket' \

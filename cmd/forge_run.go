@@ -18,8 +18,7 @@ import (
 const defaultForgeListen = "127.0.0.1:3941"
 
 type forgeRunOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	Dir      string
 	Local    bool
@@ -39,32 +38,18 @@ func newForgeRunCmd(f *Factory, runF func(*forgeRunOptions) error) *cobra.Comman
 		Use:   "run --local [DIR]",
 		Short: "Host a Forge app for Bitbucket on this machine: functions, storage, events, merge checks",
 		Long: `Play Forge for Bitbucket on loopback for the Forge app in DIR (default: this
-folder), with no cloud site, deploy, install or tunnel. The app's functions
-run in Node 22 with its own packages (npm install first), bundled with
-esbuild as Forge bundles them; api.asApp()/asUser() requestBitbucket reach
-a local Bitbucket REST API with a Bearer token, refused (naming the scope)
-when manifest.yml lacks the route's scope; fetch to a host not in
-permissions.external.fetch.backend is refused (naming the host); Forge
-storage (@forge/kvs and secrets) is per installation, in memory or in a
-file with --storage. Forge's time limits apply (25 s resolvers and merge
-checks, 55 s triggers; --timeout replaces them).
+folder): no cloud site, deploy, install or tunnel. Its functions run in Node 22
+with its own packages (npm install first), bundled with esbuild as Forge
+bundles them; product calls reach a local Bitbucket REST API, scopes and
+egress are enforced, storage is per installation (--storage FILE keeps it).
+The app is installed at start and reloaded when manifest.yml or src/ changes;
+a JSON API on --listen invokes resolvers and fires events, merge checks and
+schedules; --serve adds a page with the modules, buttons, UI Kit rendering,
+logs and storage. With --remote URL endpoint modules call that Forge Remote
+with tokens the host signs (JWKS at http://HOST-ADDR/.well-known/jwks.json).
 
-At start the app is installed: avi:forge:installed:app goes to its
-triggers. Then the host waits; it reloads when manifest.yml or src/
-changes. A JSON API on --listen (POST /api/call, GET /api/state) invokes
-resolvers with the module's extension context, fires events, merge checks
-and schedules; --serve adds a page there that lists the modules by
-location with buttons, renders UI Kit modules with the app's own
-@forge/react (plain HTML for Atlassian's components), and shows each
-call's result, console output, Bitbucket calls and the storage. forge
-simulate runs everything once.
-
-With --remote URL the modules that name an endpoint call that Forge
-Remote, with Forge Invocation Tokens the host signs (JWKS at
-http://HOST-ADDR/.well-known/jwks.json).
-
-Stop with Ctrl-C. Exit codes: 0 stopped, 2 the app cannot be loaded or a
-usage error.`,
+Exit codes: 0 stopped (Ctrl-C), 2 the app cannot be loaded or a usage error.
+Details: README ("The Forge app on this machine").`,
 		Example: `  # The app in this folder, with the page at http://127.0.0.1:3941
   npm install && connectgen forge run --local --serve
 
@@ -78,11 +63,10 @@ usage error.`,
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
-			opts.ctx = c.Context()
 			if runF != nil {
 				return runF(opts)
 			}
-			return runForgeRun(opts)
+			return runForgeRun(c.Context(), opts)
 		},
 	}
 	addForgeHostFlags(c, &opts.Node, &opts.Timeout, &opts.Storage)
@@ -96,11 +80,7 @@ usage error.`,
 	return c
 }
 
-func runForgeRun(opts *forgeRunOptions) error {
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runForgeRun(ctx context.Context, opts *forgeRunOptions) error {
 	if !opts.Local {
 		return usageErrorf("forge run needs --local: connectgen hosts the Forge app on this machine; Forge's own loop (forge deploy, forge install, forge tunnel) needs a cloud site")
 	}

@@ -14,8 +14,7 @@ import (
 )
 
 type forgeSimulateOptions struct {
-	f   *Factory
-	ctx context.Context
+	f *Factory
 
 	Dir     string
 	Event   string // forge simulate event EVENT
@@ -37,50 +36,19 @@ func newForgeSimulateCmd(f *Factory, runF func(*forgeSimulateOptions) error) *co
 		Use:   "simulate [DIR]",
 		Short: "Run every function of a Forge app once on this machine, as Forge for Bitbucket would",
 		Long: `Play Forge for Bitbucket on loopback and run every function of the Forge app
-in DIR (default: this folder) once, with the payloads Forge documents:
+in DIR (default: this folder) once with the payloads Forge documents: every
+resolver key with its module's context, every trigger event, lifecycle,
+preUninstall, each merge check trigger (with the verdict) and each schedule.
+One line per call; a call fails when its handler throws, runs past Forge's
+time limit, calls a route outside the manifest's scopes, fetches an
+undeclared host, or answers with something that does not survive JSON.
+With --remote URL the host plays Forge calling a Forge Remote: signed
+invocation tokens, lifecycle, events with a retried delivery, UI calls, and
+seven forged tokens that must each get 401.
 
-  resolvers      every key each resolver defines, with its module's
-                 extension context (workspace, repository, pull request)
-  triggers       every event of every trigger: the avi:bitbucket:* events
-                 (UUIDs, not whole objects) and avi:forge:installed:app,
-                 avi:forge:upgraded:app
-  merge checks   each trigger of each bitbucket:mergeCheck, with the verdict
-  schedules      each scheduledTrigger once; preUninstall
-
-The functions run in Node 22 with the app's own packages (npm install
-first), bundled with esbuild as Forge bundles them. api.asApp()/asUser()
-requestBitbucket reach a local Bitbucket REST API; Forge storage (@forge/kvs,
-secrets) is kept per installation in memory (--storage FILE keeps it).
-
-A call fails when its handler throws, runs past Forge's time limit, calls
-a Bitbucket route whose scope manifest.yml lacks, fetches a host not in
-permissions.external.fetch.backend, or answers with something that does
-not survive JSON. One line per call, PASS or FAIL with the reason.
-
-forge simulate event EVENT [DIR] sends one event to the triggers that
-listen for it (an avi:bitbucket:* event, avi:forge:installed:app, or
-preUninstall), for a quick loop while writing a handler.
-
-With --remote URL the app's functions live in a Forge Remote (connectgen
-forge new --remote): the host plays the caller. It signs Forge Invocation
-Tokens with its own RS256 key and serves the key at
-http://HOST-ADDR/.well-known/jwks.json (start the remote with
-FORGE_JWKS_URL pointing there, and FORGE_APP_ID = the manifest's app.id),
-then sends: the lifecycle events, each mapped event, one event whose
-delivery times out (the connection closed before an answer) and is then
-retried with retryContext (answered {duplicate: true}: handled once), each
-merge check trigger, each UI resolver endpoint call with its context, and
-seven forged tokens to every endpoint (missing, alg none, HS256 signed
-with the public key, another key, another app, expired, not yet valid),
-each of which must get 401. The remote's Bitbucket calls reach the local
-REST API, which accepts the installation's app system token
-(x-forge-oauth-system) and refuses any other naming why.
-
-Node: --node PATH, else $CONNECTGEN_NODE, else node on PATH; it must be
-Node 22 or later.
-
-Exit codes: 0 every call passed, 1 a call failed, 2 the app cannot be
-loaded (no manifest.yml, a bundling error, no Node 22) or a usage error.`,
+Exit codes: 0 every call passed, 1 a call failed, 2 the app cannot be loaded
+(no manifest.yml, a bundling error, no Node 22) or a usage error.
+Details: README ("The Forge app on this machine").`,
 		Example: `  # Every function of the app in this folder
   npm install && connectgen forge simulate
 
@@ -101,11 +69,10 @@ loaded (no manifest.yml, a bundling error, no Node 22) or a usage error.`,
 			if len(args) == 1 {
 				opts.Dir = args[0]
 			}
-			opts.ctx = c.Context()
 			if runF != nil {
 				return runF(opts)
 			}
-			return runForgeSimulate(opts)
+			return runForgeSimulate(c.Context(), opts)
 		},
 	}
 	addForgeHostFlags(c, &opts.Node, &opts.Timeout, &opts.Storage)
@@ -145,12 +112,11 @@ event, 2 the app cannot be loaded or a usage error.`,
 			if len(args) == 2 {
 				opts.Dir = args[1]
 			}
-			opts.ctx = c.Context()
 			opts.Verbose = true
 			if runF != nil {
 				return runF(opts)
 			}
-			return runForgeSimulate(opts)
+			return runForgeSimulate(c.Context(), opts)
 		},
 	}
 	addForgeHostFlags(c, &opts.Node, &opts.Timeout, &opts.Storage)
@@ -168,11 +134,7 @@ func addForgeHostFlags(c *cobra.Command, node *string, timeout *time.Duration, s
 	fl.StringVar(storage, "storage", "", "keep Forge storage in this JSON file instead of in memory")
 }
 
-func runForgeSimulate(opts *forgeSimulateOptions) error {
-	ctx := opts.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
+func runForgeSimulate(ctx context.Context, opts *forgeSimulateOptions) error {
 	switch opts.Format {
 	case "text", "json":
 	default:
