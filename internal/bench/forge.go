@@ -89,9 +89,9 @@ func node22() (string, error) {
 // writeStarter writes the starter Forge app of the bitbucket template's
 // descriptor into dir.
 func writeStarter(dir string) error {
-	files, err := renderBuiltin("bitbucket", scaffold.Data{
+	files, err := renderBuiltin(string(descriptor.Bitbucket), scaffold.Data{
 		Name: "bench-app", Key: "bench-app", AppName: "Bench App", Description: "A Bitbucket Cloud Connect app",
-		VendorName: "Example Vendor", VendorURL: "https://example.com", Template: "bitbucket", Version: "bench",
+		VendorName: "Example Vendor", VendorURL: "https://example.com", Template: string(descriptor.Bitbucket), Version: "bench",
 	})
 	if err != nil {
 		return err
