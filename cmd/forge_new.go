@@ -123,13 +123,22 @@ func runForgeNew(ctx context.Context, opts *forgeNewOptions) error {
 	if opts.Remote {
 		fmt.Fprintf(f.IO.Out, "The Connect server stays, as the Forge Remote %s.\n", forge.RemoteKey)
 	}
+	try := `  connectgen forge simulate               # every function once on this machine
+  connectgen forge run --local --serve    # the local Forge host, page at http://127.0.0.1:3941
+`
+	if opts.Remote {
+		try = `  # with the Connect app running (FORGE_APP_ID, FORGE_JWKS_URL: README.md):
+  connectgen forge simulate --remote http://127.0.0.1:3000 --host-addr 127.0.0.1:4100
+`
+	}
 	fmt.Fprintf(f.IO.Out, `
 Next steps (README.md has them all):
   cd %s
-  npm install && forge register && forge deploy && forge install
+  npm install
+%s  forge register && forge deploy && forge install
   # then share the install link and, in the Connect app's folder:
   connectgen forge link --app-link '<install link>' --app-id '<app.id>'
-`, shellQuote(opts.Dir))
+`, shellQuote(opts.Dir), try)
 	return nil
 }
 
