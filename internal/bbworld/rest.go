@@ -470,6 +470,39 @@ func init() {
 		}
 		c.page(out)
 	})
+	serve("GET", "/user/permissions/repositories", func(c *call) {
+		var out []any
+		for _, r := range c.w.Repos {
+			out = append(out, map[string]any{"type": "repository_permission", "permission": "admin",
+				"user": c.w.accountJSON(c.w.Owner), "repository": c.w.repoRef(r)})
+		}
+		c.page(out)
+	})
+	serve("GET", "/repositories/{workspace}/{repo_slug}/commit/{commit}/comments", func(c *call) {
+		cm, ok := c.commit()
+		if !ok {
+			return
+		}
+		var out []any
+		if cm.Hash == c.repo.Commits[0].Hash {
+			out = append(out, c.w.commitCommentJSON(c.repo, cm))
+		}
+		c.page(out)
+	})
+	serve("GET", "/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}/commits", func(c *call) {
+		p, ok := c.pullRequest()
+		if !ok {
+			return
+		}
+		var out []any
+		for _, cm := range c.repo.History(p.sourceHead) {
+			if cm.Hash == p.destinationHead {
+				break
+			}
+			out = append(out, c.w.CommitJSON(c.repo, cm))
+		}
+		c.page(out)
+	})
 	registerInsights()
 	registerProperties()
 }
