@@ -76,32 +76,6 @@ var routes = []route{
 	{regexp.MustCompile(`^/wiki/rest/api/space/(?P<entity>[^/]+)/property(?:/(?P<key>[^/]+))?$`), Space, true},
 }
 
-// Routes lists the property routes served, as "METHOD /template".
-func Routes() []string {
-	return []string{
-		"GET /rest/atlassian-connect/1/addons/{addonKey}/properties",
-		"GET /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
-		"PUT /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
-		"DELETE /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
-		"GET /rest/api/3/issue/{issueIdOrKey}/properties",
-		"GET /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
-		"PUT /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
-		"DELETE /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
-		"GET /rest/api/3/project/{projectIdOrKey}/properties",
-		"GET /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
-		"PUT /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
-		"DELETE /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
-		"GET /wiki/rest/api/content/{id}/property",
-		"POST /wiki/rest/api/content/{id}/property",
-		"GET /wiki/rest/api/content/{id}/property/{key}",
-		"PUT /wiki/rest/api/content/{id}/property/{key}",
-		"DELETE /wiki/rest/api/content/{id}/property/{key}",
-		"GET /wiki/rest/api/space/{spaceKey}/property/{key}",
-		"PUT /wiki/rest/api/space/{spaceKey}/property/{key}",
-		"DELETE /wiki/rest/api/space/{spaceKey}/property/{key}",
-	}
-}
-
 // entityID resolves an entity reference (key or id) to its canonical
 // name, or "" for one the site does not have.
 func (w *World) entityID(kind, ref string, c Caller) string {

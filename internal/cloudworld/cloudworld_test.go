@@ -182,3 +182,30 @@ func TestConditions(t *testing.T) {
 		t.Errorf("an unknown condition: %+v", v)
 	}
 }
+
+// Routes lists the property routes served, as "METHOD /template": the
+// conformance test fails for one without a case.
+func Routes() []string {
+	return []string{
+		"GET /rest/atlassian-connect/1/addons/{addonKey}/properties",
+		"GET /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
+		"PUT /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
+		"DELETE /rest/atlassian-connect/1/addons/{addonKey}/properties/{propertyKey}",
+		"GET /rest/api/3/issue/{issueIdOrKey}/properties",
+		"GET /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
+		"PUT /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
+		"DELETE /rest/api/3/issue/{issueIdOrKey}/properties/{propertyKey}",
+		"GET /rest/api/3/project/{projectIdOrKey}/properties",
+		"GET /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
+		"PUT /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
+		"DELETE /rest/api/3/project/{projectIdOrKey}/properties/{propertyKey}",
+		"GET /wiki/rest/api/content/{id}/property",
+		"POST /wiki/rest/api/content/{id}/property",
+		"GET /wiki/rest/api/content/{id}/property/{key}",
+		"PUT /wiki/rest/api/content/{id}/property/{key}",
+		"DELETE /wiki/rest/api/content/{id}/property/{key}",
+		"GET /wiki/rest/api/space/{spaceKey}/property/{key}",
+		"PUT /wiki/rest/api/space/{spaceKey}/property/{key}",
+		"DELETE /wiki/rest/api/space/{spaceKey}/property/{key}",
+	}
+}
