@@ -1,5 +1,7 @@
 # connectgen's build. `make test` is what CI runs (.ci/run); `make test-unit`
-# is the fast tier (Go alone, under a minute).
+# is the fast tier (Go alone). Measured on the 2-core machine, quiet, 2026-12-04:
+# make test-unit 40 s warm (52 s after a change), make test 3 min 9 s from a
+# clean clone with warm npm and Node caches (README, Contributing).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # -s -w leave out the symbol table and DWARF (stack traces keep their
 # function names); the binary is smaller and starts sooner.
