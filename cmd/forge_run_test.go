@@ -24,15 +24,9 @@ import (
 func forgeStarter(t *testing.T) (dir, node string) {
 	t.Helper()
 	testenv.Need(t, "npm", "node-versions")
-	nodes, err := testenv.PinnedNodes()
+	n22, err := apptest.Node22()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var n22 testenv.Node
-	for _, n := range nodes {
-		if strings.HasPrefix(n.Version, "22.") {
-			n22 = n
-		}
 	}
 	files, err := apptest.Render()
 	if err != nil {
@@ -53,32 +47,14 @@ func forgeStarter(t *testing.T) (dir, node string) {
 		t.Fatal(err)
 	}
 	dir = t.TempDir()
-	var deps []scaffold.File
-	for _, f := range starter {
-		path := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, f.Content, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if f.Path == "package.json" {
-			var pkg struct{ Dependencies map[string]string }
-			if err := json.Unmarshal(f.Content, &pkg); err != nil {
-				t.Fatal(err)
-			}
-			b, err := json.Marshal(map[string]any{"name": "forge-starter", "private": true, "dependencies": pkg.Dependencies})
-			if err != nil {
-				t.Fatal(err)
-			}
-			deps = append(deps, scaffold.File{Path: f.Path, Content: b})
-		}
-	}
-	nm, err := apptest.InstallDeps("forge-starter-", deps, n22)
+	plan, err := scaffold.NewPlan(dir, starter, scaffold.ModeForce)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(nm, filepath.Join(dir, "node_modules")); err != nil {
+	if err := (&scaffold.Writer{}).Write(context.Background(), plan); err != nil {
+		t.Fatal(err)
+	}
+	if err := apptest.LinkForgeModules(dir, starter); err != nil {
 		t.Fatal(err)
 	}
 	bin, err := n22.Node()

@@ -163,19 +163,7 @@ func runForgeSimulate(ctx context.Context, opts *forgeSimulateOptions) error {
 	if ctx.Err() != nil {
 		return errInterrupted
 	}
-	out := opts.f.IO.Out
-	if opts.Format == "json" {
-		err = rep.WriteJSON(out)
-	} else {
-		err = rep.WriteText(out, opts.Verbose)
-	}
-	if err != nil {
-		return err
-	}
-	if !rep.OK() {
-		return silentExit(ExitFailure)
-	}
-	return nil
+	return writeForgeReport(opts, rep)
 }
 
 // startForgeHost finds Node and starts the local Forge host for dir; an
@@ -238,11 +226,16 @@ func runForgeRemote(ctx context.Context, opts *forgeSimulateOptions) error {
 	if err != nil {
 		return err
 	}
-	out := opts.f.IO.Out
+	return writeForgeReport(opts, rep)
+}
+
+// writeForgeReport prints rep as --format asks; a failed call is exit 1.
+func writeForgeReport(opts *forgeSimulateOptions, rep *forgehost.Report) error {
+	var err error
 	if opts.Format == "json" {
-		err = rep.WriteJSON(out)
+		err = rep.WriteJSON(opts.f.IO.Out)
 	} else {
-		err = rep.WriteText(out, opts.Verbose)
+		err = rep.WriteText(opts.f.IO.Out, opts.Verbose)
 	}
 	if err != nil {
 		return err

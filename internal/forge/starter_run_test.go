@@ -28,47 +28,21 @@ import (
 func node22(t *testing.T) testenv.Node {
 	t.Helper()
 	testenv.Need(t, "node", "npm", "node-versions")
-	ns, err := testenv.PinnedNodes()
+	n, err := apptest.Node22()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range ns {
-		if strings.HasPrefix(n.Version, "22.") {
-			return n
-		}
-	}
-	t.Fatalf("no Node 22 among the pinned versions %v (internal/testenv/node-versions.txt)", testenv.PinnedNodeVersions())
-	return testenv.Node{}
+	return n
 }
 
 // starterProject writes the starter app of files into a new folder and
 // links in its npm dependencies, installed once per test run into the
-// shared test cache (apptest.InstallDeps). The install is keyed by the
-// dependencies alone, so the starters of every descriptor share it.
-func starterProject(t *testing.T, node testenv.Node, files []scaffold.File) string {
+// shared test cache (apptest.LinkForgeModules, on Node 22).
+func starterProject(t *testing.T, files []scaffold.File) string {
 	t.Helper()
-	var deps []scaffold.File
-	for _, f := range files {
-		if f.Path != "package.json" {
-			continue
-		}
-		var pkg struct{ Dependencies map[string]string }
-		if err := json.Unmarshal(f.Content, &pkg); err != nil {
-			t.Fatal(err)
-		}
-		b, err := json.Marshal(map[string]any{"name": "forge-starter", "private": true, "dependencies": pkg.Dependencies})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps = append(deps, scaffold.File{Path: f.Path, Content: b})
-	}
-	nm, err := apptest.InstallDeps("forge-starter-", deps, node)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
-	if err := os.Symlink(nm, filepath.Join(dir, "node_modules")); err != nil {
+	if err := apptest.LinkForgeModules(dir, files); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -178,7 +152,7 @@ func TestStarterRunsOnNode22(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := starterProject(t, node, files)
+	dir := starterProject(t, files)
 	backend := bundle(t, dir, "src/index.js", api.PlatformNode)
 
 	t.Run("onInstalled migrates the Connect data", func(t *testing.T) {
@@ -299,7 +273,7 @@ func TestStarterBundlesForEveryDescriptor(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		dir := starterProject(t, node, files)
+		dir := starterProject(t, files)
 		var manifest string
 		for _, f := range files {
 			switch {
@@ -314,7 +288,7 @@ func TestStarterBundlesForEveryDescriptor(t *testing.T) {
 			t.Fatalf("%s --remote: %v", name, err)
 		}
 		checkDepsSubset(t, remote, files)
-		rdir := starterProject(t, node, append(withoutPackageJSON(remote), packageJSON(t, files)))
+		rdir := starterProject(t, append(withoutPackageJSON(remote), packageJSON(t, files)))
 		bundle(t, rdir, "src/frontend/index.jsx", api.PlatformBrowser)
 		backend := bundle(t, dir, "src/index.js", api.PlatformNode)
 		r := runStarter(t, node, nil, "exports", backend)
@@ -347,7 +321,7 @@ func TestRemoteStarterPageCallsTheServer(t *testing.T) {
 	}
 	checkDepsSubset(t, files, base)
 	// The functions starter's install holds every package of the remote one.
-	dir := starterProject(t, node, append(withoutPackageJSON(files), packageJSON(t, base)))
+	dir := starterProject(t, append(withoutPackageJSON(files), packageJSON(t, base)))
 	var mu sync.Mutex
 	var calls []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

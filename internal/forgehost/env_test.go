@@ -31,17 +31,11 @@ var (
 func pinnedNode22(t testing.TB) testenv.Node {
 	t.Helper()
 	testenv.Need(t, "npm", "node-versions")
-	nodes, err := testenv.PinnedNodes()
+	n, err := apptest.Node22()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range nodes {
-		if strings.HasPrefix(n.Version, "22.") {
-			return n
-		}
-	}
-	t.Fatal("no Node 22 among the pinned versions (internal/testenv/node-versions.txt)")
-	return testenv.Node{}
+	return n
 }
 
 // node22 returns the pinned Node 22 binary.

@@ -2,7 +2,6 @@ package forgehost
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/connectgen/connectgen/internal/apptest"
 	"github.com/connectgen/connectgen/internal/descriptor"
 	"github.com/connectgen/connectgen/internal/forge"
+	"github.com/connectgen/connectgen/internal/testenv"
 	"github.com/connectgen/connectgen/scaffold"
 	"github.com/connectgen/connectgen/templates"
 )
@@ -76,34 +76,12 @@ func writeStarter(t testing.TB, files []scaffold.File, edit map[string]func(stri
 	return dir
 }
 
-// linkStarterModules links into dir the starter's own npm dependencies
-// (its package.json's), installed once into the shared test cache; the
-// same install as internal/forge's starter tests (same prefix and file).
+// linkStarterModules links into dir the starter's own npm dependencies,
+// the same install as internal/forge's and cmd's starter tests.
 func linkStarterModules(t testing.TB, dir string, files []scaffold.File) {
 	t.Helper()
-	var deps []scaffold.File
-	for _, f := range files {
-		if f.Path != "package.json" {
-			continue
-		}
-		var pkg struct{ Dependencies map[string]string }
-		if err := json.Unmarshal(f.Content, &pkg); err != nil {
-			t.Fatal(err)
-		}
-		b, err := json.Marshal(map[string]any{"name": "forge-starter", "private": true, "dependencies": pkg.Dependencies})
-		if err != nil {
-			t.Fatal(err)
-		}
-		deps = append(deps, scaffold.File{Path: f.Path, Content: b})
-	}
-	if len(deps) == 0 {
-		t.Fatal("the starter has no package.json")
-	}
-	nm, err := apptest.InstallDeps("forge-starter-", deps, pinnedNode22(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(nm, filepath.Join(dir, "node_modules")); err != nil {
+	testenv.Need(t, "npm", "node-versions")
+	if err := apptest.LinkForgeModules(dir, files); err != nil {
 		t.Fatal(err)
 	}
 }
