@@ -11,8 +11,8 @@ import (
 
 // The Forge Remote of `forge new --remote`: the manifest's keys and route
 // paths, shared with the Connect template's Forge Remote module (its
-// routes/forge.js) and the local Forge host (see CONTRACT-forge-remote.md
-// in the project's shared notes; the starter template writes them).
+// routes/forge.js) and the local Forge host (internal/forgefit/
+// forge-remote-contract.md; the starter template writes them).
 const (
 	// RemoteKey is the key of the remotes entry: the Connect server.
 	RemoteKey = "connect"

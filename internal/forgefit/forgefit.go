@@ -83,7 +83,7 @@ func (s *Signer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(s.JWKS()) // a broken connection is the client's to report
 }
 
-// Claims are a FIT's claims for one call, per CONTRACT-forge-remote.md.
+// Claims are a FIT's claims for one call, per internal/forgefit/forge-remote-contract.md.
 type Claims struct {
 	AppID          string // ari:cloud:ecosystem::app/<uuid>
 	InstallationID string // a UUID

@@ -129,7 +129,7 @@ func (w World) EventPayload(event, appID string) map[string]any {
 }
 
 // MergeCheckPayload is what a bitbucket:mergeCheck function gets for a
-// trigger (the contract in CONTRACT-forge-remote.md).
+// trigger (the contract in internal/forgefit/forge-remote-contract.md).
 func (w World) MergeCheckPayload(trigger string) map[string]any {
 	return map[string]any{
 		"trigger":    trigger,

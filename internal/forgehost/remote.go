@@ -24,7 +24,7 @@ import (
 const (
 	RemoteEventLimit = 5 * time.Second
 	RemoteUILimit    = 25 * time.Second
-	// FIT lifetimes, CONTRACT-forge-remote.md.
+	// FIT lifetimes, internal/forgefit/forge-remote-contract.md.
 	fitUILifetime      = 25 * time.Second
 	fitBackendLifetime = 60 * time.Second
 )
