@@ -21,16 +21,24 @@ import (
 // It fails for a method that is not an HTTP token and for the URLs that
 // make Node's url.parse throw.
 func CanonicalRequest(method, rawURL, baseURL string) (string, error) {
-	if !isToken(method) {
-		return "", fmt.Errorf("invalid HTTP method %q", method)
-	}
-	rawURL = sanitizeUTF8(rawURL)
-	baseURL = sanitizeUTF8(baseURL)
-	pathname, query, err := nodeURLParse(rawURL)
+	pathname, query, basePath, err := canonicalParts(method, rawURL, baseURL)
 	if err != nil {
 		return "", err
 	}
-	return strings.ToUpper(method) + "&" + canonicalPath(pathname, jsuriPath(baseURL)) + "&" + canonicalQuery(query), nil
+	return strings.ToUpper(method) + "&" + canonicalPath(pathname, basePath) + "&" + canonicalQuery(query), nil
+}
+
+// canonicalParts checks method and parses rawURL and baseURL as Node's
+// url.parse and urijs do: the request's path and query, the base URL's path.
+func canonicalParts(method, rawURL, baseURL string) (pathname string, query *queryParams, basePath string, err error) {
+	if !isToken(method) {
+		return "", nil, "", fmt.Errorf("invalid HTTP method %q", method)
+	}
+	pathname, query, err = nodeURLParse(sanitizeUTF8(rawURL))
+	if err != nil {
+		return "", nil, "", err
+	}
+	return pathname, query, jsuriPath(sanitizeUTF8(baseURL)), nil
 }
 
 // CanonicalRequestAsWritten returns the canonical request of a request a
@@ -44,12 +52,7 @@ func CanonicalRequest(method, rawURL, baseURL string) (string, error) {
 // it RFC 3986 style, which comes to the same). It fails where
 // CanonicalRequest fails and for a path whose escapes are not UTF-8.
 func CanonicalRequestAsWritten(method, rawURL, baseURL string) (string, error) {
-	if !isToken(method) {
-		return "", fmt.Errorf("invalid HTTP method %q", method)
-	}
-	rawURL = sanitizeUTF8(rawURL)
-	baseURL = sanitizeUTF8(baseURL)
-	pathname, query, err := nodeURLParse(rawURL)
+	pathname, query, basePath, err := canonicalParts(method, rawURL, baseURL)
 	if err != nil {
 		return "", err
 	}
@@ -57,7 +60,6 @@ func CanonicalRequestAsWritten(method, rawURL, baseURL string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("the path %q has escapes that are not UTF-8", pathname)
 	}
-	basePath := jsuriPath(baseURL)
 	if b, ok := decodeURIComponent(basePath); ok {
 		basePath = b
 	}
