@@ -27,20 +27,28 @@ const (
 // the lifecycle callbacks.
 func linkedConnectApp(t *testing.T) string {
 	t.Helper()
+	return serveConnectApp(t, func(base string) map[string]any {
+		return map[string]any{
+			"key": "migrating-app", "name": "Migrating App", "description": "A Connect app moving to Forge",
+			"baseUrl": base, "authentication": map[string]any{"type": "jwt"},
+			"lifecycle":    map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
+			"scopes":       []string{"account", "repository"},
+			"forgeAppLink": e2eForgeLink, "forgeAppId": e2eForgeAppID,
+			"modules": map[string]any{"repoPages": []any{map[string]any{"key": "page", "name": map[string]any{"value": "Page"}, "url": "/page", "location": "org.bitbucket.repository.navigation"}}},
+		}
+	})
+}
+
+// serveConnectApp serves the descriptor desc makes for the server's own
+// URL and accepts the lifecycle callbacks with 204.
+func serveConnectApp(t *testing.T, desc func(base string) map[string]any) string {
+	t.Helper()
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/atlassian-connect.json":
 			w.Header().Set("Content-Type", "application/json")
-			// the test checks the outcome, not this call
-			_ = json.NewEncoder(w).Encode(map[string]any{
-				"key": "migrating-app", "name": "Migrating App", "description": "A Connect app moving to Forge",
-				"baseUrl": srv.URL, "authentication": map[string]any{"type": "jwt"},
-				"lifecycle":    map[string]any{"installed": "/installed", "uninstalled": "/uninstalled"},
-				"scopes":       []string{"account", "repository"},
-				"forgeAppLink": e2eForgeLink, "forgeAppId": e2eForgeAppID,
-				"modules": map[string]any{"repoPages": []any{map[string]any{"key": "page", "name": map[string]any{"value": "Page"}, "url": "/page", "location": "org.bitbucket.repository.navigation"}}},
-			})
+			_ = json.NewEncoder(w).Encode(desc(srv.URL)) // a failed write shows as the host's error
 		case "/installed", "/uninstalled":
 			w.WriteHeader(http.StatusNoContent)
 		default:

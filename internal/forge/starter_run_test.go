@@ -121,21 +121,10 @@ func linkedTemplateApp(t *testing.T) string {
 	if err := json.Unmarshal(templateDescriptor(t), &d); err != nil {
 		t.Fatal(err)
 	}
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/atlassian-connect.json":
-			d["baseUrl"], d["forgeAppLink"], d["forgeAppId"] = srv.URL, e2eForgeLink, e2eForgeAppID
-			w.Header().Set("Content-Type", "application/json")
-			_ = json.NewEncoder(w).Encode(d) // a failed write shows as the host's error
-		case "/installed", "/uninstalled":
-			w.WriteHeader(http.StatusNoContent)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return serveConnectApp(t, func(base string) map[string]any {
+		d["baseUrl"], d["forgeAppLink"], d["forgeAppId"] = base, e2eForgeLink, e2eForgeAppID
+		return d
+	})
 }
 
 // TestStarterRunsOnNode22 installs the starter app of the template's
