@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // operations.json lists every operation of Bitbucket's published OpenAPI
@@ -24,16 +25,18 @@ type Operation struct {
 	Scopes   []string `json:"scopes"`
 }
 
-var operations = func() []Operation {
+// operations reads operations.json on first use, not at start-up: only
+// the local host's REST API needs it.
+var operations = sync.OnceValue(func() []Operation {
 	var ops []Operation
 	if err := json.Unmarshal(operationsJSON, &ops); err != nil {
 		panic(fmt.Sprintf("operations.json: %v", err))
 	}
 	return ops
-}()
+})
 
 // Operations lists the documented operations.
-func Operations() []Operation { return append([]Operation(nil), operations...) }
+func Operations() []Operation { return append([]Operation(nil), operations()...) }
 
 // Match is a request matched to a documented operation.
 type Match struct {
@@ -56,7 +59,7 @@ func FindOperation(method, escapedPath string) (m Match, found, pathOnly bool) {
 
 func findOperation(method string, segs []string) (m Match, found, pathOnly bool) {
 	best := -1
-	for _, op := range operations {
+	for _, op := range operations() {
 		params, score, ok := matchTemplate(op.Template, segs)
 		if !ok {
 			continue
