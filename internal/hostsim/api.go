@@ -46,12 +46,6 @@ func (h *Host) CallCount() int {
 	return len(h.calls)
 }
 
-// AuthStep authenticates a call to the REST API in another way than the
-// profile's app token (a Forge app's bearer token, say). It returns
-// applies = false to leave the call to the next step; otherwise reason
-// says why the call is refused, "" when it is accepted.
-type AuthStep func(r *http.Request) (applies bool, reason string)
-
 // requestRewriter is a Profile that adjusts a request before its routes
 // see it (Bitbucket serves /2.0/user/ as /2.0/user).
 type requestRewriter interface {
@@ -59,9 +53,9 @@ type requestRewriter interface {
 }
 
 // apiHandler is the REST API: the key CDN and the client-key endpoint are
-// open; every other call must pass the authentication steps (Options.
-// APIAuth, then the profile's app token check) and is then answered by
-// the profile's route table.
+// open; every other call must pass authenticate (a Bearer token by the
+// installed BearerCheck, else the profile's app token check) and is then
+// answered by the profile's route table.
 func (h *Host) apiHandler() http.Handler {
 	muxes := map[Product]http.Handler{}
 	for prod, p := range h.profiles {
@@ -92,14 +86,11 @@ func (h *Host) apiHandler() http.Handler {
 			return
 		}
 		p := h.profile()
-		if h.serveBearer(w, r, call, muxes[p.Product()], p.APIError) {
-			return
-		}
-		if reason := h.authenticate(r, p); reason != "" {
-			call.Status, call.Reason = http.StatusUnauthorized, reason
+		if status, reason := h.authenticate(r, p); reason != "" {
+			call.Status, call.Reason = status, reason
 			h.record(call)
-			h.logf("API %s %s -> 401 %s", r.Method, r.URL.Path, reason)
-			p.APIError(w, http.StatusUnauthorized, reason)
+			h.logf("API %s %s -> %d %s", r.Method, r.URL.Path, status, reason)
+			p.APIError(w, status, reason)
 			return
 		}
 		if rw, ok := p.(requestRewriter); ok {
@@ -113,20 +104,22 @@ func (h *Host) apiHandler() http.Handler {
 	})
 }
 
-// authenticate returns why r is refused, or "": the first of
-// Options.APIAuth that applies decides, else the profile's app token
+// authenticate returns why r is refused and the status to answer with, or
+// "": a request with a Bearer token is decided by the installed
+// BearerCheck (a Forge app's call), any other by the profile's app token
 // check and the token's lifetime.
-func (h *Host) authenticate(r *http.Request, p Profile) string {
-	for _, step := range h.opts.APIAuth {
-		if applies, reason := step(r); applies {
-			return reason
-		}
+func (h *Host) authenticate(r *http.Request, p Profile) (status int, reason string) {
+	h.mu.Lock()
+	check := h.bearer
+	h.mu.Unlock()
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && check != nil {
+		return check(r, token)
 	}
 	claims, reason := p.CheckToken(r)
-	if reason != "" {
-		return reason
+	if reason == "" {
+		reason = h.lifetimeProblem(claims)
 	}
-	return h.lifetimeProblem(claims)
+	return http.StatusUnauthorized, reason
 }
 
 // readAppToken reads r's app token and checks what every product checks:

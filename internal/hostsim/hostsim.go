@@ -96,9 +96,6 @@ type Options struct {
 	// read from the descriptor (its modules, scopes and webhooks), else
 	// the product table's default.
 	Product Product
-	// APIAuth are extra ways to authenticate a call to the REST API,
-	// tried in order before the profile's app token check (see AuthStep).
-	APIAuth []AuthStep
 	// InstallKey and InstallKeyID, when set, are the RSA key and kid Jira
 	// and Confluence installs are signed with instead of a fresh pair: a
 	// later host (connectgen simulate) then signs as the host whose key
@@ -140,7 +137,7 @@ type Host struct {
 	desc    *Descriptor
 	inst    *Installation // nil when not installed
 	calls   []Call
-	bearer  BearerCheck // nil: Bearer tokens go to the authentication steps
+	bearer  BearerCheck // nil: Bearer tokens go to the profile's token check
 }
 
 // CheckAppURL returns an error when raw cannot be an app's base URL: it

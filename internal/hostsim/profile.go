@@ -87,7 +87,8 @@ type WebhookProfile interface {
 // APIProfile is a product's REST stand-in.
 type APIProfile interface {
 	// Routes is the REST stand-in's route table, answered once the
-	// caller was authenticated (Options.APIAuth, else CheckToken).
+	// caller was authenticated (a Bearer token by the Host's BearerCheck,
+	// else CheckToken).
 	Routes() []Route
 	// APIError answers in the product's error format.
 	APIError(w http.ResponseWriter, status int, msg string)

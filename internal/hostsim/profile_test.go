@@ -32,23 +32,19 @@ func TestEveryProductHasAProfile(t *testing.T) {
 	}
 }
 
-// TestAPIAuthSteps: an Options.APIAuth step decides the calls it applies
-// to; the others go on to the profile's app token check.
-func TestAPIAuthSteps(t *testing.T) {
-	bearer := func(r *http.Request) (bool, string) {
-		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok {
-			return false, ""
-		}
-		if tok != "good" {
-			return true, "the bearer token is not good"
-		}
-		return true, ""
-	}
-	h, err := New(Options{Product: Bitbucket, APIAuth: []AuthStep{bearer}})
+// TestBearerCheck: the installed BearerCheck decides the calls with a
+// Bearer token; the others go on to the profile's app token check.
+func TestBearerCheck(t *testing.T) {
+	h, err := New(Options{Product: Bitbucket})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.SetBearerCheck(func(r *http.Request, tok string) (int, string) {
+		if tok != "good" {
+			return http.StatusUnauthorized, "the bearer token is not good"
+		}
+		return 0, ""
+	})
 	defer func() { _ = h.Close() }()
 	get := func(auth string) (int, string) {
 		req, _ := http.NewRequest("GET", h.APIURL()+"/2.0/user", nil)
